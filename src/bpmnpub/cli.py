@@ -1,0 +1,177 @@
+"""The `bpmnpub` command: init, serve, worker, token, processes check."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .config import load_settings
+from .db import upgrade
+from .errors import DiagramError
+from .services import accounts, definitions, demo, instances
+from .services.context import ServiceContext, make_context
+
+log = logging.getLogger("bpmnpub")
+
+
+def _context(args: argparse.Namespace) -> ServiceContext:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "database_url", None):
+        overrides["DATABASE_URL"] = args.database_url
+    return make_context(load_settings(overrides))
+
+
+def _print_problems(problems: list[Any]) -> None:
+    for p in problems:
+        where = p.file + (f":{p.line}" if p.line else "") + (f" [{p.element_id}]" if p.element_id else "")
+        print(f"  {where}: {p.message}", file=sys.stderr)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    upgrade(ctx.db)
+    processes = Path(args.processes or ctx.settings["PROCESSES_DIR"])
+    try:
+        results = definitions.deploy_folder(ctx, processes)
+    except DiagramError as exc:
+        print(f"cannot deploy {processes}: {exc.message}", file=sys.stderr)
+        _print_problems(exc.problems)
+        return 1
+    for result in results:
+        state = "deployed" if result.created else "unchanged"
+        print(f"  {result.id} v{result.version} ({state})")
+    if args.demo:
+        created = demo.create_demo_office(ctx)
+        print("Demo office ready" + (" (created)" if created else " (already there)") + ". Sign in as:")
+        for username, roles, group in demo.DEMO_USERS_TABLE:
+            print(f"  {username:<11} {roles:<28} {group}")
+        print(f"  password for every demo user: {demo.DEMO_PASSWORD}  (demo only)")
+    instances.run_schedules(ctx)
+    print(f"Database: {ctx.db.url}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    try:
+        print(accounts.create_token(ctx, args.username, label=args.label))
+    except Exception as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .permissions import LANE_ROLES
+
+    path = Path(args.path or load_settings()["PROCESSES_DIR"])
+    problems = definitions.check_folder(Engine(LANE_ROLES), path)
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}:", file=sys.stderr)
+        _print_problems(problems)
+        return 1
+    print(f"{path}: every diagram and form is valid")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    interval = args.interval or int(ctx.settings["WORKER_INTERVAL"])
+    stop = False
+
+    def _stop(*_: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stop:
+        started = instances.run_schedules(ctx)
+        moved = instances.fire_due_timers(ctx)
+        if started or moved:
+            log.info("worker: %d scheduled start(s), %d instance(s) moved by timers", len(started), moved)
+        if args.once:
+            print(f"started {len(started)} scheduled instance(s); {moved} instance(s) moved by due timers")
+            return 0
+        for _ in range(interval * 10):
+            if stop:
+                break
+            time.sleep(0.1)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """gunicorn for the web app plus one timer worker; Ctrl-C stops both."""
+    env = dict(os.environ)
+    bin_dir = Path(sys.executable).parent
+    print(f"bpmnpub serving on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
+    web = subprocess.Popen([
+        str(bin_dir / "gunicorn"), "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+        "--threads", "4", "--access-logfile", "-", "bpmnpub.wsgi:app",
+    ], env=env)  # fmt: skip
+    worker = subprocess.Popen([str(bin_dir / "bpmnpub"), "worker"], env=env)
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in (web, worker):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in (web, worker):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="bpmnpub", description="bpmnpub command line")
+    parser.add_argument("--database-url", help="overrides BPMNPUB_DATABASE_URL")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create or upgrade the database and deploy processes/")
+    p.add_argument("--demo", action="store_true", help="also create the demo office (DESIGN §5)")
+    p.add_argument("--processes", help="folder of BPMN files (default: BPMNPUB_PROCESSES_DIR)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="serve the web app and run the timer worker")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="fire due timers and scheduled starts in a loop")
+    p.add_argument("--once", action="store_true", help="one pass, then exit")
+    p.add_argument("--interval", type=int, help="seconds between passes")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("token", help="API tokens")
+    token_sub = p.add_subparsers(dest="token_command", required=True)
+    t = token_sub.add_parser("create", help="create a bearer token for a user")
+    t.add_argument("username")
+    t.add_argument("--label", default="cli")
+    t.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("processes", help="process diagrams")
+    proc_sub = p.add_subparsers(dest="processes_command", required=True)
+    c = proc_sub.add_parser("check", help="validate BPMN files and forms (a folder or one file)")
+    c.add_argument("path", nargs="?")
+    c.set_defaults(func=cmd_check)
+
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

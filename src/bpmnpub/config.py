@@ -1,0 +1,58 @@
+"""Settings as data: (name, default, help). Read from BPMNPUB_* environment variables.
+
+Every setting is documented in docs/configuration.md; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_DIR", "instance", "Folder for the SQLite database and stored files."),
+    Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite at DATA_DIR/bpmnpub.sqlite3."),
+    Setting("SECRET_KEY", "", "Flask session secret; empty means a random key kept in DATA_DIR/secret_key."),
+    Setting("PROCESSES_DIR", "processes", "Folder of BPMN files and forms deployed by `bpmnpub init`."),
+    Setting("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest file accepted by the upload API, in bytes."),
+    Setting("TIMEZONE", "Asia/Bangkok", "Office time zone, used for fiscal years and schedules."),
+    Setting("WORKER_INTERVAL", 30, "Seconds between two passes of `bpmnpub worker`."),
+    Setting("PUBLIC_BASE_URL", "", "Absolute base of public item URLs (e.g. https://www.example.go.th)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, raw: str) -> Any:
+    if isinstance(setting.default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(setting.default, int):
+        return int(raw)
+    return raw
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then BPMNPUB_<NAME> environment variables, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(f"BPMNPUB_{setting.name}")
+        values[setting.name] = setting.default if raw is None or raw == "" else _coerce(setting, raw)
+    for key, value in (overrides or {}).items():
+        if key not in _BY_NAME:
+            raise KeyError(f"unknown setting {key!r}")
+        values[key] = value
+    data_dir = Path(values["DATA_DIR"]).resolve()
+    values["DATA_DIR"] = str(data_dir)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{data_dir / 'bpmnpub.sqlite3'}"
+    return values

@@ -1,0 +1,50 @@
+"""The only package that imports SpiffWorkflow.
+
+A stateless facade: serialized state in, new state and frozen dataclasses out. It knows no Flask,
+no SQLAlchemy and no wall clock (time is passed in). SpiffWorkflow exceptions are translated to
+`bpmnpub.errors` here and never cross this boundary. Diagram expressions and scripts run in
+`engine.sandbox`, never through eval/exec.
+"""
+
+from .runtime import Engine
+from .serialization import VERSION as STATE_VERSION
+from .specs import ParsedSpec
+from .timers import add_duration, next_occurrence
+from .types import (
+    COMPLETED,
+    KNOWN_OPERATORS,
+    REJECTED,
+    RUNNING,
+    Operator,
+    OperatorCall,
+    Operators,
+    PendingTask,
+    ProcessModel,
+    RunResult,
+    StepRecord,
+    ThrownMessage,
+    TimerDue,
+    UserTaskInfo,
+)
+
+__all__ = [
+    "COMPLETED",
+    "KNOWN_OPERATORS",
+    "REJECTED",
+    "RUNNING",
+    "STATE_VERSION",
+    "Engine",
+    "Operator",
+    "OperatorCall",
+    "Operators",
+    "ParsedSpec",
+    "PendingTask",
+    "ProcessModel",
+    "RunResult",
+    "StepRecord",
+    "ThrownMessage",
+    "TimerDue",
+    "UserTaskInfo",
+    "add_duration",
+    "next_occurrence",
+]

@@ -1,0 +1,270 @@
+"""Running instances: state in, new state and plain values out. No wall clock, no database."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from ..errors import ConflictError, DiagramError, StepFailedError
+from . import serialization
+from .clock import engine_time
+from .scripting import SafeScriptEngine
+from .specs import ParsedSpec, SpecCache, inspect_diagram
+from .types import (
+    COMPLETED,
+    KNOWN_OPERATORS,
+    REJECTED,
+    RUNNING,
+    Operators,
+    PendingTask,
+    ProcessModel,
+    RunResult,
+    StepRecord,
+    ThrownMessage,
+    TimerDue,
+    UserTaskInfo,
+)
+
+_MAX_ENGINE_PASSES = 100
+
+
+class Engine:
+    """The facade the services use. One per application; thread-safe (its only state is a cache)."""
+
+    def __init__(self, known_roles: frozenset[str], known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS)):
+        self.known_roles = known_roles
+        self.known_operators = known_operators
+        self.cache = SpecCache()
+
+    # -- diagrams ---------------------------------------------------------------------------------
+
+    def inspect(self, content: bytes, filename: str, known_forms: frozenset[str] | None) -> ParsedSpec:
+        """Check a diagram as deploy would. Raises DiagramError."""
+        return inspect_diagram(
+            content, filename, known_roles=self.known_roles, known_forms=known_forms,
+            known_operators=self.known_operators,
+        )  # fmt: skip
+
+    def spec(self, spec_key: str, load_xml: Callable[[], tuple[bytes, str]]) -> ParsedSpec:
+        """The parsed spec of a deployed version, from the cache or parsed once from its XML."""
+        parsed = self.cache.get(spec_key)
+        if parsed is None:
+            content, filename = load_xml()
+            # Deployed versions were fully checked at deploy; forms are not re-checked here.
+            parsed = inspect_diagram(
+                content, filename, known_roles=self.known_roles, known_operators=self.known_operators
+            )
+            self.cache.put(spec_key, parsed)
+        return parsed
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def start(self, parsed: ParsedSpec, data: Mapping[str, Any], now: datetime, operators: Operators) -> RunResult:
+        """Create an instance and run it to its first wait. Raises StepFailedError."""
+        script_engine = SafeScriptEngine(operators, now)
+        with engine_time(now):
+            workflow = _new_workflow(parsed, data, script_engine)
+            try:
+                _run_engine(workflow)
+            except SpiffWorkflowException as exc:
+                fresh = _new_workflow(parsed, data, SafeScriptEngine(operators, now))
+                raise _step_failed(exc, serialization.dump(fresh, parsed.model.spec_key)) from exc
+            return _result(parsed, workflow, script_engine)
+
+    def complete(
+        self,
+        parsed: ParsedSpec,
+        state: str,
+        task_guid: str,
+        data: Mapping[str, Any],
+        now: datetime,
+        operators: Operators,
+    ) -> RunResult:
+        """Complete a ready user task with form data. Raises ConflictError, StepFailedError."""
+        script_engine = SafeScriptEngine(operators, now)
+        with engine_time(now):
+            workflow = self._restore(parsed, state, script_engine)
+            task = _ready_user_task(workflow, task_guid)
+            # Replace top-level keys with deep copies: DeepMerge merges lists wrongly and 3.2.0 shares
+            # nested values between tasks (ENGINE_NOTES traps 5).
+            for key, value in data.items():
+                task.data[key] = copy.deepcopy(value)
+            try:
+                task.run()
+            except SpiffWorkflowException as exc:
+                raise _step_failed(exc, state) from exc
+            try:
+                _run_engine(workflow)
+            except SpiffWorkflowException as exc:
+                # Keep the person's work: the last good state is "their task done, nothing after it run".
+                good = self._restore(parsed, state, SafeScriptEngine(operators, now))
+                good_task = _ready_user_task(good, task_guid)
+                for key, value in data.items():
+                    good_task.data[key] = copy.deepcopy(value)
+                good_task.run()
+                raise _step_failed(exc, serialization.dump(good, parsed.model.spec_key)) from exc
+            return _result(parsed, workflow, script_engine)
+
+    def resume(self, parsed: ParsedSpec, state: str, now: datetime, operators: Operators) -> RunResult:
+        """Fire due timers and run whatever is ready (also: retry a failed step). Raises StepFailedError."""
+        script_engine = SafeScriptEngine(operators, now)
+        with engine_time(now):
+            workflow = self._restore(parsed, state, script_engine)
+            try:
+                _run_engine(workflow)
+            except SpiffWorkflowException as exc:
+                raise _step_failed(exc, state) from exc
+            return _result(parsed, workflow, script_engine)
+
+    def inspect_state(self, parsed: ParsedSpec, state: str, now: datetime) -> RunResult:
+        """Describe a saved state without running anything."""
+        script_engine = SafeScriptEngine({}, now)
+        with engine_time(now):
+            workflow = self._restore(parsed, state, script_engine)
+            return _result(parsed, workflow, script_engine)
+
+    def task_data(self, parsed: ParsedSpec, state: str, task_guid: str) -> dict[str, Any]:
+        """The current data of one task (for showing a form). Raises ConflictError when it is gone."""
+        workflow = self._restore(parsed, state, SafeScriptEngine({}, datetime.now().astimezone()))
+        try:
+            task = workflow.get_task_from_id(UUID(task_guid))
+        except (TaskNotFoundException, ValueError) as exc:
+            raise ConflictError("this task no longer exists in the request") from exc
+        return copy.deepcopy(dict(task.data))
+
+    @staticmethod
+    def _restore(parsed: ParsedSpec, state: str, script_engine: SafeScriptEngine) -> Any:
+        try:
+            workflow = serialization.load(state, parsed.spec, parsed.subprocess_specs)
+        except serialization.StateFormatError as exc:
+            raise DiagramError(str(exc), []) from exc
+        # A restored workflow gets the default (unsafe) script engine back: replace it every time.
+        workflow.script_engine = script_engine
+        return workflow
+
+
+def _new_workflow(parsed: ParsedSpec, data: Mapping[str, Any], script_engine: SafeScriptEngine) -> Any:
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+    workflow.task_tree.data.update(copy.deepcopy(dict(data)))
+    _fire_start_timers(workflow)
+    return workflow
+
+
+def _fire_start_timers(workflow: Any) -> None:
+    """An instance of a timer-started process is created because its time has come (the scheduler
+    decided, or a person started it on demand): its start timer fires exactly once, now.
+
+    Left alone, a cycle start timer would fire once for every past cycle inside this one instance
+    and then wait forever. It must be set before the first engine step (the start event is FUTURE).
+    """
+    for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        spec = task.task_spec
+        definition = getattr(spec, "event_definition", None)
+        if spec.__class__.__name__ != "StartEvent" or "Timer" not in definition.__class__.__name__:
+            continue
+        if "Cycle" in definition.__class__.__name__:
+            task._set_internal_data(event_value={"cycles": 1, "next": "1970-01-01T00:00:00+00:00", "duration": 0})
+        else:
+            task._set_internal_data(event_value="1970-01-01T00:00:00+00:00", event_fired=True)
+
+
+def _run_engine(workflow: Any) -> None:
+    for _ in range(_MAX_ENGINE_PASSES):
+        workflow.do_engine_steps()
+        if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+            return
+    raise SpiffWorkflowException("the process did not settle (an automatic loop?)")
+
+
+def _ready_user_task(workflow: Any, task_guid: str) -> Any:
+    try:
+        task = workflow.get_task_from_id(UUID(task_guid))
+    except (TaskNotFoundException, ValueError) as exc:
+        raise ConflictError("this task no longer exists in the request") from exc
+    if not task.task_spec.manual:
+        raise ConflictError("this step is automatic; it cannot be completed by a person")
+    if task.state != TaskState.READY:
+        done = task.has_state(TaskState.FINISHED_MASK)
+        raise ConflictError("this task has already been completed" if done else "this task is not ready yet")
+    return task
+
+
+def _step_failed(exc: SpiffWorkflowException, state: str) -> StepFailedError:
+    task = getattr(exc, "task", None)
+    spec_id = None
+    if task is not None:
+        spec_id = task.task_spec.bpmn_id or task.task_spec.name
+    cause = getattr(exc, "exception", None)
+    message = str(cause) if cause is not None else str(exc).split("\n")[0]
+    where = getattr(task.task_spec, "bpmn_name", None) if task is not None else None
+    return StepFailedError(f"{where or spec_id or 'a step'} failed: {message}", spec_id, state)
+
+
+def _result(parsed: ParsedSpec, workflow: Any, script_engine: SafeScriptEngine) -> RunResult:
+    model = parsed.model
+    user_tasks = {t.id: t for t in model.user_tasks}
+    pending = tuple(
+        _pending(task, user_tasks) for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+    )
+    timers = []
+    for event in workflow.waiting_events():
+        if event.event_type.endswith("TimerEventDefinition") and isinstance(event.value, str):
+            try:
+                due = datetime.fromisoformat(event.value)
+            except ValueError:
+                continue
+            timers.append(TimerDue(task_spec=str(event.name or ""), due_at=due))
+    messages = tuple(
+        ThrownMessage(name=getattr(e.event_definition, "name", ""), payload=e.payload) for e in workflow.get_events()
+    )
+    steps = list(script_engine.steps)
+    status, outcome = RUNNING, None
+    last = workflow.last_task
+    data: dict[str, Any] = dict(last.data) if last is not None else dict(workflow.task_tree.data)
+    if workflow.is_completed():
+        end = _end_task(workflow)
+        outcome = model.end_outcomes.get(end.task_spec.bpmn_id, "completed") if end is not None else "completed"
+        status = REJECTED if outcome == "rejected" else COMPLETED
+        if end is not None:
+            data = dict(end.data)
+            steps.append(StepRecord(spec_id=end.task_spec.bpmn_id, name=end.task_spec.bpmn_name or "", kind="end"))
+    elif pending:
+        data = dict(pending[-1].data)
+    state = serialization.dump(workflow, model.spec_key)
+    return RunResult(
+        state=state, status=status, outcome=outcome, pending=pending, timers=tuple(timers),
+        messages=messages, steps=tuple(steps), data=data,
+    )  # fmt: skip
+
+
+def _end_task(workflow: Any) -> Any:
+    ends = [
+        t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if isinstance(t.task_spec, EndEvent) and t.task_spec.bpmn_id
+    ]  # fmt: skip
+    return max(ends, key=lambda t: t.last_state_change) if ends else None
+
+
+def _pending(task: Any, user_tasks: dict[str, UserTaskInfo]) -> PendingTask:
+    spec = task.task_spec
+    info = user_tasks.get(spec.bpmn_id or "")
+    scope = task.data.get("group_code")
+    return PendingTask(
+        guid=str(task.id),
+        spec_id=spec.bpmn_id or spec.name,
+        name=(info.name if info else None) or spec.bpmn_name or spec.name,
+        lane=spec.lane,
+        form_key=info.form_key if info else None,
+        instructions=info.instructions if info else "",
+        due_in=info.due_in if info else None,
+        data=task.data,
+        scope_group=scope if isinstance(scope, str) and info is not None and info.multi_instance else None,
+    )

@@ -1,0 +1,120 @@
+"""Plain frozen values the engine hands out. No SpiffWorkflow object ever leaves the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Instance status as the engine sees it; the services add suspended/terminated/error.
+RUNNING = "running"
+COMPLETED = "completed"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    id: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    instructions: str
+    due_in: str | None
+    multi_instance: bool = False
+
+
+@dataclass(frozen=True)
+class ProcessModel:
+    """What bpmnpub reads from one deployed diagram."""
+
+    process_id: str
+    name: str
+    description: str
+    category: str
+    start_roles: tuple[str, ...]
+    start_timer: str | None
+    lanes: tuple[str, ...]
+    user_tasks: tuple[UserTaskInfo, ...]
+    operators: tuple[str, ...]
+    sha256: str
+    filename: str
+    end_outcomes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def form_keys(self) -> frozenset[str]:
+        return frozenset(t.form_key for t in self.user_tasks if t.form_key)
+
+    @property
+    def spec_key(self) -> str:
+        return f"{self.process_id}@{self.sha256[:16]}"
+
+
+@dataclass(frozen=True)
+class PendingTask:
+    """A user task waiting for a person."""
+
+    guid: str
+    spec_id: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    instructions: str
+    due_in: str | None
+    data: Mapping[str, Any]
+    scope_group: str | None = None  # group code for a per-group task (multi-instance over groups)
+
+
+@dataclass(frozen=True)
+class TimerDue:
+    task_spec: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class ThrownMessage:
+    name: str
+    payload: Any
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """An automatic step that ran (service task, timer, end event), for the event log."""
+
+    spec_id: str
+    name: str
+    kind: str
+    result: Any = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    state: str
+    status: str
+    outcome: str | None
+    pending: tuple[PendingTask, ...]
+    timers: tuple[TimerDue, ...]
+    messages: tuple[ThrownMessage, ...]
+    steps: tuple[StepRecord, ...]
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def next_timer_due(self) -> datetime | None:
+        return min((t.due_at for t in self.timers), default=None)
+
+
+@dataclass(frozen=True)
+class OperatorCall:
+    """What a service-task operator receives."""
+
+    name: str
+    params: Mapping[str, Any]
+    data: Mapping[str, Any]
+    task_spec: str
+    now: datetime
+
+
+Operator = Callable[[OperatorCall], Any]
+Operators = Mapping[str, Operator]
+
+KNOWN_OPERATORS: tuple[str, ...] = ("publish_item", "item_view_stats", "count_published_items")

@@ -1,0 +1,141 @@
+"""JSON Schema forms: check a form file, validate a submission field by field, describe it for clients.
+
+A form is a plain JSON Schema (draft 2020-12) with a few `x-` hints (`x-widget`, `x-source`).
+Files are referenced by id (`"format": "file-id"`), never embedded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .errors import FieldProblem, ValidationError
+
+FILE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+_format_checker = FormatChecker()
+
+
+@_format_checker.checks("file-id")  # type: ignore[untyped-decorator]
+def _is_file_id(value: object) -> bool:
+    return not isinstance(value, str) or bool(FILE_ID.match(value))
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    key: str
+    schema: dict[str, Any]
+
+    @property
+    def title(self) -> str:
+        return str(self.schema.get("title", self.key))
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.schema.get("properties", {}))
+
+    def ui(self) -> dict[str, Any]:
+        props = self.schema.get("properties", {})
+        widgets = {name: p["x-widget"] for name, p in props.items() if isinstance(p, dict) and "x-widget" in p}
+        return {"order": list(props), "widgets": widgets}
+
+    def file_ids(self, data: dict[str, Any]) -> list[str]:
+        """Every file id referenced by the file fields of this form in `data`."""
+        ids: list[str] = []
+        for name, prop in self.schema.get("properties", {}).items():
+            _collect_file_ids(prop, data.get(name), ids)
+        return ids
+
+
+def _collect_file_ids(prop: Any, value: Any, out: list[str]) -> None:
+    if not isinstance(prop, dict) or value is None:
+        return
+    if prop.get("format") == "file-id" and isinstance(value, str):
+        out.append(value)
+    elif prop.get("type") == "array" and isinstance(value, list):
+        for item in value:
+            _collect_file_ids(prop.get("items", {}), item, out)
+    elif prop.get("type") == "object" and isinstance(value, dict):
+        for name, sub in prop.get("properties", {}).items():
+            _collect_file_ids(sub, value.get(name), out)
+
+
+def check_schema(key: str, schema: Any) -> list[str]:
+    """Problems with a form file, as sentences; empty when it can be used."""
+    if not isinstance(schema, dict):
+        return [f"form {key!r} is not a JSON object"]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return [f"form {key!r} is not a valid JSON Schema: {exc.message}"]
+    problems = []
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        problems.append(f"form {key!r} must be an object schema with properties")
+    else:
+        for name, prop in schema["properties"].items():
+            if not isinstance(prop, dict) or not prop.get("title"):
+                problems.append(f"form {key!r}: field {name!r} has no title")
+    return problems
+
+
+@lru_cache(maxsize=512)
+def _validator(schema_json: str) -> Draft202012Validator:
+    import json
+
+    return Draft202012Validator(json.loads(schema_json), format_checker=_format_checker)
+
+
+def validate(form: FormSpec, data: Any) -> dict[str, Any]:
+    """The submission, checked against the form. Raises ValidationError with one problem per field."""
+    import json
+
+    if not isinstance(data, dict):
+        raise ValidationError("the form data must be an object", [FieldProblem("", "ต้องเป็นข้อมูลแบบฟอร์ม (object)")])
+    unknown = sorted(set(data) - set(form.fields))
+    problems = [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้ (not a field of this form)") for name in unknown]
+    validator = _validator(json.dumps(form.schema, sort_keys=True))
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        problems.extend(_problems(error, data))
+    if problems:
+        seen: dict[str, FieldProblem] = {}
+        for problem in problems:
+            seen.setdefault(problem.field, problem)
+        raise ValidationError("the form has errors", list(seen.values()))
+    return dict(data)
+
+
+def _field(path: Any) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _problems(error: jsonschema.ValidationError, data: Any) -> list[FieldProblem]:
+    path = list(error.absolute_path)
+    kind = error.validator
+    if kind == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [name for name in error.validator_value if name not in instance]
+        return [FieldProblem(_field([*path, name]), "กรุณากรอกข้อมูลนี้ (required)") for name in missing]
+    value = error.validator_value
+    messages = {
+        "minLength": "กรุณากรอกข้อมูลนี้ (required)" if value == 1 else f"ต้องมีอย่างน้อย {value} ตัวอักษร",
+        "maxLength": f"ยาวได้ไม่เกิน {value} ตัวอักษร",
+        "minItems": "กรุณาเลือกหรือแนบอย่างน้อยหนึ่งรายการ" if value == 1 else f"ต้องมีอย่างน้อย {value} รายการ",
+        "maxItems": f"มีได้ไม่เกิน {value} รายการ",
+        "enum": "กรุณาเลือกจากตัวเลือกที่กำหนด",
+        "oneOf": "กรุณาเลือกจากตัวเลือกที่กำหนด",
+        "anyOf": "กรุณาเลือกจากตัวเลือกที่กำหนด",
+        "const": "ต้องยืนยันข้อนี้" if value is True else "กรุณาเลือกจากตัวเลือกที่กำหนด",
+        "type": f"รูปแบบข้อมูลไม่ถูกต้อง (ต้องเป็น {value})",
+        "format": {"date": "วันที่ไม่ถูกต้อง (YYYY-MM-DD)", "file-id": "ไฟล์แนบไม่ถูกต้อง"}.get(
+            str(value), "รูปแบบไม่ถูกต้อง"
+        ),
+        "minimum": f"ต้องไม่น้อยกว่า {value}",
+        "maximum": f"ต้องไม่มากกว่า {value}",
+        "uniqueItems": "มีรายการซ้ำกัน",
+    }
+    return [FieldProblem(_field(path), messages.get(str(kind), error.message))]

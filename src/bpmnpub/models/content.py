@@ -1,0 +1,51 @@
+"""Stored files (content addressed, outside workflow data) and published items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONText, UTCDateTime
+
+
+class StoredFile(Base):
+    """An uploaded file. Bytes live on disk under their sha256; task data holds only `id`."""
+
+    __tablename__ = "stored_file"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublishedItem(Base):
+    """An item on the public portal: one stable URL for its whole life."""
+
+    __tablename__ = "published_item"
+    __table_args__ = (Index("ix_published_item_status_date", "status", "published_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(500))
+    slug: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(128), default="", index=True)
+    ita_item: Mapped[str | None] = mapped_column(String(32))
+    attachments: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    photos: Mapped[list[dict[str, Any]]] = mapped_column(JSONText, default=list)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"))
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    fiscal_year: Mapped[int] = mapped_column(Integer, index=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    views: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,137 @@
+"""Deployed diagrams, running instances, the inbox projection and the event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from .base import Base, JSONText, UTCDateTime
+from .org import Group, User
+
+
+class ProcessDefinition(Base):
+    """One immutable deployed version of a process (diagram + the forms it uses)."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version", name="uq_process_definition_process_version"),
+        UniqueConstraint("process_id", "sha256", name="uq_process_definition_process_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(64), default="")
+    start_roles: Mapped[list[str]] = mapped_column(JSONText, default=list)
+    start_timer: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    bpmn_xml: Mapped[str] = deferred(mapped_column(Text))
+    forms: Mapped[dict[str, Any]] = deferred(mapped_column(JSONText))
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def spec_key(self) -> str:
+        """The engine's cache key: what the serialized state of an instance refers to."""
+        return f"{self.process_id}@{self.sha256[:16]}"
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_process_instance_status_timer", "status", "next_timer_due"),
+        Index("ix_process_instance_started_by", "started_by_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"), index=True)
+    # SpiffWorkflow state as TEXT (never jsonb: it reorders keys and task data is lost).
+    state: Mapped[str] = deferred(mapped_column(Text))
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    step_counts: Mapped[dict[str, int]] = mapped_column(JSONText, default=dict)
+    next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_task: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[started_by_id])
+    group: Mapped[Group | None] = relationship(lazy="joined")
+
+
+class HumanTask(Base):
+    """The inbox projection of a user task. Listing tasks never deserializes a workflow."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_open_lane", "status", "lane", "scope_group_id"),
+        Index("ix_human_task_assignee", "assigned_user_id", "status"),
+        Index("ix_human_task_requester", "requester_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    task_spec: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    lane: Mapped[str] = mapped_column(String(64))
+    form_key: Mapped[str | None] = mapped_column(String(128))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    scope_group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"))
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="select")
+
+
+class InstanceEvent(Base):
+    """Append-only log: who did what to an instance, with which decision and why."""
+
+    __tablename__ = "instance_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    task_spec: Mapped[str | None] = mapped_column(String(128))
+    task_name: Mapped[str | None] = mapped_column(String(255))
+    decision: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ProcessSchedule(Base):
+    """When a timer-started process (e.g. the six-monthly report) next starts by itself."""
+
+    __tablename__ = "process_schedule"
+
+    process_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,127 @@
+"""Users, groups, roles, sign-in and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import AuthenticationError, NotFoundError
+from ..models import ApiToken, Group, RoleAssignment, User
+from ..permissions import ALL_ROLES, Actor
+from .context import ServiceContext
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    """scrypt with a random salt, in the form `scrypt$n$r$p$salt$hash`."""
+    salt = secrets.token_hex(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), dklen=32, **_SCRYPT).hex()
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt}${digest}"
+
+
+def check_password(stored: str, password: str) -> bool:
+    try:
+        method, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if method != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=salt.encode(), dklen=32, n=int(n), r=int(r), p=int(p))
+    return secrets.compare_digest(candidate.hex(), digest)
+
+
+def actor_of(user: User) -> Actor:
+    director_of = frozenset(
+        gid for r in user.roles if r.role == "group_director" for gid in [r.group_id or user.group_id] if gid
+    )
+    return Actor(id=user.id, roles=user.role_codes, group_id=user.group_id, director_of=director_of)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """Raises NotFoundError."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def authenticate(ctx: ServiceContext, username: str, password: str) -> User:
+    """The user with these credentials. Raises AuthenticationError (same message whatever was wrong)."""
+    with ctx.db.read() as session:
+        user = find_user(session, username)
+        if user is None or not user.is_active or not check_password(user.password_hash, password):
+            raise AuthenticationError("wrong username or password")
+        return user
+
+
+def create_token(ctx: ServiceContext, username: str, label: str = "") -> str:
+    """A new bearer token for the user (shown once; only its hash is kept). Raises NotFoundError."""
+    token = "bp_" + secrets.token_urlsafe(32)
+    with ctx.db.write() as session:
+        user = find_user(session, username)
+        if user is None:
+            raise NotFoundError(f"no user named {username!r}")
+        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label, created_at=ctx.now()))
+    return token
+
+
+def user_for_token(ctx: ServiceContext, token: str) -> User | None:
+    with ctx.db.read() as session:
+        row = session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+        )
+        if row is None or not row.user.is_active:
+            return None
+        return row.user
+
+
+def load_user(ctx: ServiceContext, user_id: int) -> User | None:
+    with ctx.db.read() as session:
+        user = session.get(User, user_id)
+        return user if user is not None and user.is_active else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ensure_group(session: Session, code: str, name: str, name_en: str = "") -> Group:
+    group = session.scalar(select(Group).where(Group.code == code))
+    if group is None:
+        group = Group(code=code, name=name, name_en=name_en)
+        session.add(group)
+        session.flush()
+    return group
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    roles: list[str],
+    group: Group | None,
+    position: str = "",
+    email: str = "",
+    now: object,
+) -> User:
+    unknown = set(roles) - ALL_ROLES
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    user = User(
+        username=username, full_name=full_name, position=position, email=email,
+        password_hash=hash_password(password), group_id=group.id if group else None, created_at=now,
+    )  # fmt: skip
+    user.roles = [RoleAssignment(role=r, group_id=group.id if (group and r == "group_director") else None) for r in roles]
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,53 @@
+"""The demo office of DESIGN §5, so a newcomer can try every role at once (`bpmnpub init --demo`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..models import User
+from .accounts import create_user, ensure_group
+from .context import ServiceContext
+
+DEMO_PASSWORD = "demo1234"
+
+GROUPS = {
+    "plan": ("กลุ่มนโยบายและแผน", "Policy and Planning Group"),
+    "hr": ("กลุ่มบริหารงานบุคคล", "Personnel Administration Group"),
+    "legal": ("กลุ่มกฎหมายและคดี", "Legal Affairs Group"),
+    "admin": ("กลุ่มอำนวยการ", "General Administration Group"),
+    "ict": ("กลุ่มส่งเสริมการศึกษาทางไกล เทคโนโลยีสารสนเทศและการสื่อสาร", "Distance Education and ICT Group"),
+}
+
+# username, full name, position, roles, group code
+USERS: tuple[tuple[str, str, str, list[str], str | None], ...] = (
+    ("owner1", "นางสาวสมใจ ใจดี", "นักวิเคราะห์นโยบายและแผน", [], "plan"),
+    ("owner2", "นายสมชาย รักงาน", "นักทรัพยากรบุคคล", [], "hr"),
+    ("gdir_plan", "นางวันเพ็ญ แสงทอง", "ผู้อำนวยการกลุ่มนโยบายและแผน", ["group_director"], "plan"),
+    ("gdir_hr", "นายประเสริฐ มั่นคง", "ผู้อำนวยการกลุ่มบริหารงานบุคคล", ["group_director"], "hr"),
+    ("legal1", "นายนิติ ยุติธรรม", "นิติกร", ["legal_officer"], "legal"),
+    ("deputy1", "นางรัชนี ศรีสุข", "รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา", ["deputy_director"], None),
+    ("director1", "นายบุญสม โพธิ์เงิน", "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา", ["director"], None),
+    ("publisher1", "นางสาวกานดา เผยแพร่", "นักวิเคราะห์นโยบายและแผน", ["publisher"], "plan"),
+    ("pr1", "นายประชา สัมพันธ์", "นักประชาสัมพันธ์", ["pr_officer", "publisher"], "admin"),
+    ("procowner1", "นายเทคโน สารสนเทศ", "นักวิชาการคอมพิวเตอร์", ["process_owner"], "ict"),
+    ("admin1", "ผู้ดูแลระบบ", "ผู้ดูแลระบบ", ["admin"], None),
+)
+
+DEMO_USERS_TABLE = [
+    (u, ", ".join(roles) or "staff", GROUPS[g][0] if g else "—") for u, _, _, roles, g in USERS
+]
+
+
+def create_demo_office(ctx: ServiceContext) -> bool:
+    """Create the demo groups and users unless they exist. Returns whether anything was created."""
+    with ctx.db.write() as session:
+        if session.scalar(select(User.id).where(User.username == "owner1")) is not None:
+            return False
+        groups = {code: ensure_group(session, code, th, en) for code, (th, en) in GROUPS.items()}
+        now = ctx.now()
+        for username, full_name, position, roles, group in USERS:
+            create_user(
+                session, username=username, password=DEMO_PASSWORD, full_name=full_name, position=position,
+                roles=roles, group=groups[group] if group else None, email=f"{username}@example.go.th", now=now,
+            )  # fmt: skip
+        return True

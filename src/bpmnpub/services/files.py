@@ -1,0 +1,159 @@
+"""Uploaded files: size-limited, sniffed by content, stored once per sha256 outside workflow data."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+
+from ..errors import NotFoundError, UnsupportedMediaTypeError, UploadTooLargeError
+from ..models import StoredFile
+from .context import ServiceContext
+
+# extension -> content type. The content must be what the extension says.
+ALLOWED: dict[str, str] = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "txt": "text/plain",
+    "csv": "text/csv",
+}
+_OOXML_DIR = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    id: str
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+
+
+def sniff(content: bytes, extension: str) -> str | None:
+    """The content type when the bytes really are what `extension` claims; None otherwise."""
+    head = content[:16]
+    ext = extension.lower()
+    checks = {
+        "pdf": lambda: content.startswith(b"%PDF-"),
+        "png": lambda: head.startswith(b"\x89PNG\r\n\x1a\n"),
+        "jpg": lambda: head.startswith(b"\xff\xd8\xff"),
+        "jpeg": lambda: head.startswith(b"\xff\xd8\xff"),
+        "gif": lambda: head[:6] in (b"GIF87a", b"GIF89a"),
+        "webp": lambda: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
+        "doc": lambda: head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+        "xls": lambda: head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+        "txt": lambda: _is_text(content),
+        "csv": lambda: _is_text(content),
+    }
+    if ext in _OOXML_DIR:
+        ok = _is_ooxml(content, _OOXML_DIR[ext])
+    elif ext in checks:
+        ok = checks[ext]()
+    else:
+        return None
+    return ALLOWED[ext] if ok else None
+
+
+def _is_text(content: bytes) -> bool:
+    if b"\x00" in content:
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_ooxml(content: bytes, folder: str) -> bool:
+    if not content.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+    return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
+
+
+def _safe_name(filename: str) -> str:
+    name = os.path.basename(filename.replace("\\", "/")).strip().replace("\x00", "")
+    return name[:255] or "file"
+
+
+def upload_file(ctx: ServiceContext, stream: BinaryIO, filename: str, *, actor_id: int | None) -> FileInfo:
+    """Store an upload. Raises UploadTooLargeError, UnsupportedMediaTypeError."""
+    limit = int(ctx.settings["MAX_UPLOAD_BYTES"])
+    content = stream.read(limit + 1)
+    if len(content) > limit:
+        raise UploadTooLargeError(f"the file is larger than {limit // (1024 * 1024)} MB", {"limit": limit})
+    name = _safe_name(filename)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED:
+        raise UnsupportedMediaTypeError(
+            f"files of type .{extension or '?'} are not accepted", {"allowed": sorted(ALLOWED)}
+        )
+    content_type = sniff(content, extension)
+    if content_type is None:
+        raise UnsupportedMediaTypeError(f"the content of {name!r} is not a .{extension} file", {"extension": extension})
+    digest = hashlib.sha256(content).hexdigest()
+    _write_blob(ctx.files_dir, digest, content)
+    info = FileInfo(secrets.token_hex(16), digest, name, content_type, len(content))
+    with ctx.db.write() as session:
+        session.add(
+            StoredFile(
+                id=info.id, sha256=digest, filename=name, content_type=content_type, size=len(content),
+                uploaded_by_id=actor_id, created_at=ctx.now(),
+            )
+        )  # fmt: skip
+    return info
+
+
+def _blob_path(files_dir: Path, digest: str) -> Path:
+    return files_dir / digest[:2] / digest
+
+
+def _write_blob(files_dir: Path, digest: str, content: bytes) -> None:
+    path = _blob_path(files_dir, digest)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)  # atomic: a reader never sees half a file
+
+
+def get_file(ctx: ServiceContext, file_id: str) -> tuple[FileInfo, Path]:
+    """Raises NotFoundError."""
+    with ctx.db.read() as session:
+        row = session.get(StoredFile, file_id)
+        if row is None:
+            raise NotFoundError("file not found")
+        info = FileInfo(row.id, row.sha256, row.filename, row.content_type, row.size)
+    return info, _blob_path(ctx.files_dir, info.sha256)
+
+
+def missing_files(session: object, file_ids: list[str]) -> list[str]:
+    """The ids among `file_ids` that are not stored files."""
+    if not file_ids:
+        return []
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    found = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(file_ids))))
+    return [f for f in file_ids if f not in found]

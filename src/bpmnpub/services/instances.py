@@ -1,0 +1,179 @@
+"""Starting requests, reading them, retrying a failed step, and the timer work of the worker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..engine import STATE_VERSION, next_occurrence
+from ..errors import NotFoundError, PermissionDeniedError, ValidationError, FieldProblem
+from ..models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, ProcessSchedule, User
+from ..permissions import Actor, may_start, may_view_instance
+from . import definitions
+from .context import ServiceContext
+from .progress import add_event, lock_instance, require_running, run_engine
+from .views import EventView, InstanceView, TaskSummary
+
+
+def start_instance(
+    ctx: ServiceContext, process_id: str, data: dict[str, Any] | None, actor: Actor | None, now: datetime | None = None
+) -> InstanceView:
+    """Start the newest version of a process. `actor` None means the scheduler.
+    Raises NotFoundError, PermissionDeniedError, ValidationError."""
+    now = now or ctx.now()
+    with ctx.db.write() as session:
+        instance = _start(ctx, session, process_id, dict(data or {}), actor, now)
+        return _view(session, instance)
+
+
+def _start(
+    ctx: ServiceContext, session: Session, process_id: str, data: dict[str, Any], actor: Actor | None, now: datetime
+) -> ProcessInstance:
+    definition = definitions.latest(session, process_id)
+    if actor is not None and not may_start(actor, definition.start_roles):
+        raise PermissionDeniedError(f"you may not start {definition.name}")
+    _check_start_data(session, definition, data)
+    instance = ProcessInstance(
+        definition_id=definition.id, process_id=definition.process_id, status="running", title="",
+        started_by_id=actor.id if actor else None, group_id=actor.group_id if actor else None,
+        state="", serializer_version=STATE_VERSION, step_counts={}, created_at=now, updated_at=now,
+    )  # fmt: skip
+    instance.definition = definition
+    session.add(instance)
+    session.flush()
+    add_event(session, instance, "started", now, actor_id=actor.id if actor else None)
+    run_engine(ctx, session, instance, now, actor.id if actor else None,
+               lambda parsed, ops: ctx.engine.start(parsed, data, now, ops))  # fmt: skip
+    session.flush()
+    return instance
+
+
+def _check_start_data(session: Session, definition: ProcessDefinition, data: dict[str, Any]) -> None:
+    """Start data may only pre-fill fields of the process's own forms."""
+    if not data:
+        return
+    all_forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)) or {}
+    fields = {name for schema in all_forms.values() for name in schema.get("properties", {})}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ValidationError(
+            "start data may only fill fields of this process's forms",
+            [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มในกระบวนงานนี้ (not a form field)") for name in unknown],
+        )
+
+
+def get_instance(ctx: ServiceContext, instance_id: int, actor: Actor) -> InstanceView:
+    """Raises NotFoundError, PermissionDeniedError."""
+    with ctx.db.read() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFoundError(f"request {instance_id} not found")
+        if not may_view_instance(actor, instance.started_by_id, instance.group_id):
+            has_task = session.scalar(
+                select(HumanTask.id).where(
+                    HumanTask.instance_id == instance_id,
+                    (HumanTask.assigned_user_id == actor.id) | (HumanTask.completed_by_id == actor.id),
+                )
+            )
+            if has_task is None:
+                raise PermissionDeniedError("you may not see this request")
+        return _view(session, instance)
+
+
+def _view(session: Session, instance: ProcessInstance) -> InstanceView:
+    tasks = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)
+    ).all()
+    users = _usernames(session, {t.assigned_user_id for t in tasks} | {t.completed_by_id for t in tasks})
+    events = session.scalars(
+        select(InstanceEvent).where(InstanceEvent.instance_id == instance.id).order_by(InstanceEvent.id)
+    ).all()
+    return InstanceView(
+        id=instance.id, process_id=instance.process_id, process_version=instance.definition.version,
+        status=instance.status, outcome=instance.outcome, title=instance.title,
+        started_by=instance.started_by.username if instance.started_by else None,
+        group=instance.group.code if instance.group else None, created_at=instance.created_at,
+        updated_at=instance.updated_at, error=instance.error_message,
+        tasks=[TaskSummary.of(t, instance, users.get(t.assigned_user_id or t.completed_by_id or 0)) for t in tasks],
+        events=[EventView.of(e) for e in events],
+    )  # fmt: skip
+
+
+def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {uid: name for uid, name in session.execute(select(User.id, User.username).where(User.id.in_(wanted)))}
+
+
+def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: str = "") -> InstanceView:
+    """Run the failed step of an instance in `error` again. Raises PermissionDeniedError, ConflictError."""
+    from ..errors import ConflictError
+
+    if not actor.is_admin:
+        raise PermissionDeniedError("only administrators can retry a failed step")
+    now = ctx.now()
+    with ctx.db.write() as session:
+        instance = lock_instance(session, instance_id)
+        if instance.status != "error":
+            raise ConflictError(f"request {instance_id} is {instance.status}, not failed")
+        add_event(session, instance, "retried", now, actor_id=actor.id, comment=reason or None,
+                  task_spec=instance.error_task)  # fmt: skip
+        instance.status = "running"
+        run_engine(ctx, session, instance, now, actor.id,
+                   lambda parsed, ops: ctx.engine.resume(parsed, instance.state, now, ops))  # fmt: skip
+        session.flush()
+        return _view(session, instance)
+
+
+def fire_due_timers(ctx: ServiceContext, now: datetime | None = None, batch: int = 50) -> int:
+    """Advance every running instance whose timer is due. Several workers can run this at once: on
+    PostgreSQL each claims different rows (SKIP LOCKED). Returns how many instances moved."""
+    now = now or ctx.now()
+    moved = 0
+    while True:
+        with ctx.db.write() as session:
+            ids = session.scalars(
+                select(ProcessInstance.id)
+                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due <= now)
+                .order_by(ProcessInstance.next_timer_due)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for instance_id in ids:
+                instance = lock_instance(session, instance_id)
+                require_running(instance)
+                add_event(session, instance, "timer_fired", now, details={"due": _iso(instance.next_timer_due)})
+                run_engine(ctx, session, instance, now, None,
+                           lambda parsed, ops, i=instance: ctx.engine.resume(parsed, i.state, now, ops))  # fmt: skip
+                moved += 1
+        if len(ids) < batch:
+            return moved
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def run_schedules(ctx: ServiceContext, now: datetime | None = None) -> list[int]:
+    """Start timer-started processes (the six-monthly report) whose time has come; returns new ids."""
+    now = now or ctx.now()
+    started: list[int] = []
+    with ctx.db.write() as session:
+        for definition in definitions.latest_versions(session):
+            if not definition.start_timer:
+                continue
+            schedule = session.get(ProcessSchedule, definition.process_id, with_for_update=True)
+            if schedule is None:
+                first = next_occurrence(definition.start_timer, now)
+                session.add(ProcessSchedule(process_id=definition.process_id, next_run_at=first))
+                continue
+            if schedule.next_run_at is not None and schedule.next_run_at <= now:
+                # One transaction: the schedule moves on only together with the instance it started.
+                started.append(_start(ctx, session, definition.process_id, {}, None, now).id)
+                schedule.last_run_at = now
+                schedule.next_run_at = next_occurrence(definition.start_timer, now)
+    return started

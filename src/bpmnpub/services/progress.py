@@ -1,0 +1,187 @@
+"""Moving an instance forward: the shared part of start, complete, fire timers and retry.
+
+Everything here runs inside the caller's transaction; nothing commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from .. import forms
+from ..engine import ParsedSpec, PendingTask, RunResult, add_duration
+from ..errors import ConflictError, NotFoundError, StepFailedError
+from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance
+from ..permissions import OPEN_STATUSES
+from . import publishing
+from .context import ServiceContext
+
+# Every instance status. "running" and the two ends come from the engine; the rest from people.
+INSTANCE_STATUSES = ("running", "completed", "rejected", "suspended", "terminated", "error")
+
+
+def spec_for(ctx: ServiceContext, session: Session, definition: ProcessDefinition) -> ParsedSpec:
+    def load_xml() -> tuple[bytes, str]:
+        xml = session.scalar(select(ProcessDefinition.bpmn_xml).where(ProcessDefinition.id == definition.id))
+        return (xml or "").encode("utf-8"), definition.filename
+
+    return ctx.engine.spec(definition.spec_key, load_xml)
+
+
+_form_cache: dict[tuple[str, str], forms.FormSpec] = {}
+
+
+def form_for(session: Session, definition: ProcessDefinition, form_key: str) -> forms.FormSpec:
+    """A deployed version's form. Versions are immutable (keyed by their hash), so it is cached."""
+    key = (definition.sha256, form_key)
+    cached = _form_cache.get(key)
+    if cached is None:
+        all_forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id))
+        if not all_forms or form_key not in all_forms:
+            raise NotFoundError(f"form {form_key!r} is missing from this process version")
+        cached = _form_cache[key] = forms.FormSpec(form_key, all_forms[form_key])
+    return cached
+
+
+def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
+    """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite writers are
+    already serialized by BEGIN IMMEDIATE). Raises NotFoundError."""
+    instance = session.scalar(
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .options(undefer(ProcessInstance.state))
+        .with_for_update(of=ProcessInstance)
+    )
+    if instance is None:
+        raise NotFoundError(f"request {instance_id} not found")
+    return instance
+
+
+def require_running(instance: ProcessInstance) -> None:
+    if instance.status != "running":
+        raise ConflictError(f"request {instance.id} is {instance.status}; nothing can be done on it now")
+
+
+def add_event(
+    session: Session,
+    instance: ProcessInstance,
+    action: str,
+    now: datetime,
+    *,
+    actor_id: int | None = None,
+    task: HumanTask | None = None,
+    task_spec: str | None = None,
+    task_name: str | None = None,
+    decision: str | None = None,
+    comment: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> InstanceEvent:
+    event = InstanceEvent(
+        instance_id=instance.id, at=now, actor_id=actor_id, action=action,
+        human_task_id=task.id if task is not None else None,
+        task_spec=task.task_spec if task is not None else task_spec,
+        task_name=task.name if task is not None else task_name,
+        decision=decision, comment=comment, details=details,
+    )  # fmt: skip
+    session.add(event)
+    return event
+
+
+def run_engine(
+    ctx: ServiceContext,
+    session: Session,
+    instance: ProcessInstance,
+    now: datetime,
+    actor_id: int | None,
+    call: Callable[[ParsedSpec, publishing.Operators], RunResult],
+) -> RunResult | None:
+    """Run one engine call with operators bound to this transaction and apply its result.
+
+    A failed step rolls back what operators wrote (a savepoint), keeps the engine's last good state,
+    sets the instance to `error` and records why; it returns None then.
+    """
+    parsed = spec_for(ctx, session, instance.definition)
+    operators = publishing.operators(ctx, session, instance, actor_id, now)
+    savepoint = session.begin_nested()
+    try:
+        result = call(parsed, operators)
+    except StepFailedError as exc:
+        savepoint.rollback()
+        instance.state = exc.state
+        instance.status = "error"
+        instance.error_message = exc.message
+        instance.error_task = exc.task_spec
+        instance.updated_at = now
+        instance.next_timer_due = None
+        add_event(session, instance, "error", now, task_spec=exc.task_spec, comment=exc.message)
+        return None
+    savepoint.commit()
+    apply_result(session, instance, result, now)
+    return result
+
+
+def apply_result(session: Session, instance: ProcessInstance, result: RunResult, now: datetime) -> None:
+    """Write state, status, the task projection and the events of automatic steps."""
+    instance.state = result.state
+    instance.updated_at = now
+    instance.next_timer_due = result.next_timer_due
+    instance.error_message = None
+    instance.error_task = None
+    title = result.data.get("title")
+    if isinstance(title, str) and title.strip():
+        instance.title = title.strip()[:500]
+    for step in result.steps:
+        if step.kind == "service":
+            add_event(session, instance, "service", now, task_spec=step.spec_id, task_name=step.name,
+                      details={"result": step.result})  # fmt: skip
+    open_rows = {
+        row.task_guid: row
+        for row in session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status.in_(OPEN_STATUSES))
+        )
+    }
+    pending_guids = {p.guid for p in result.pending}
+    for guid, row in open_rows.items():
+        if guid not in pending_guids:
+            row.status = "cancelled"
+            row.completed_at = now
+    counts = dict(instance.step_counts or {})
+    group_ids = _group_ids(session, {p.scope_group for p in result.pending if p.scope_group})
+    for pending in result.pending:
+        if pending.guid in open_rows:
+            continue
+        counts[pending.spec_id] = counts.get(pending.spec_id, 0) + 1
+        session.add(_task_row(instance, pending, counts[pending.spec_id], group_ids, now))
+    instance.step_counts = counts
+    if result.status in ("completed", "rejected"):
+        instance.status = result.status
+        instance.outcome = result.outcome
+        instance.completed_at = now
+        instance.next_timer_due = None
+        end = next((s for s in result.steps if s.kind == "end"), None)
+        add_event(session, instance, result.status, now, task_spec=end.spec_id if end else None,
+                  task_name=end.name if end else None, details={"outcome": result.outcome})  # fmt: skip
+    else:
+        instance.status = "running"
+
+
+def _group_ids(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    return {g.code: g.id for g in session.scalars(select(Group).where(Group.code.in_(codes)))}
+
+
+def _task_row(
+    instance: ProcessInstance, pending: PendingTask, round_: int, group_ids: dict[str, int], now: datetime
+) -> HumanTask:
+    scope_group = group_ids.get(pending.scope_group) if pending.scope_group else instance.group_id
+    return HumanTask(
+        instance_id=instance.id, task_guid=pending.guid, task_spec=pending.spec_id, name=pending.name,
+        lane=pending.lane or "", form_key=pending.form_key, instructions=pending.instructions,
+        status="ready", round=round_, requester_id=instance.started_by_id, scope_group_id=scope_group,
+        created_at=now, due_at=add_duration(now, pending.due_in) if pending.due_in else None,
+    )  # fmt: skip

@@ -1,0 +1,175 @@
+"""Publishing to the public portal, and the service-task operators diagrams call by name.
+
+Operators run inside the transaction of the engine call that reached them: a failed step rolls
+their writes back with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..engine import OperatorCall, Operators
+from ..models import Group, ProcessInstance, PublishedItem, RoleAssignment, StoredFile
+from ..thaidate import BANGKOK, fiscal_year, previous_half_year
+from .context import ServiceContext
+
+KINDS = ("document", "album", "report")
+
+__all__ = ["Operators", "PublicItem", "list_public_items", "operators", "slugify"]
+
+
+def slugify(title: str) -> str:
+    """A readable URL part that keeps Thai letters: "ประกาศ ผลการจัดซื้อ 2569" -> "ประกาศ-ผลการจัดซื้อ-2569"."""
+    words = re.findall(r"[0-9A-Za-z\u0E00-\u0E7F]+", title.lower())
+    return "-".join(words)[:120] or "item"
+
+
+def public_url(base: str, item_id: int, slug: str) -> str:
+    return f"{base.rstrip('/')}/public/items/{item_id}-{slug}"
+
+
+def operators(
+    ctx: ServiceContext, session: Session, instance: ProcessInstance, actor_id: int | None, now: datetime
+) -> Operators:
+    base = str(ctx.settings.get("PUBLIC_BASE_URL", ""))
+
+    def publish_item(call: OperatorCall) -> dict[str, Any]:
+        return _publish(session, instance, call, actor_id, now, base)
+
+    def item_view_stats(call: OperatorCall) -> dict[str, Any]:
+        item = session.get(PublishedItem, int(call.params["item_id"]))
+        if item is None:
+            raise ValueError(f"published item {call.params['item_id']} does not exist")
+        return {"item_id": item.id, "views": item.views, "since": item.published_at.isoformat()}
+
+    def count_published_items(call: OperatorCall) -> dict[str, Any]:
+        return _count(session, call.now)
+
+    return {
+        "publish_item": publish_item,
+        "item_view_stats": item_view_stats,
+        "count_published_items": count_published_items,
+    }
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _publish(
+    session: Session, instance: ProcessInstance, call: OperatorCall, actor_id: int | None, now: datetime, base: str
+) -> dict[str, Any]:
+    params = call.params
+    title = str(params.get("title") or instance.title or "").strip()
+    if not title:
+        raise ValueError("cannot publish an item without a title")
+    kind = str(params.get("kind") or "document")
+    if kind not in KINDS:
+        raise ValueError(f"unknown item kind {kind!r}")
+    attachments = [str(a) for a in _as_list(params.get("attachments"))]
+    photos = [p for p in _as_list(params.get("photos")) if isinstance(p, dict) and p.get("publish", True)]
+    referenced = attachments + [str(p.get("file")) for p in photos]
+    known = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(referenced)))) if referenced else set()
+    missing = [f for f in referenced if f not in known]
+    if missing:
+        raise ValueError(f"files not found: {', '.join(missing)}")
+    item = session.scalar(select(PublishedItem).where(PublishedItem.instance_id == instance.id))
+    if item is None:
+        item = PublishedItem(instance_id=instance.id, published_at=now, views=0)
+        session.add(item)
+    item.kind = kind
+    item.title = title[:500]
+    item.slug = slugify(title)
+    item.body = str(params.get("body") or "")
+    item.category = str(params.get("category") or "")
+    item.ita_item = str(params["ita_item"]) if params.get("ita_item") else None
+    item.attachments = attachments
+    item.photos = [
+        {"file": str(p.get("file")), "caption": str(p.get("caption") or ""), "alt_text": str(p.get("alt_text") or "")}
+        for p in photos
+    ]
+    item.group_id = instance.group_id
+    item.status = "published"
+    item.withdrawn_reason = None
+    item.fiscal_year = fiscal_year(now)
+    item.published_by_id = actor_id
+    item.updated_at = now
+    session.flush()
+    return {"id": item.id, "url": public_url(base, item.id, item.slug), "published_at": now.isoformat()}
+
+
+def _count(session: Session, now: datetime) -> dict[str, Any]:
+    first, last = previous_half_year(now)
+    start = datetime(first.year, first.month, first.day, tzinfo=BANGKOK)
+    end = datetime(last.year, last.month, last.day, 23, 59, 59, tzinfo=BANGKOK)
+    rows = session.execute(
+        select(Group.code, func.count(PublishedItem.id))
+        .join(PublishedItem, PublishedItem.group_id == Group.id)
+        .where(PublishedItem.published_at.between(start, end), PublishedItem.status == "published")
+        .group_by(Group.code)
+    ).all()
+    by_group = {code: int(n) for code, n in rows}
+    directed = session.scalars(
+        select(Group.code)
+        .join(RoleAssignment, RoleAssignment.group_id == Group.id)
+        .where(RoleAssignment.role == "group_director")
+        .distinct()
+        .order_by(Group.code)
+    ).all()
+    return {
+        "period_start": first.isoformat(), "period_end": last.isoformat(), "fiscal_year": fiscal_year(first),
+        "total": sum(by_group.values()), "by_group": {c: by_group.get(c, 0) for c in directed},
+        "group_codes": list(directed),
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    id: int
+    title: str
+    url: str
+    kind: str
+    category: str
+    ita_item: str | None
+    fiscal_year: int
+    published_at: datetime
+    attachments: list[str]
+
+
+def list_public_items(
+    ctx: ServiceContext,
+    *,
+    category: str | None = None,
+    fiscal_year_be: int | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[PublicItem]:
+    base = str(ctx.settings.get("PUBLIC_BASE_URL", ""))
+    stmt = select(PublishedItem).where(PublishedItem.status == "published")
+    if category:
+        stmt = stmt.where(PublishedItem.category == category)
+    if fiscal_year_be:
+        stmt = stmt.where(PublishedItem.fiscal_year == fiscal_year_be)
+    if q:
+        # Thai has no spaces between words: substring search, not word search.
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(PublishedItem.title.like(pattern, escape="\\"), PublishedItem.body.like(pattern, escape="\\")))
+    stmt = stmt.order_by(PublishedItem.published_at.desc(), PublishedItem.id.desc()).limit(limit).offset(offset)
+    with ctx.db.read() as session:
+        return [
+            PublicItem(
+                id=i.id, title=i.title, url=public_url(base, i.id, i.slug), kind=i.kind, category=i.category,
+                ita_item=i.ita_item, fiscal_year=i.fiscal_year, published_at=i.published_at,
+                attachments=list(i.attachments or []),
+            )  # fmt: skip
+            for i in session.scalars(stmt)
+        ]

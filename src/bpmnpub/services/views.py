@@ -1,0 +1,100 @@
+"""What use cases return: plain frozen values, never ORM rows (the session is closed by then)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..models import HumanTask, InstanceEvent, ProcessInstance
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    id: str
+    name: str
+    version: int
+    category: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    id: str
+    version: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    id: int
+    instance_id: int
+    name: str
+    title: str
+    lane: str
+    status: str
+    round: int
+    process_id: str
+    assigned_to: str | None
+    created_at: datetime
+    due_at: datetime | None
+
+    @classmethod
+    def of(cls, task: HumanTask, instance: ProcessInstance, assigned_to: str | None) -> TaskSummary:
+        return cls(
+            id=task.id, instance_id=task.instance_id, name=task.name, title=instance.title, lane=task.lane,
+            status=task.status, round=task.round, process_id=instance.process_id, assigned_to=assigned_to,
+            created_at=task.created_at, due_at=task.due_at,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    id: int
+    instance_id: int
+    name: str
+    title: str
+    lane: str
+    status: str
+    round: int
+    instructions: str
+    form: dict[str, Any]
+    data: dict[str, Any]
+    assigned_to: str | None
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    action: str
+    actor: str | None
+    task: str | None
+    task_name: str | None
+    decision: str | None
+    comment: str | None
+    details: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, event: InstanceEvent) -> EventView:
+        return cls(
+            at=event.at, action=event.action, actor=event.actor.username if event.actor else None,
+            task=event.task_spec, task_name=event.task_name, decision=event.decision, comment=event.comment,
+            details=event.details,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    id: int
+    process_id: str
+    process_version: int
+    status: str
+    outcome: str | None
+    title: str
+    started_by: str | None
+    group: str | None
+    created_at: datetime
+    updated_at: datetime
+    error: str | None
+    tasks: list[TaskSummary] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)

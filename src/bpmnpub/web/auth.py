@@ -1,0 +1,88 @@
+"""Who is calling: the browser session (Flask-Login) or `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
+
+from ..errors import AuthenticationError, PermissionDeniedError
+from ..permissions import Actor
+from ..services import accounts
+from ..services.context import ServiceContext
+
+login_manager = LoginManager()
+login_manager.login_view = "home.index"
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class SignedInUser(UserMixin):  # type: ignore[misc]
+    """The session's view of a user: plain values, safe after the database session closed."""
+
+    def __init__(self, user: Any) -> None:
+        self.id = user.id
+        self.username = user.username
+        self.full_name = user.full_name
+        self.position = user.position
+        self.group_code = user.group.code if user.group else None
+        self.group_name = user.group.name if user.group else None
+        self.actor: Actor = accounts.actor_of(user)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def ctx() -> ServiceContext:
+    context: ServiceContext = current_app.extensions["bpmnpub"]
+    return context
+
+
+def init(app: Flask) -> None:
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> SignedInUser | None:
+        user = accounts.load_user(ctx(), int(user_id)) if user_id.isdigit() else None
+        return SignedInUser(user) if user else None
+
+    @login_manager.request_loader
+    def _from_token(req: Any) -> SignedInUser | None:
+        header = req.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        user = accounts.user_for_token(ctx(), header[7:].strip())
+        if user is None:
+            return None
+        g.bearer = True
+        return SignedInUser(user)
+
+
+def caller() -> SignedInUser:
+    """The signed-in caller. Raises AuthenticationError."""
+    user = current_user
+    if isinstance(user, AnonymousUserMixin) or not getattr(user, "is_authenticated", False):
+        if request.headers.get("Authorization"):
+            raise AuthenticationError("the token is not valid")
+        raise AuthenticationError("sign in or send Authorization: Bearer <token>")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("bearer"):
+        _check_csrf()
+    return user  # type: ignore[no-any-return]
+
+
+def csrf_token() -> str:
+    token = session.get("csrf_token")
+    if not token:
+        token = session["csrf_token"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def _check_csrf() -> None:
+    """A cookie-authenticated write must prove it came from our own page."""
+    sent = request.headers.get(CSRF_HEADER) or (request.form.get("csrf_token") if request.form else None)
+    expected = session.get("csrf_token")
+    if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
+        raise PermissionDeniedError("missing or wrong CSRF token")

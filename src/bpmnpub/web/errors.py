@@ -1,0 +1,82 @@
+"""The one place domain errors become HTTP responses: JSON under /api/, a page elsewhere."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import (
+    AuthenticationError,
+    BpmnpubError,
+    ConflictError,
+    DiagramError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnsupportedMediaTypeError,
+    UploadTooLargeError,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[BpmnpubError], int] = {
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    UploadTooLargeError: 413,
+    UnsupportedMediaTypeError: 415,
+    ValidationError: 422,
+    DiagramError: 422,
+}
+HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_failed",
+              429: "too_many_requests", 500: "internal_error"}  # fmt: skip
+
+
+def status_of(error: BpmnpubError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+def _details(error: BpmnpubError) -> Any:
+    if isinstance(error, (ValidationError, DiagramError)):
+        return [dataclasses.asdict(p) for p in error.problems]
+    return error.details
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    if _wants_json():
+        response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    else:
+        response = Response(render_template("errors/error.html", status=status, message=message), mimetype="text/html")
+    response.status_code = status
+    if status == 401 and request.path.startswith("/api/"):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="bpmnpub"'
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(BpmnpubError)
+    def _domain(error: BpmnpubError) -> Response:
+        return error_response(status_of(error), error.code, error.message, _details(error))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        status = error.code or 500
+        return error_response(status, HTTP_CODES.get(status, "error"), error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "something went wrong on the server; it has been logged")

@@ -1,0 +1,171 @@
+"""Fixtures shared by every test level.
+
+Service, API and scenario tests run on SQLite and on the real PostgreSQL server (127.0.0.1:5432,
+database `test`). Locally, PostgreSQL tests are skipped when the server is absent; under CI=true
+they fail instead, so a missing part can never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, delete, func, select, text
+
+from bpmnpub.config import load_settings
+from bpmnpub.db import Database, upgrade
+from bpmnpub.engine import Engine
+from bpmnpub.models import (
+    ApiToken,
+    HumanTask,
+    InstanceEvent,
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessSchedule,
+    PublishedItem,
+    StoredFile,
+)
+from bpmnpub.permissions import LANE_ROLES, Actor
+from bpmnpub.services import accounts, definitions, demo
+from bpmnpub.services.context import ServiceContext
+
+ROOT = Path(__file__).resolve().parents[1]
+PROCESSES = ROOT / "processes"
+PG_URL = os.environ.get("BPMNPUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+RUNTIME_TABLES = (InstanceEvent, HumanTask, PublishedItem, ProcessInstance, StoredFile, ApiToken, ProcessSchedule)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.current += timedelta(**kwargs)
+        return self.current
+
+
+@pytest.fixture(scope="session")
+def shared_engine() -> Engine:
+    """One engine for the whole run: parsed specs are cached per version, as in production."""
+    return Engine(LANE_ROLES)
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return str(exc).split("\n")[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private schema on the real server for this test run, dropped at the end."""
+    problem = _postgres_reachable()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI and is not reachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    schema = f"bpmnpub_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _prepare(ctx: ServiceContext) -> None:
+    upgrade(ctx.db)
+    definitions.deploy_folder(ctx, PROCESSES)
+    demo.create_demo_office(ctx)
+
+
+def _settings(tmp: Path, url: str) -> dict[str, object]:
+    return load_settings({"DATA_DIR": str(tmp), "DATABASE_URL": url, "SECRET_KEY": "test", "MAX_UPLOAD_BYTES": 1024 * 1024})
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, shared_engine: Engine) -> Path:
+    """A migrated SQLite database with the processes deployed and the demo office, copied per test."""
+    folder = tmp_path_factory.mktemp("template")
+    url = f"sqlite:///{folder / 'bpmnpub.sqlite3'}"
+    ctx = ServiceContext(Database(url), shared_engine, _settings(folder, url))
+    _prepare(ctx)
+    ctx.db.dispose()
+    return folder / "bpmnpub.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def postgres_baseline(postgres_url: str, tmp_path_factory: pytest.TempPathFactory, shared_engine: Engine) -> int:
+    folder = tmp_path_factory.mktemp("pg")
+    ctx = ServiceContext(Database(postgres_url), shared_engine, _settings(folder, postgres_url))
+    _prepare(ctx)
+    with ctx.db.read() as session:
+        baseline = session.scalar(select(func.max(ProcessDefinition.id))) or 0
+    ctx.db.dispose()
+    return baseline
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 16, 2, 0, tzinfo=UTC))  # Monday 16 Nov 2569, 09:00 in Bangkok
+
+
+@pytest.fixture
+def ctx(backend: str, request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, shared_engine: Engine) -> Iterator[ServiceContext]:
+    """A service context on a fresh database with the processes deployed and the demo office."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "bpmnpub.sqlite3")
+        url = f"sqlite:///{tmp_path / 'bpmnpub.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        baseline = request.getfixturevalue("postgres_baseline")
+        _reset_postgres(url, baseline)
+    context = ServiceContext(Database(url), shared_engine, _settings(tmp_path, url), clock=clock)
+    yield context
+    context.db.dispose()
+
+
+def _reset_postgres(url: str, baseline: int) -> None:
+    db = Database(url)
+    with db.write() as session:
+        for table in RUNTIME_TABLES:
+            session.execute(delete(table))
+        session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline))
+    db.dispose()
+
+
+@pytest.fixture
+def actor(ctx: ServiceContext):  # type: ignore[no-untyped-def]
+    """actor("owner1") -> the Actor of a demo user."""
+
+    def make(username: str) -> Actor:
+        with ctx.db.read() as session:
+            user = accounts.find_user(session, username)
+            assert user is not None, username
+            return accounts.actor_of(user)
+
+    return make

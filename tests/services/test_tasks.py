@@ -1,0 +1,200 @@
+"""Inbox, claim and complete: permissions by lane scope, validation, conflicts, failures."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bpmnpub.errors import ConflictError, PermissionDeniedError, ValidationError
+from bpmnpub.models import HumanTask, InstanceEvent, ProcessInstance
+from bpmnpub.services import instances, tasks
+from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.views import InstanceView
+
+from .conftest import request_data, task_id, upload_pdf
+
+REVISE = {"decision": "revise", "comment": "แนบฉบับลงนาม"}
+
+
+def open_tasks(ctx: ServiceContext, instance_id: int) -> list[tuple[str, str]]:
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(HumanTask.task_spec, HumanTask.status).where(
+                HumanTask.instance_id == instance_id, HumanTask.status.in_(["ready", "claimed"])
+            )
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def events(ctx: ServiceContext, instance_id: int, action: str | None = None) -> int:
+    with ctx.db.read() as session:
+        stmt = select(func.count()).select_from(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
+        if action:
+            stmt = stmt.where(InstanceEvent.action == action)
+        return int(session.scalar(stmt) or 0)
+
+
+def test_requester_step_is_only_for_the_requester(ctx: ServiceContext, actor: Any) -> None:
+    owner, other = actor("owner1"), actor("owner2")
+    started = instances.start_instance(ctx, "general_publication", None, owner)
+    assert [t.instance_id for t in tasks.list_tasks(ctx, owner)] == [started.id]
+    assert tasks.list_tasks(ctx, other) == []
+    first = task_id(ctx, owner, started.id)
+    with pytest.raises(PermissionDeniedError):
+        tasks.complete_task(ctx, first, request_data(upload_pdf(ctx, other)), other)
+
+
+def test_group_director_of_another_group_neither_sees_nor_acts(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
+    review = task_id(ctx, actor("gdir_plan"), filed.id)
+    assert all(t.instance_id != filed.id for t in tasks.list_tasks(ctx, actor("gdir_hr")))
+    with pytest.raises(PermissionDeniedError, match="group"):
+        tasks.complete_task(ctx, review, {"decision": "approve"}, actor("gdir_hr"))
+    with pytest.raises(PermissionDeniedError):
+        tasks.get_task(ctx, review, actor("gdir_hr"))
+    assert open_tasks(ctx, filed.id) == [("Task_GroupDirectorReview", "ready")]
+
+
+def test_nobody_decides_on_their_own_request(ctx: ServiceContext, actor: Any) -> None:
+    gdir = actor("gdir_plan")
+    started = instances.start_instance(ctx, "general_publication", None, gdir)
+    tasks.complete_task(ctx, task_id(ctx, gdir, started.id), request_data(upload_pdf(ctx, gdir)), gdir)
+    assert tasks.list_tasks(ctx, gdir) == []
+    with ctx.db.read() as session:
+        review = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == started.id,
+                                                           HumanTask.status == "ready"))  # fmt: skip
+    with pytest.raises(PermissionDeniedError, match="own request"):
+        tasks.complete_task(ctx, int(review or 0), {"decision": "approve"}, gdir)
+
+
+def test_form_errors_are_per_field_and_change_nothing(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+    gdir = actor("gdir_plan")
+    review = task_id(ctx, gdir, filed.id)
+    before = events(ctx, filed.id)
+    with pytest.raises(ValidationError) as caught:
+        tasks.complete_task(ctx, review, {"decision": "revise"}, gdir)
+    assert [p.field for p in caught.value.problems] == ["comment"]
+    with pytest.raises(ValidationError) as caught:
+        tasks.complete_task(ctx, review, {"decision": "maybe", "extra": 1}, gdir)
+    assert {p.field for p in caught.value.problems} == {"decision", "extra", "comment"}
+    assert events(ctx, filed.id) == before
+    assert open_tasks(ctx, filed.id) == [("Task_GroupDirectorReview", "ready")]
+
+
+def test_second_submit_is_a_conflict_and_moves_nothing(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+    gdir = actor("gdir_plan")
+    review = task_id(ctx, gdir, filed.id)
+    tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
+    with pytest.raises(ConflictError, match="already been completed"):
+        tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
+    assert open_tasks(ctx, filed.id) == [("Task_DirectorDecision", "ready")]
+    assert events(ctx, filed.id, "task_completed") == 2
+
+
+def test_claim_keeps_others_out_until_released(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+    gdir, director = actor("gdir_plan"), actor("director1")
+    tasks.complete_task(ctx, task_id(ctx, gdir, filed.id), {"decision": "approve"}, gdir)
+    tasks.complete_task(ctx, task_id(ctx, director, filed.id), {"decision": "approve"}, director)
+    publisher, pr = actor("publisher1"), actor("pr1")
+    check = task_id(ctx, publisher, filed.id)
+    assert check == task_id(ctx, pr, filed.id)  # both publishers may take it
+    tasks.claim_task(ctx, check, publisher)
+    assert all(t.id != check for t in tasks.list_tasks(ctx, pr))
+    with pytest.raises(ConflictError, match="someone else"):
+        tasks.claim_task(ctx, check, pr)
+    with pytest.raises(ConflictError, match="someone else"):
+        tasks.complete_task(ctx, check, {"certified": True}, pr)
+    tasks.release_task(ctx, check, publisher)
+    tasks.claim_task(ctx, check, pr)
+    done = tasks.complete_task(ctx, check, {"certified": True}, pr)
+    assert (done.status, done.outcome) == ("completed", "published")
+
+
+def test_revise_loop_counts_rounds(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+    owner, gdir = actor("owner1"), actor("gdir_plan")
+    for round_ in (1, 2, 3):
+        tasks.complete_task(ctx, task_id(ctx, gdir, filed.id), REVISE, gdir)
+        revise = [t for t in tasks.list_tasks(ctx, owner) if t.instance_id == filed.id]
+        assert [(t.name, t.round) for t in revise][0][1] == round_
+        current = tasks.get_task(ctx, revise[0].id, owner).data  # the form comes back filled
+        resubmit = {k: current[k] for k in ("category", "description", "purpose", "channels", "attachments")}
+        tasks.complete_task(ctx, revise[0].id, {**resubmit, "title": f"ฉบับแก้ไขครั้งที่ {round_}"}, owner)
+    view = instances.get_instance(ctx, filed.id, owner)
+    assert view.title == "ฉบับแก้ไขครั้งที่ 3"
+    assert [t.round for t in view.tasks if t.status == "ready"] == [4]
+    decisions = [(e.decision, e.comment) for e in view.events if e.action == "task_completed" and e.decision]
+    assert decisions == [("revise", REVISE["comment"])] * 3
+
+
+def test_concurrent_completions_exactly_one_wins(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+    gdir = actor("gdir_plan")
+    review = task_id(ctx, gdir, filed.id)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert events(ctx, filed.id, "task_completed") == 2  # the request and one review
+    assert open_tasks(ctx, filed.id) == [("Task_DirectorDecision", "ready")]
+
+
+def test_a_failing_step_sets_error_keeps_state_and_can_be_retried(
+    ctx: ServiceContext, actor: Any, filed: InstanceView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bpmnpub.services import publishing
+
+    gdir, director, publisher = actor("gdir_plan"), actor("director1"), actor("publisher1")
+    tasks.complete_task(ctx, task_id(ctx, gdir, filed.id), {"decision": "approve"}, gdir)
+    tasks.complete_task(ctx, task_id(ctx, director, filed.id), {"decision": "approve"}, director)
+    real = publishing._publish
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)  # writes the item, then fails: the write must be rolled back
+        raise RuntimeError("the portal is down")
+
+    monkeypatch.setattr(publishing, "_publish", broken)
+    failed = tasks.complete_task(ctx, task_id(ctx, publisher, filed.id), {"certified": True}, publisher)
+    assert failed.status == "error" and "the portal is down" in (failed.error or "")
+    assert failed.events[-1].action == "error" and failed.events[-1].task == "Task_PublishItem"
+    assert failed.events[-2].action == "task_completed"  # the publisher's work is kept
+    with ctx.db.read() as session:
+        from bpmnpub.models import PublishedItem
+
+        assert session.scalar(select(func.count()).select_from(PublishedItem)) == 0
+    with pytest.raises(PermissionDeniedError):
+        instances.retry_instance(ctx, filed.id, publisher)
+    monkeypatch.setattr(publishing, "_publish", real)
+    retried = instances.retry_instance(ctx, filed.id, actor("admin1"), "the portal is back")
+    assert (retried.status, retried.outcome) == ("completed", "published")
+    assert [e.action for e in retried.events][-4:] == ["retried", "service", "completed"][-4:] or True
+    actions = [e.action for e in retried.events]
+    assert actions[-3:] == ["retried", "service", "completed"]
+
+
+def test_state_is_text_and_survives_the_database(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+    """The jsonb trap: key order matters to SpiffWorkflow; the ready task's data must come back whole."""
+    gdir = actor("gdir_plan")
+    detail = tasks.get_task(ctx, task_id(ctx, gdir, filed.id), gdir)
+    assert detail.data["title"] == "ประกาศผลการคัดเลือกครูผู้ช่วย"
+    assert detail.data["channels"] == ["website"]
+    assert detail.form["key"] == "review_form" and "decision" in detail.form["schema"]["properties"]
+    with ctx.db.read() as session:
+        if not ctx.db.is_sqlite:
+            kind = session.scalar(select(func.pg_typeof(ProcessInstance.state)).where(ProcessInstance.id == filed.id))
+            assert kind == "text"
