@@ -34,7 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     from .web import api, auth, errors, home, templating
 
     settings = context.settings if context is not None else load_settings(overrides)
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(Path(__file__).parent / "static"))
+    app = Flask(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(Path(__file__).parent / "static")
+    )
     app.config.update(
         SECRET_KEY=_secret_key(settings),
         MAX_CONTENT_LENGTH=int(settings["MAX_UPLOAD_BYTES"]) + 1024 * 1024,

@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +85,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     ctx = _context(args)
     interval = args.interval or int(ctx.settings["WORKER_INTERVAL"])
-    stop = False
+    stop = threading.Event()
 
     def _stop(*_: Any) -> None:
-        nonlocal stop
-        stop = True
+        stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    while not stop:
+    while not stop.is_set():
         started = instances.run_schedules(ctx)
         moved = instances.fire_due_timers(ctx)
         if started or moved:
@@ -101,10 +100,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if args.once:
             print(f"started {len(started)} scheduled instance(s); {moved} instance(s) moved by due timers")
             return 0
-        for _ in range(interval * 10):
-            if stop:
-                break
-            time.sleep(0.1)
+        stop.wait(interval)
     return 0
 
 
@@ -113,11 +109,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     bin_dir = Path(sys.executable).parent
     print(f"bpmnpub serving on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
-    web = subprocess.Popen([
-        str(bin_dir / "gunicorn"), "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-        "--threads", "4", "--access-logfile", "-", "bpmnpub.wsgi:app",
-    ], env=env)  # fmt: skip
-    worker = subprocess.Popen([str(bin_dir / "bpmnpub"), "worker"], env=env)
+    web = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [
+            str(bin_dir / "gunicorn"),
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "bpmnpub.wsgi:app",
+        ],
+        env=env,
+    )
+    worker = subprocess.Popen([str(bin_dir / "bpmnpub"), "worker"], env=env)  # noqa: S603 - our own CLI
     try:
         return web.wait()
     except KeyboardInterrupt:

@@ -40,7 +40,9 @@ def _coerce(setting: Setting, raw: str) -> Any:
     return raw
 
 
-def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+def load_settings(
+    overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Defaults, then BPMNPUB_<NAME> environment variables, then explicit overrides."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}

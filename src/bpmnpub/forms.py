@@ -21,7 +21,7 @@ FILE_ID = re.compile(r"^[0-9a-f]{32}$")
 _format_checker = FormatChecker()
 
 
-@_format_checker.checks("file-id")  # type: ignore[untyped-decorator]
+@_format_checker.checks("file-id")
 def _is_file_id(value: object) -> bool:
     return not isinstance(value, str) or bool(FILE_ID.match(value))
 
@@ -41,7 +41,9 @@ class FormSpec:
 
     def ui(self) -> dict[str, Any]:
         props = self.schema.get("properties", {})
-        widgets = {name: p["x-widget"] for name, p in props.items() if isinstance(p, dict) and "x-widget" in p}
+        widgets = {
+            name: p["x-widget"] for name, p in props.items() if isinstance(p, dict) and "x-widget" in p
+        }
         return {"order": list(props), "widgets": widgets}
 
     def file_ids(self, data: dict[str, Any]) -> list[str]:
@@ -95,7 +97,9 @@ def validate(form: FormSpec, data: Any) -> dict[str, Any]:
     import json
 
     if not isinstance(data, dict):
-        raise ValidationError("the form data must be an object", [FieldProblem("", "ต้องเป็นข้อมูลแบบฟอร์ม (object)")])
+        raise ValidationError(
+            "the form data must be an object", [FieldProblem("", "ต้องเป็นข้อมูลแบบฟอร์ม (object)")]
+        )
     unknown = sorted(set(data) - set(form.fields))
     problems = [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้ (not a field of this form)") for name in unknown]
     validator = _validator(json.dumps(form.schema, sort_keys=True))
@@ -118,7 +122,8 @@ def _problems(error: jsonschema.ValidationError, data: Any) -> list[FieldProblem
     kind = error.validator
     if kind == "required":
         instance = error.instance if isinstance(error.instance, dict) else {}
-        missing = [name for name in error.validator_value if name not in instance]
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [name for name in required if name not in instance]
         return [FieldProblem(_field([*path, name]), "กรุณากรอกข้อมูลนี้ (required)") for name in missing]
     value = error.validator_value
     messages = {

@@ -104,7 +104,9 @@ def actionable_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
     not_own = or_(c.requester_id.is_(None), c.requester_id != actor.id)
     by_lane = [and_(c.lane == "requester", c.requester_id == actor.id)]
     if actor.director_of:
-        by_lane.append(and_(c.lane == "group_director", c.scope_group_id.in_(sorted(actor.director_of)), not_own))
+        by_lane.append(
+            and_(c.lane == "group_director", c.scope_group_id.in_(sorted(actor.director_of)), not_own)
+        )
     other = sorted(actor.roles & (LANE_ROLES - {"requester", "group_director"}))
     if other:
         by_lane.append(and_(c.lane.in_(other), not_own))

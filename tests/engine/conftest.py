@@ -33,7 +33,7 @@ def forms() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def general(engine: Engine, forms: dict[str, Any]) -> ParsedSpec:
     return engine.inspect((PROCESSES / "general_publication.bpmn").read_bytes(), "general_publication.bpmn",
-                          frozenset(forms))  # fmt: skip
+                          frozenset(forms))
 
 
 class Recorder:
@@ -54,7 +54,7 @@ class Recorder:
 REQUEST = {
     "title": "ประกาศรายชื่อผู้ผ่านการคัดเลือก", "category": "1.1", "description": "รายละเอียดประกาศ",
     "purpose": "เพื่อเผยแพร่ต่อสาธารณะ", "channels": ["website"], "attachments": ["0" * 32],
-}  # fmt: skip
+}
 
 
 def complete(engine: Engine, parsed: ParsedSpec, result: RunResult, data: dict[str, Any], ops: Any) -> RunResult:

@@ -23,7 +23,7 @@ def request_data(file_id: str, **overrides: Any) -> dict[str, Any]:
     data = {
         "title": "ประกาศผลการคัดเลือกครูผู้ช่วย", "category": "1.1", "description": "รายละเอียดประกาศ",
         "purpose": "เพื่อเผยแพร่ต่อสาธารณะ", "channels": ["website"], "attachments": [file_id],
-    }  # fmt: skip
+    }
     data.update(overrides)
     return data
 

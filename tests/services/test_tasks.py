@@ -66,7 +66,7 @@ def test_nobody_decides_on_their_own_request(ctx: ServiceContext, actor: Any) ->
     assert tasks.list_tasks(ctx, gdir) == []
     with ctx.db.read() as session:
         review = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == started.id,
-                                                           HumanTask.status == "ready"))  # fmt: skip
+                                                           HumanTask.status == "ready"))
     with pytest.raises(PermissionDeniedError, match="own request"):
         tasks.complete_task(ctx, int(review or 0), {"decision": "approve"}, gdir)
 

@@ -22,12 +22,12 @@ class _EngineDatetime(datetime):
     def now(cls, tz: tzinfo | None = None) -> _EngineDatetime:
         current = _now.get()
         if current is None:
-            return super().now(tz)  # type: ignore[return-value]
+            return super().now(tz)
         value = current.astimezone(tz or UTC)
         return cls.fromtimestamp(value.timestamp(), value.tzinfo)
 
 
-_timer_module.datetime = _EngineDatetime  # type: ignore[misc]
+_timer_module.datetime = _EngineDatetime
 
 
 @contextmanager

@@ -25,7 +25,6 @@ from .types import (
     RUNNING,
     Operators,
     PendingTask,
-    ProcessModel,
     RunResult,
     StepRecord,
     ThrownMessage,
@@ -39,7 +38,9 @@ _MAX_ENGINE_PASSES = 100
 class Engine:
     """The facade the services use. One per application; thread-safe (its only state is a cache)."""
 
-    def __init__(self, known_roles: frozenset[str], known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS)):
+    def __init__(
+        self, known_roles: frozenset[str], known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS)
+    ):
         self.known_roles = known_roles
         self.known_operators = known_operators
         self.cache = SpecCache()
@@ -49,9 +50,12 @@ class Engine:
     def inspect(self, content: bytes, filename: str, known_forms: frozenset[str] | None) -> ParsedSpec:
         """Check a diagram as deploy would. Raises DiagramError."""
         return inspect_diagram(
-            content, filename, known_roles=self.known_roles, known_forms=known_forms,
+            content,
+            filename,
+            known_roles=self.known_roles,
+            known_forms=known_forms,
             known_operators=self.known_operators,
-        )  # fmt: skip
+        )
 
     def spec(self, spec_key: str, load_xml: Callable[[], tuple[bytes, str]]) -> ParsedSpec:
         """The parsed spec of a deployed version, from the cache or parsed once from its XML."""
@@ -67,7 +71,9 @@ class Engine:
 
     # -- running ----------------------------------------------------------------------------------
 
-    def start(self, parsed: ParsedSpec, data: Mapping[str, Any], now: datetime, operators: Operators) -> RunResult:
+    def start(
+        self, parsed: ParsedSpec, data: Mapping[str, Any], now: datetime, operators: Operators
+    ) -> RunResult:
         """Create an instance and run it to its first wait. Raises StepFailedError."""
         script_engine = SafeScriptEngine(operators, now)
         with engine_time(now):
@@ -171,7 +177,9 @@ def _fire_start_timers(workflow: Any) -> None:
         if spec.__class__.__name__ != "StartEvent" or "Timer" not in definition.__class__.__name__:
             continue
         if "Cycle" in definition.__class__.__name__:
-            task._set_internal_data(event_value={"cycles": 1, "next": "1970-01-01T00:00:00+00:00", "duration": 0})
+            task._set_internal_data(
+                event_value={"cycles": 1, "next": "1970-01-01T00:00:00+00:00", "duration": 0}
+            )
         else:
             task._set_internal_data(event_value="1970-01-01T00:00:00+00:00", event_fired=True)
 
@@ -223,7 +231,8 @@ def _result(parsed: ParsedSpec, workflow: Any, script_engine: SafeScriptEngine) 
                 continue
             timers.append(TimerDue(task_spec=str(event.name or ""), due_at=due))
     messages = tuple(
-        ThrownMessage(name=getattr(e.event_definition, "name", ""), payload=e.payload) for e in workflow.get_events()
+        ThrownMessage(name=getattr(e.event_definition, "name", ""), payload=e.payload)
+        for e in workflow.get_events()
     )
     steps = list(script_engine.steps)
     status, outcome = RUNNING, None
@@ -231,25 +240,36 @@ def _result(parsed: ParsedSpec, workflow: Any, script_engine: SafeScriptEngine) 
     data: dict[str, Any] = dict(last.data) if last is not None else dict(workflow.task_tree.data)
     if workflow.is_completed():
         end = _end_task(workflow)
-        outcome = model.end_outcomes.get(end.task_spec.bpmn_id, "completed") if end is not None else "completed"
+        outcome = (
+            model.end_outcomes.get(end.task_spec.bpmn_id, "completed") if end is not None else "completed"
+        )
         status = REJECTED if outcome == "rejected" else COMPLETED
         if end is not None:
             data = dict(end.data)
-            steps.append(StepRecord(spec_id=end.task_spec.bpmn_id, name=end.task_spec.bpmn_name or "", kind="end"))
+            steps.append(
+                StepRecord(spec_id=end.task_spec.bpmn_id, name=end.task_spec.bpmn_name or "", kind="end")
+            )
     elif pending:
         data = dict(pending[-1].data)
     state = serialization.dump(workflow, model.spec_key)
     return RunResult(
-        state=state, status=status, outcome=outcome, pending=pending, timers=tuple(timers),
-        messages=messages, steps=tuple(steps), data=data,
-    )  # fmt: skip
+        state=state,
+        status=status,
+        outcome=outcome,
+        pending=pending,
+        timers=tuple(timers),
+        messages=messages,
+        steps=tuple(steps),
+        data=data,
+    )
 
 
 def _end_task(workflow: Any) -> Any:
     ends = [
-        t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        t
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
         if isinstance(t.task_spec, EndEvent) and t.task_spec.bpmn_id
-    ]  # fmt: skip
+    ]
     return max(ends, key=lambda t: t.last_state_change) if ends else None
 
 

@@ -82,6 +82,8 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         except Exception as exc:  # an operator failure is a failed step, whatever it was
             raise WorkflowTaskException(f"{name}: {exc}", task=task, exception=exc) from exc
         self.steps.append(
-            StepRecord(spec_id=spec_id, name=task.task_spec.bpmn_name or spec_id, kind="service", result=result)
+            StepRecord(
+                spec_id=spec_id, name=task.task_spec.bpmn_name or spec_id, kind="service", result=result
+            )
         )
         return json.dumps(result, ensure_ascii=False, default=str)

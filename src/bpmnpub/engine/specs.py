@@ -29,11 +29,26 @@ SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 
 FLOW_NODES = (
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "userTask", "serviceTask", "scriptTask", "sendTask", "receiveTask", "businessRuleTask",
-    "task", "manualTask", "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
-    "subProcess", "callActivity",
-)  # fmt: skip
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "userTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "task",
+    "manualTask",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "subProcess",
+    "callActivity",
+)
 UNSUPPORTED = {
     "task": "a plain task stops the engine without a form; use a userTask (with a form) or a serviceTask",
     "manualTask": "a manual task has no form; use a userTask",
@@ -184,7 +199,7 @@ def _check_timer(element: Any, check: _Checker) -> None:
         except sandbox.SandboxError:
             return  # already reported by check.expression
         if not isinstance(value, str):
-            check.add(element, f"timer {kind} must be an ISO 8601 text such as \"P14D\", got {value!r}")
+            check.add(element, f'timer {kind} must be an ISO 8601 text such as "P14D", got {value!r}')
             return
         try:
             if kind == "timeDuration":
@@ -240,7 +255,9 @@ def _check_process(
                 and element.find("bpmn:conditionExpression", NS) is None
                 and element.get("id") not in default_flows
             ):
-                check.add(element, "a flow leaving a decision gateway needs a condition (or must be its default)")
+                check.add(
+                    element, "a flow leaving a decision gateway needs a condition (or must be its default)"
+                )
         if tag in ("startEvent", "intermediateCatchEvent", "boundaryEvent"):
             _check_timer(element, check)
         if tag == "scriptTask":
@@ -295,7 +312,8 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
         if cycle is not None and cycle.text:
             start_timer = cycle.text.strip()
     end_outcomes = {
-        end.get("id"): _properties(end).get("outcome", "completed") for end in process.iter(f"{{{BPMN}}}endEvent")
+        end.get("id"): _properties(end).get("outcome", "completed")
+        for end in process.iter(f"{{{BPMN}}}endEvent")
     }
     roles = tuple(r.strip() for r in props.get("startRoles", "*").split(",") if r.strip())
     operators = tuple(
@@ -347,7 +365,9 @@ def inspect_diagram(
         # SpiffWorkflow reports some broken references this way (e.g. a flow to a missing target).
         check = _Checker(filename)
         _check_process(process, _lanes(process), check, known_roles, known_forms, known_operators)
-        problems = check.problems or [DiagramProblem(filename, None, None, f"cannot build the process: {exc}")]
+        problems = check.problems or [
+            DiagramProblem(filename, None, None, f"cannot build the process: {exc}")
+        ]
         raise DiagramError(f"{filename}: {problems[0].message}", problems) from exc
     lanes = _lanes(process)
     check = _Checker(filename)

@@ -15,9 +15,10 @@ def add_duration(start: datetime, iso_duration: str) -> datetime | None:
     """`start` plus an ISO duration such as P3D (months counted on the calendar); None when invalid."""
     try:
         parsed = TimerEventDefinition.parse_iso_duration(iso_duration)
-        return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+        due: datetime = start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
     except Exception:
         return None
+    return due
 
 
 def next_occurrence(cycle_expression: str, after: datetime) -> datetime | None:
@@ -27,7 +28,7 @@ def next_occurrence(cycle_expression: str, after: datetime) -> datetime | None:
         value = sandbox.evaluate(cycle_expression, {})
         repeat, start_text, duration_text = str(value).strip().split("/")
         cycles = int(repeat[1:]) if repeat[1:] else -1
-        current = TimerEventDefinition.get_datetime(start_text)
+        current: datetime = TimerEventDefinition.get_datetime(start_text)
         duration = TimerEventDefinition.parse_iso_duration(duration_text)
     except Exception:
         return None

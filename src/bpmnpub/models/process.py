@@ -69,7 +69,7 @@ class ProcessInstance(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy reads it once
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
     started_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[started_by_id])
@@ -87,7 +87,9 @@ class HumanTask(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True
+    )
     task_guid: Mapped[str] = mapped_column(String(36))
     task_spec: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(255))
@@ -113,7 +115,9 @@ class InstanceEvent(Base):
     __tablename__ = "instance_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(String(32))

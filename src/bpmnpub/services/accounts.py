@@ -69,7 +69,9 @@ def create_token(ctx: ServiceContext, username: str, label: str = "") -> str:
         user = find_user(session, username)
         if user is None:
             raise NotFoundError(f"no user named {username!r}")
-        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label, created_at=ctx.now()))
+        session.add(
+            ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label, created_at=ctx.now())
+        )
     return token
 
 
@@ -118,10 +120,18 @@ def create_user(
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     user = User(
-        username=username, full_name=full_name, position=position, email=email,
-        password_hash=hash_password(password), group_id=group.id if group else None, created_at=now,
-    )  # fmt: skip
-    user.roles = [RoleAssignment(role=r, group_id=group.id if (group and r == "group_director") else None) for r in roles]
+        username=username,
+        full_name=full_name,
+        position=position,
+        email=email,
+        password_hash=hash_password(password),
+        group_id=group.id if group else None,
+        created_at=now,
+    )
+    user.roles = [
+        RoleAssignment(role=r, group_id=group.id if (group and r == "group_director") else None)
+        for r in roles
+    ]
     session.add(user)
     session.flush()
     return user

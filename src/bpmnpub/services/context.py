@@ -45,5 +45,6 @@ class ServiceContext:
 
 def make_context(settings: dict[str, Any], clock: Callable[[], datetime] = utcnow) -> ServiceContext:
     Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-    return ServiceContext(db=Database(settings["DATABASE_URL"]), engine=Engine(LANE_ROLES), settings=settings,
-                          clock=clock)  # fmt: skip
+    return ServiceContext(
+        db=Database(settings["DATABASE_URL"]), engine=Engine(LANE_ROLES), settings=settings, clock=clock
+    )

@@ -46,10 +46,15 @@ def check_folder(engine: Engine, path: Path) -> list[DiagramProblem]:
         if parsed is not None:
             process_id = parsed.model.process_id
             if Path(filename).stem != process_id:
-                problems.append(DiagramProblem(filename, process_id, None,
-                                               f"the process id {process_id!r} must equal the file name"))  # fmt: skip
+                problems.append(
+                    DiagramProblem(
+                        filename, process_id, None, f"the process id {process_id!r} must equal the file name"
+                    )
+                )
             if process_id in seen:
-                problems.append(DiagramProblem(filename, process_id, None, f"also defined in {seen[process_id]}"))
+                problems.append(
+                    DiagramProblem(filename, process_id, None, f"also defined in {seen[process_id]}")
+                )
             seen[process_id] = filename
     return problems
 
@@ -87,11 +92,20 @@ def deploy(
         select(func.max(ProcessDefinition.version)).where(ProcessDefinition.process_id == model.process_id)
     )
     definition = ProcessDefinition(
-        process_id=model.process_id, version=(current or 0) + 1, name=model.name, description=model.description,
-        category=model.category, start_roles=list(model.start_roles), start_timer=model.start_timer,
-        sha256=version_hash, filename=filename, bpmn_xml=content.decode("utf-8"), forms=used,
-        deployed_by_id=actor_id, deployed_at=ctx.now(),
-    )  # fmt: skip
+        process_id=model.process_id,
+        version=(current or 0) + 1,
+        name=model.name,
+        description=model.description,
+        category=model.category,
+        start_roles=list(model.start_roles),
+        start_timer=model.start_timer,
+        sha256=version_hash,
+        filename=filename,
+        bpmn_xml=content.decode("utf-8"),
+        forms=used,
+        deployed_by_id=actor_id,
+        deployed_at=ctx.now(),
+    )
     session.add(definition)
     session.flush()
     ctx.engine.cache.put(definition.spec_key, parsed)
@@ -109,7 +123,9 @@ def deploy_upload(
         raise PermissionDeniedError("only process owners can deploy processes")
     with ctx.db.write() as session:
         known: dict[str, Any] = {}
-        for forms_of_version in session.scalars(select(ProcessDefinition.forms).order_by(ProcessDefinition.id)):
+        for forms_of_version in session.scalars(
+            select(ProcessDefinition.forms).order_by(ProcessDefinition.id)
+        ):
             known.update(forms_of_version or {})
         known.update(extra_forms)
         return deploy(ctx, session, content, filename, known, actor_id=actor.id)
@@ -158,7 +174,8 @@ def latest_versions(session: Session) -> list[ProcessDefinition]:
             select(ProcessDefinition)
             .join(
                 newest,
-                (ProcessDefinition.process_id == newest.c.process_id) & (ProcessDefinition.version == newest.c.version),
+                (ProcessDefinition.process_id == newest.c.process_id)
+                & (ProcessDefinition.version == newest.c.version),
             )
             .order_by(ProcessDefinition.process_id)
         )
@@ -176,5 +193,7 @@ def list_startable(ctx: ServiceContext, actor: Actor) -> list[ProcessSummary]:
 
 def list_deployed(ctx: ServiceContext) -> list[ProcessSummary]:
     with ctx.db.read() as session:
-        return [ProcessSummary(d.process_id, d.name, d.version, d.category, d.description)
-                for d in latest_versions(session)]  # fmt: skip
+        return [
+            ProcessSummary(d.process_id, d.name, d.version, d.category, d.description)
+            for d in latest_versions(session)
+        ]

@@ -8,7 +8,7 @@ from ..models import User
 from .accounts import create_user, ensure_group
 from .context import ServiceContext
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo password (DESIGN §5), demo only
 
 GROUPS = {
     "plan": ("กลุ่มนโยบายและแผน", "Policy and Planning Group"),
@@ -47,7 +47,14 @@ def create_demo_office(ctx: ServiceContext) -> bool:
         now = ctx.now()
         for username, full_name, position, roles, group in USERS:
             create_user(
-                session, username=username, password=DEMO_PASSWORD, full_name=full_name, position=position,
-                roles=roles, group=groups[group] if group else None, email=f"{username}@example.go.th", now=now,
-            )  # fmt: skip
+                session,
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                position=position,
+                roles=roles,
+                group=groups[group] if group else None,
+                email=f"{username}@example.go.th",
+                now=now,
+            )
         return True

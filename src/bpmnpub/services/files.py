@@ -9,7 +9,7 @@ import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import select
 
@@ -96,7 +96,7 @@ def _safe_name(filename: str) -> str:
     return name[:255] or "file"
 
 
-def upload_file(ctx: ServiceContext, stream: BinaryIO, filename: str, *, actor_id: int | None) -> FileInfo:
+def upload_file(ctx: ServiceContext, stream: IO[bytes], filename: str, *, actor_id: int | None) -> FileInfo:
     """Store an upload. Raises UploadTooLargeError, UnsupportedMediaTypeError."""
     limit = int(ctx.settings["MAX_UPLOAD_BYTES"])
     content = stream.read(limit + 1)
@@ -110,17 +110,24 @@ def upload_file(ctx: ServiceContext, stream: BinaryIO, filename: str, *, actor_i
         )
     content_type = sniff(content, extension)
     if content_type is None:
-        raise UnsupportedMediaTypeError(f"the content of {name!r} is not a .{extension} file", {"extension": extension})
+        raise UnsupportedMediaTypeError(
+            f"the content of {name!r} is not a .{extension} file", {"extension": extension}
+        )
     digest = hashlib.sha256(content).hexdigest()
     _write_blob(ctx.files_dir, digest, content)
     info = FileInfo(secrets.token_hex(16), digest, name, content_type, len(content))
     with ctx.db.write() as session:
         session.add(
             StoredFile(
-                id=info.id, sha256=digest, filename=name, content_type=content_type, size=len(content),
-                uploaded_by_id=actor_id, created_at=ctx.now(),
+                id=info.id,
+                sha256=digest,
+                filename=name,
+                content_type=content_type,
+                size=len(content),
+                uploaded_by_id=actor_id,
+                created_at=ctx.now(),
             )
-        )  # fmt: skip
+        )
     return info
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import STATE_VERSION, next_occurrence
-from ..errors import NotFoundError, PermissionDeniedError, ValidationError, FieldProblem
+from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, ProcessSchedule, User
 from ..permissions import Actor, may_start, may_view_instance
 from . import definitions
@@ -19,7 +19,11 @@ from .views import EventView, InstanceView, TaskSummary
 
 
 def start_instance(
-    ctx: ServiceContext, process_id: str, data: dict[str, Any] | None, actor: Actor | None, now: datetime | None = None
+    ctx: ServiceContext,
+    process_id: str,
+    data: dict[str, Any] | None,
+    actor: Actor | None,
+    now: datetime | None = None,
 ) -> InstanceView:
     """Start the newest version of a process. `actor` None means the scheduler.
     Raises NotFoundError, PermissionDeniedError, ValidationError."""
@@ -30,23 +34,42 @@ def start_instance(
 
 
 def _start(
-    ctx: ServiceContext, session: Session, process_id: str, data: dict[str, Any], actor: Actor | None, now: datetime
+    ctx: ServiceContext,
+    session: Session,
+    process_id: str,
+    data: dict[str, Any],
+    actor: Actor | None,
+    now: datetime,
 ) -> ProcessInstance:
     definition = definitions.latest(session, process_id)
     if actor is not None and not may_start(actor, definition.start_roles):
         raise PermissionDeniedError(f"you may not start {definition.name}")
     _check_start_data(session, definition, data)
     instance = ProcessInstance(
-        definition_id=definition.id, process_id=definition.process_id, status="running", title="",
-        started_by_id=actor.id if actor else None, group_id=actor.group_id if actor else None,
-        state="", serializer_version=STATE_VERSION, step_counts={}, created_at=now, updated_at=now,
-    )  # fmt: skip
+        definition_id=definition.id,
+        process_id=definition.process_id,
+        status="running",
+        title="",
+        started_by_id=actor.id if actor else None,
+        group_id=actor.group_id if actor else None,
+        state="",
+        serializer_version=STATE_VERSION,
+        step_counts={},
+        created_at=now,
+        updated_at=now,
+    )
     instance.definition = definition
     session.add(instance)
     session.flush()
     add_event(session, instance, "started", now, actor_id=actor.id if actor else None)
-    run_engine(ctx, session, instance, now, actor.id if actor else None,
-               lambda parsed, ops: ctx.engine.start(parsed, data, now, ops))  # fmt: skip
+    run_engine(
+        ctx,
+        session,
+        instance,
+        now,
+        actor.id if actor else None,
+        lambda parsed, ops, _state: ctx.engine.start(parsed, data, now, ops),
+    )
     session.flush()
     return instance
 
@@ -55,7 +78,9 @@ def _check_start_data(session: Session, definition: ProcessDefinition, data: dic
     """Start data may only pre-fill fields of the process's own forms."""
     if not data:
         return
-    all_forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)) or {}
+    all_forms = (
+        session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)) or {}
+    )
     fields = {name for schema in all_forms.values() for name in schema.get("properties", {})}
     unknown = sorted(set(data) - fields)
     if unknown:
@@ -92,21 +117,30 @@ def _view(session: Session, instance: ProcessInstance) -> InstanceView:
         select(InstanceEvent).where(InstanceEvent.instance_id == instance.id).order_by(InstanceEvent.id)
     ).all()
     return InstanceView(
-        id=instance.id, process_id=instance.process_id, process_version=instance.definition.version,
-        status=instance.status, outcome=instance.outcome, title=instance.title,
+        id=instance.id,
+        process_id=instance.process_id,
+        process_version=instance.definition.version,
+        status=instance.status,
+        outcome=instance.outcome,
+        title=instance.title,
         started_by=instance.started_by.username if instance.started_by else None,
-        group=instance.group.code if instance.group else None, created_at=instance.created_at,
-        updated_at=instance.updated_at, error=instance.error_message,
-        tasks=[TaskSummary.of(t, instance, users.get(t.assigned_user_id or t.completed_by_id or 0)) for t in tasks],
+        group=instance.group.code if instance.group else None,
+        created_at=instance.created_at,
+        updated_at=instance.updated_at,
+        error=instance.error_message,
+        tasks=[
+            TaskSummary.of(t, instance, users.get(t.assigned_user_id or t.completed_by_id or 0))
+            for t in tasks
+        ],
         events=[EventView.of(e) for e in events],
-    )  # fmt: skip
+    )
 
 
 def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {uid: name for uid, name in session.execute(select(User.id, User.username).where(User.id.in_(wanted)))}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
 
 
 def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: str = "") -> InstanceView:
@@ -120,11 +154,24 @@ def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: 
         instance = lock_instance(session, instance_id)
         if instance.status != "error":
             raise ConflictError(f"request {instance_id} is {instance.status}, not failed")
-        add_event(session, instance, "retried", now, actor_id=actor.id, comment=reason or None,
-                  task_spec=instance.error_task)  # fmt: skip
+        add_event(
+            session,
+            instance,
+            "retried",
+            now,
+            actor_id=actor.id,
+            comment=reason or None,
+            task_spec=instance.error_task,
+        )
         instance.status = "running"
-        run_engine(ctx, session, instance, now, actor.id,
-                   lambda parsed, ops: ctx.engine.resume(parsed, instance.state, now, ops))  # fmt: skip
+        run_engine(
+            ctx,
+            session,
+            instance,
+            now,
+            actor.id,
+            lambda parsed, ops, state: ctx.engine.resume(parsed, state, now, ops),
+        )
         session.flush()
         return _view(session, instance)
 
@@ -146,9 +193,17 @@ def fire_due_timers(ctx: ServiceContext, now: datetime | None = None, batch: int
             for instance_id in ids:
                 instance = lock_instance(session, instance_id)
                 require_running(instance)
-                add_event(session, instance, "timer_fired", now, details={"due": _iso(instance.next_timer_due)})
-                run_engine(ctx, session, instance, now, None,
-                           lambda parsed, ops, i=instance: ctx.engine.resume(parsed, i.state, now, ops))  # fmt: skip
+                add_event(
+                    session, instance, "timer_fired", now, details={"due": _iso(instance.next_timer_due)}
+                )
+                run_engine(
+                    ctx,
+                    session,
+                    instance,
+                    now,
+                    None,
+                    lambda parsed, ops, state: ctx.engine.resume(parsed, state, now, ops),
+                )
                 moved += 1
         if len(ids) < batch:
             return moved

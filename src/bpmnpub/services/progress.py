@@ -40,7 +40,9 @@ def form_for(session: Session, definition: ProcessDefinition, form_key: str) -> 
     key = (definition.sha256, form_key)
     cached = _form_cache.get(key)
     if cached is None:
-        all_forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id))
+        all_forms = session.scalar(
+            select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)
+        )
         if not all_forms or form_key not in all_forms:
             raise NotFoundError(f"form {form_key!r} is missing from this process version")
         cached = _form_cache[key] = forms.FormSpec(form_key, all_forms[form_key])
@@ -81,12 +83,17 @@ def add_event(
     details: dict[str, Any] | None = None,
 ) -> InstanceEvent:
     event = InstanceEvent(
-        instance_id=instance.id, at=now, actor_id=actor_id, action=action,
+        instance_id=instance.id,
+        at=now,
+        actor_id=actor_id,
+        action=action,
         human_task_id=task.id if task is not None else None,
         task_spec=task.task_spec if task is not None else task_spec,
         task_name=task.name if task is not None else task_name,
-        decision=decision, comment=comment, details=details,
-    )  # fmt: skip
+        decision=decision,
+        comment=comment,
+        details=details,
+    )
     session.add(event)
     return event
 
@@ -97,7 +104,7 @@ def run_engine(
     instance: ProcessInstance,
     now: datetime,
     actor_id: int | None,
-    call: Callable[[ParsedSpec, publishing.Operators], RunResult],
+    call: Callable[[ParsedSpec, publishing.Operators, str], RunResult],
 ) -> RunResult | None:
     """Run one engine call with operators bound to this transaction and apply its result.
 
@@ -108,7 +115,7 @@ def run_engine(
     operators = publishing.operators(ctx, session, instance, actor_id, now)
     savepoint = session.begin_nested()
     try:
-        result = call(parsed, operators)
+        result = call(parsed, operators, instance.state)
     except StepFailedError as exc:
         savepoint.rollback()
         instance.state = exc.state
@@ -136,8 +143,15 @@ def apply_result(session: Session, instance: ProcessInstance, result: RunResult,
         instance.title = title.strip()[:500]
     for step in result.steps:
         if step.kind == "service":
-            add_event(session, instance, "service", now, task_spec=step.spec_id, task_name=step.name,
-                      details={"result": step.result})  # fmt: skip
+            add_event(
+                session,
+                instance,
+                "service",
+                now,
+                task_spec=step.spec_id,
+                task_name=step.name,
+                details={"result": step.result},
+            )
     open_rows = {
         row.task_guid: row
         for row in session.scalars(
@@ -163,8 +177,15 @@ def apply_result(session: Session, instance: ProcessInstance, result: RunResult,
         instance.completed_at = now
         instance.next_timer_due = None
         end = next((s for s in result.steps if s.kind == "end"), None)
-        add_event(session, instance, result.status, now, task_spec=end.spec_id if end else None,
-                  task_name=end.name if end else None, details={"outcome": result.outcome})  # fmt: skip
+        add_event(
+            session,
+            instance,
+            result.status,
+            now,
+            task_spec=end.spec_id if end else None,
+            task_name=end.name if end else None,
+            details={"outcome": result.outcome},
+        )
     else:
         instance.status = "running"
 
@@ -180,8 +201,17 @@ def _task_row(
 ) -> HumanTask:
     scope_group = group_ids.get(pending.scope_group) if pending.scope_group else instance.group_id
     return HumanTask(
-        instance_id=instance.id, task_guid=pending.guid, task_spec=pending.spec_id, name=pending.name,
-        lane=pending.lane or "", form_key=pending.form_key, instructions=pending.instructions,
-        status="ready", round=round_, requester_id=instance.started_by_id, scope_group_id=scope_group,
-        created_at=now, due_at=add_duration(now, pending.due_in) if pending.due_in else None,
-    )  # fmt: skip
+        instance_id=instance.id,
+        task_guid=pending.guid,
+        task_spec=pending.spec_id,
+        name=pending.name,
+        lane=pending.lane or "",
+        form_key=pending.form_key,
+        instructions=pending.instructions,
+        status="ready",
+        round=round_,
+        requester_id=instance.started_by_id,
+        scope_group_id=scope_group,
+        created_at=now,
+        due_at=add_duration(now, pending.due_in) if pending.due_in else None,
+    )

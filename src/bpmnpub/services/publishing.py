@@ -65,7 +65,12 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _publish(
-    session: Session, instance: ProcessInstance, call: OperatorCall, actor_id: int | None, now: datetime, base: str
+    session: Session,
+    instance: ProcessInstance,
+    call: OperatorCall,
+    actor_id: int | None,
+    now: datetime,
+    base: str,
 ) -> dict[str, Any]:
     params = call.params
     title = str(params.get("title") or instance.title or "").strip()
@@ -77,7 +82,11 @@ def _publish(
     attachments = [str(a) for a in _as_list(params.get("attachments"))]
     photos = [p for p in _as_list(params.get("photos")) if isinstance(p, dict) and p.get("publish", True)]
     referenced = attachments + [str(p.get("file")) for p in photos]
-    known = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(referenced)))) if referenced else set()
+    known = (
+        set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(referenced))))
+        if referenced
+        else set()
+    )
     missing = [f for f in referenced if f not in known]
     if missing:
         raise ValueError(f"files not found: {', '.join(missing)}")
@@ -93,7 +102,11 @@ def _publish(
     item.ita_item = str(params["ita_item"]) if params.get("ita_item") else None
     item.attachments = attachments
     item.photos = [
-        {"file": str(p.get("file")), "caption": str(p.get("caption") or ""), "alt_text": str(p.get("alt_text") or "")}
+        {
+            "file": str(p.get("file")),
+            "caption": str(p.get("caption") or ""),
+            "alt_text": str(p.get("alt_text") or ""),
+        }
         for p in photos
     ]
     item.group_id = instance.group_id
@@ -125,10 +138,13 @@ def _count(session: Session, now: datetime) -> dict[str, Any]:
         .order_by(Group.code)
     ).all()
     return {
-        "period_start": first.isoformat(), "period_end": last.isoformat(), "fiscal_year": fiscal_year(first),
-        "total": sum(by_group.values()), "by_group": {c: by_group.get(c, 0) for c in directed},
+        "period_start": first.isoformat(),
+        "period_end": last.isoformat(),
+        "fiscal_year": fiscal_year(first),
+        "total": sum(by_group.values()),
+        "by_group": {c: by_group.get(c, 0) for c in directed},
         "group_codes": list(directed),
-    }  # fmt: skip
+    }
 
 
 @dataclass(frozen=True)
@@ -162,14 +178,24 @@ def list_public_items(
     if q:
         # Thai has no spaces between words: substring search, not word search.
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(PublishedItem.title.like(pattern, escape="\\"), PublishedItem.body.like(pattern, escape="\\")))
-    stmt = stmt.order_by(PublishedItem.published_at.desc(), PublishedItem.id.desc()).limit(limit).offset(offset)
+        stmt = stmt.where(
+            or_(PublishedItem.title.like(pattern, escape="\\"), PublishedItem.body.like(pattern, escape="\\"))
+        )
+    stmt = (
+        stmt.order_by(PublishedItem.published_at.desc(), PublishedItem.id.desc()).limit(limit).offset(offset)
+    )
     with ctx.db.read() as session:
         return [
             PublicItem(
-                id=i.id, title=i.title, url=public_url(base, i.id, i.slug), kind=i.kind, category=i.category,
-                ita_item=i.ita_item, fiscal_year=i.fiscal_year, published_at=i.published_at,
+                id=i.id,
+                title=i.title,
+                url=public_url(base, i.id, i.slug),
+                kind=i.kind,
+                category=i.category,
+                ita_item=i.ita_item,
+                fiscal_year=i.fiscal_year,
+                published_at=i.published_at,
                 attachments=list(i.attachments or []),
-            )  # fmt: skip
+            )
             for i in session.scalars(stmt)
         ]

@@ -19,9 +19,12 @@ from .progress import add_event, form_for, lock_instance, require_running, run_e
 from .views import InstanceView, TaskDetail, TaskSummary
 
 _COLUMNS = TaskColumns(
-    lane=HumanTask.lane, status=HumanTask.status, requester_id=HumanTask.requester_id,
-    scope_group_id=HumanTask.scope_group_id, assigned_user_id=HumanTask.assigned_user_id,
-)  # fmt: skip
+    lane=HumanTask.lane,
+    status=HumanTask.status,
+    requester_id=HumanTask.requester_id,
+    scope_group_id=HumanTask.scope_group_id,
+    assigned_user_id=HumanTask.assigned_user_id,
+)
 
 
 def _scope(task: HumanTask) -> TaskScope:
@@ -44,9 +47,18 @@ def list_tasks(ctx: ServiceContext, actor: Actor, *, limit: int = 50, offset: in
     with ctx.db.read() as session:
         return [
             TaskSummary(
-                id=t.id, instance_id=t.instance_id, name=t.name, title=title, lane=t.lane, status=t.status,
-                round=t.round, process_id=process_id, assigned_to=username, created_at=t.created_at, due_at=t.due_at,
-            )  # fmt: skip
+                id=t.id,
+                instance_id=t.instance_id,
+                name=t.name,
+                title=title,
+                lane=t.lane,
+                status=t.status,
+                round=t.round,
+                process_id=process_id,
+                assigned_to=username,
+                created_at=t.created_at,
+                due_at=t.due_at,
+            )
             for t, title, process_id, username in session.execute(stmt)
         ]
 
@@ -73,11 +85,18 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
             data = ctx.engine.task_data(parsed, instance.state, task.task_guid)
         holder = session.get(User, task.assigned_user_id) if task.assigned_user_id else None
         return TaskDetail(
-            id=task.id, instance_id=task.instance_id, name=task.name, title=instance.title, lane=task.lane,
-            status=task.status, round=task.round, instructions=task.instructions,
+            id=task.id,
+            instance_id=task.instance_id,
+            name=task.name,
+            title=instance.title,
+            lane=task.lane,
+            status=task.status,
+            round=task.round,
+            instructions=task.instructions,
             form={"key": form.key, "schema": form.schema, "ui": form.ui()} if form else {},
-            data=data, assigned_to=holder.username if holder else None,
-        )  # fmt: skip
+            data=data,
+            assigned_to=holder.username if holder else None,
+        )
 
 
 def _locked_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
@@ -153,20 +172,33 @@ def complete_task(
             cleaned = validate(form, data if data is not None else {})
             missing = missing_files(session, form.file_ids(cleaned))
             if missing:
-                raise ValidationError("attached files do not exist", [
-                    FieldProblem("", f"ไม่พบไฟล์แนบ (file not found): {', '.join(missing)}")
-                ])  # fmt: skip
+                raise ValidationError(
+                    "attached files do not exist",
+                    [FieldProblem("", f"ไม่พบไฟล์แนบ (file not found): {', '.join(missing)}")],
+                )
         task.status = "completed"
         task.assigned_user_id = actor.id
         task.completed_by_id = actor.id
         task.completed_at = now
         add_event(
-            session, instance, "task_completed", now, actor_id=actor.id, task=task,
-            decision=_text(cleaned.get("decision")), comment=_text(cleaned.get("comment")),
+            session,
+            instance,
+            "task_completed",
+            now,
+            actor_id=actor.id,
+            task=task,
+            decision=_text(cleaned.get("decision")),
+            comment=_text(cleaned.get("comment")),
             details={"round": task.round},
-        )  # fmt: skip
-        run_engine(ctx, session, instance, now, actor.id,
-                   lambda parsed, ops: ctx.engine.complete(parsed, instance.state, task.task_guid, cleaned, now, ops))  # fmt: skip
+        )
+        run_engine(
+            ctx,
+            session,
+            instance,
+            now,
+            actor.id,
+            lambda parsed, ops, state: ctx.engine.complete(parsed, state, task.task_guid, cleaned, now, ops),
+        )
         session.flush()
         return _view(session, instance)
 

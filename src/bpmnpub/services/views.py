@@ -42,10 +42,18 @@ class TaskSummary:
     @classmethod
     def of(cls, task: HumanTask, instance: ProcessInstance, assigned_to: str | None) -> TaskSummary:
         return cls(
-            id=task.id, instance_id=task.instance_id, name=task.name, title=instance.title, lane=task.lane,
-            status=task.status, round=task.round, process_id=instance.process_id, assigned_to=assigned_to,
-            created_at=task.created_at, due_at=task.due_at,
-        )  # fmt: skip
+            id=task.id,
+            instance_id=task.instance_id,
+            name=task.name,
+            title=instance.title,
+            lane=task.lane,
+            status=task.status,
+            round=task.round,
+            process_id=instance.process_id,
+            assigned_to=assigned_to,
+            created_at=task.created_at,
+            due_at=task.due_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,15 @@ class EventView:
     @classmethod
     def of(cls, event: InstanceEvent) -> EventView:
         return cls(
-            at=event.at, action=event.action, actor=event.actor.username if event.actor else None,
-            task=event.task_spec, task_name=event.task_name, decision=event.decision, comment=event.comment,
+            at=event.at,
+            action=event.action,
+            actor=event.actor.username if event.actor else None,
+            task=event.task_spec,
+            task_name=event.task_name,
+            decision=event.decision,
+            comment=event.comment,
             details=event.details,
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)

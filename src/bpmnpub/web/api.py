@@ -62,9 +62,14 @@ def create_session() -> Response:
     body = _body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
-        raise ValidationError("username and password are required", [
-            FieldProblem(f, "required") for f in ("username", "password") if not isinstance(body.get(f), str)
-        ])  # fmt: skip
+        raise ValidationError(
+            "username and password are required",
+            [
+                FieldProblem(f, "required")
+                for f in ("username", "password")
+                if not isinstance(body.get(f), str)
+            ],
+        )
     user = accounts.authenticate(ctx(), username, password)
     token = accounts.create_token(ctx(), user.username, label="api session")
     return _json({"token": token, "user": _user(user)}, 201)
@@ -72,9 +77,12 @@ def create_session() -> Response:
 
 def _user(user: Any) -> dict[str, Any]:
     return {
-        "id": user.id, "username": user.username, "full_name": user.full_name,
-        "group": user.group.code if user.group else None, "roles": sorted(user.role_codes),
-    }  # fmt: skip
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "group": user.group.code if user.group else None,
+        "roles": sorted(user.role_codes),
+    }
 
 
 @bp.get("/processes")
@@ -87,7 +95,9 @@ def deploy_process() -> Response:
     user = caller()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationError("send the BPMN file as multipart field 'file'", [FieldProblem("file", "required")])
+        raise ValidationError(
+            "send the BPMN file as multipart field 'file'", [FieldProblem("file", "required")]
+        )
     if not upload.filename.lower().endswith(".bpmn"):
         raise UnsupportedMediaTypeError("only .bpmn files can be deployed")
     extra_forms: dict[str, Any] = {}
@@ -96,10 +106,14 @@ def deploy_process() -> Response:
             try:
                 extra_forms[storage.filename.rsplit("/", 1)[-1][:-5]] = json.load(storage.stream)
             except ValueError as exc:
-                raise ValidationError("a form file is not JSON", [FieldProblem(storage.filename, str(exc))]) from exc
+                raise ValidationError(
+                    "a form file is not JSON", [FieldProblem(storage.filename, str(exc))]
+                ) from exc
     result = definitions.deploy_upload(ctx(), upload.read(), upload.filename, extra_forms, actor=user.actor)
-    return _json({"id": result.id, "version": result.version, "created": result.created},
-                 201 if result.created else 200)  # fmt: skip
+    return _json(
+        {"id": result.id, "version": result.version, "created": result.created},
+        201 if result.created else 200,
+    )
 
 
 @bp.post("/processes/<process_id>/instances")
@@ -124,7 +138,9 @@ def retry_instance(instance_id: int) -> Response:
 
 @bp.get("/tasks")
 def list_tasks() -> Response:
-    return _json(tasks.list_tasks(ctx(), caller().actor, limit=_int_arg("limit", 50), offset=_int_arg("offset", 0)))
+    return _json(
+        tasks.list_tasks(ctx(), caller().actor, limit=_int_arg("limit", 50), offset=_int_arg("offset", 0))
+    )
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -162,8 +178,11 @@ def upload_file() -> Response:
 @bp.get("/public/items")
 def public_items() -> Response:
     items = publishing.list_public_items(
-        ctx(), category=request.args.get("category") or None,
-        fiscal_year_be=_int_arg("fiscal_year", 0) or None, q=request.args.get("q") or None,
-        limit=min(max(_int_arg("limit", 50), 1), 200), offset=max(_int_arg("offset", 0), 0),
-    )  # fmt: skip
+        ctx(),
+        category=request.args.get("category") or None,
+        fiscal_year_be=_int_arg("fiscal_year", 0) or None,
+        q=request.args.get("q") or None,
+        limit=min(max(_int_arg("limit", 50), 1), 200),
+        offset=max(_int_arg("offset", 0), 0),
+    )
     return _json(items)

@@ -44,12 +44,12 @@ def ctx() -> ServiceContext:
 def init(app: Flask) -> None:
     login_manager.init_app(app)
 
-    @login_manager.user_loader
+    @login_manager.user_loader  # type: ignore[untyped-decorator]
     def _load(user_id: str) -> SignedInUser | None:
         user = accounts.load_user(ctx(), int(user_id)) if user_id.isdigit() else None
         return SignedInUser(user) if user else None
 
-    @login_manager.request_loader
+    @login_manager.request_loader  # type: ignore[untyped-decorator]
     def _from_token(req: Any) -> SignedInUser | None:
         header = req.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):

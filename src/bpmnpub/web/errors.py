@@ -33,15 +33,25 @@ STATUS: dict[type[BpmnpubError], int] = {
     ValidationError: 422,
     DiagramError: 422,
 }
-HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_failed",
-              429: "too_many_requests", 500: "internal_error"}  # fmt: skip
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+}
 
 
 def status_of(error: BpmnpubError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 
@@ -59,7 +69,9 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     if _wants_json():
         response = jsonify({"error": {"code": code, "message": message, "details": details}})
     else:
-        response = Response(render_template("errors/error.html", status=status, message=message), mimetype="text/html")
+        response = Response(
+            render_template("errors/error.html", status=status, message=message), mimetype="text/html"
+        )
     response.status_code = status
     if status == 401 and request.path.startswith("/api/"):
         response.headers["WWW-Authenticate"] = 'Bearer realm="bpmnpub"'
