@@ -31,7 +31,7 @@ def _secret_key(settings: dict[str, Any]) -> str:
 
 def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext | None = None) -> Flask:
     """Build the application. `overrides` are settings (see bpmnpub.config); tests pass a context."""
-    from .web import api, auth, errors, home, templating
+    from .web import api, auth, errors, home, public, templating
 
     settings = context.settings if context is not None else load_settings(overrides)
     app = Flask(
@@ -52,4 +52,5 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     templating.init(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(public.bp)
     return app

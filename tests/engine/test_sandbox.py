@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import pickle
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -364,6 +365,18 @@ def test_resource_limits(source: str, fragment: str) -> None:
     with pytest.raises(ExpressionError) as exc_info:
         evaluate(source, data)
     assert fragment in exc_info.value.message
+
+
+@pytest.mark.parametrize("source", ['"ab" * 100000000', "[0, 1] * 100000000", "(0,) * 100000000"])
+def test_repetition_is_refused_before_allocating(source: str) -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExpressionError, match=r"longer than|more than"):
+            evaluate(source, {})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
 
 
 @pytest.mark.parametrize(

@@ -447,17 +447,6 @@ _NOT_ALLOWED = {
 }
 _EXPR_REASON = "an expression may only use literals, names, operators, subscripts and the allowed functions"
 _STMT_REASON = "a script may only contain assignments (name = value, name[key] = value) and pass"
-_FOLDABLE = (
-    ast.Constant,
-    ast.List,
-    ast.Tuple,
-    ast.Set,
-    ast.Dict,
-    ast.UnaryOp,
-    ast.USub,
-    ast.UAdd,
-    ast.expr_context,
-)
 
 _Code = Callable[[_Frame], Any]
 _Store = Callable[[_Frame, Any], None]
@@ -530,6 +519,7 @@ class _Compiler:
         self.line_shift, self.first_col_shift, self.col_shift = line_shift, first_col_shift, col_shift
         self.reads: set[str] = set()
         self.assigned: set[str] = set()
+        self.constants: set[_Code] = set()  # closures that return a literal value
 
     def position(self, line: int | None, col: int | None) -> _Pos:
         """1-based position in the source as given (*col* is 1-based in the parsed text)."""
@@ -568,11 +558,12 @@ class _Compiler:
                 self.reject(node, f"{type(value).__name__} literals are not allowed")
             if type(value) is int and not -MAX_INT <= value <= MAX_INT:
                 self.reject(node, "integer literals larger than 10**100 are not allowed")
-            return lambda fr: value
+            return self.constant(value)
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            return self.fold(node, self.display(node, [self.expr(e, depth) for e in node.elts], pos))
+            elts = [self.expr(e, depth) for e in node.elts]
+            return self.fold(elts, self.display(node, elts, pos))
         if isinstance(node, ast.Dict):
             if any(key is None for key in node.keys):
                 self.reject(node, "dict unpacking (**) is not allowed")
@@ -581,7 +572,8 @@ class _Compiler:
                 for k, v in zip(node.keys, node.values, strict=True)
                 if k
             ]
-            return self.fold(node, _guarded(pos, lambda fr: fr.produce({k(fr): v(fr) for k, v in pairs})))
+            build = _guarded(pos, lambda fr: fr.produce({k(fr): v(fr) for k, v in pairs}))
+            return self.fold([c for pair in pairs for c in pair], build)
         if isinstance(node, ast.BinOp):
             return self.binop(node, depth, pos)
         if isinstance(node, ast.UnaryOp):
@@ -644,15 +636,23 @@ class _Compiler:
 
         return _guarded(pos, run)
 
-    def fold(self, node: ast.AST, code: _Code) -> _Code:
-        """Build displays made only of literals once: they are never mutated (stores and results copy)."""
-        if not all(isinstance(n, _FOLDABLE) for n in ast.walk(node)):
+    def fold(self, parts: list[_Code], code: _Code) -> _Code:
+        """Compute a display or sign made only of literals once, at check time.
+
+        Sharing the value is safe: nothing mutates a value in place except item assignment, whose target
+        is rooted at a data name, and stores and results are copies."""
+        if not all(part in self.constants for part in parts):
             return code
         try:
             value = code(_Frame({}, None))
         except _Fail:
             return code
-        return lambda fr: value
+        return self.constant(value)
+
+    def constant(self, value: Any) -> _Code:
+        code: _Code = lambda fr: value  # noqa: E731
+        self.constants.add(code)
+        return code
 
     def binop(self, node: ast.BinOp, depth: int, pos: _Pos) -> _Code:
         if type(node.op) in _OPERATOR_NAMES:
@@ -676,7 +676,7 @@ class _Compiler:
         if isinstance(node.op, ast.Not):
             return lambda fr: not operand(fr)
         func = operator.neg if isinstance(node.op, ast.USub) else operator.pos
-        return self.fold(node, _guarded(pos, lambda fr: func(operand(fr))))
+        return self.fold([operand], _guarded(pos, lambda fr: func(operand(fr))))
 
     def boolop(self, node: ast.BoolOp, values: list[_Code]) -> _Code:
         stop_when = not isinstance(node.op, ast.And)  # `and` stops at a falsy operand, `or` at a truthy one

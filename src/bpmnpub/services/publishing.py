@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Text, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..engine import OperatorCall, Operators
+from ..errors import NotFoundError
 from ..models import Group, ProcessInstance, PublishedItem, RoleAssignment, StoredFile
 from ..thaidate import BANGKOK, fiscal_year, previous_half_year
 from .context import ServiceContext
@@ -199,3 +200,88 @@ def list_public_items(
             )
             for i in session.scalars(stmt)
         ]
+
+
+@dataclass(frozen=True)
+class PublicFile:
+    id: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PublicItemPage:
+    id: int
+    slug: str
+    title: str
+    body: str
+    kind: str
+    category: str
+    ita_item: str | None
+    group: str | None
+    status: str
+    withdrawn_reason: str | None
+    published_at: datetime
+    updated_at: datetime
+    files: list[PublicFile]
+    photos: list[dict[str, Any]]
+
+
+def get_public_item(ctx: ServiceContext, item_id: int) -> PublicItemPage:
+    """A published (or withdrawn) item as the public sees it. Raises NotFoundError."""
+    with ctx.db.read() as session:
+        item = session.get(PublishedItem, item_id)
+        if item is None:
+            raise NotFoundError("no such published item")
+        ids = list(item.attachments or []) + [str(p.get("file")) for p in item.photos or []]
+        stored = (
+            {f.id: f for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))}
+            if ids
+            else {}
+        )
+        group = session.get(Group, item.group_id) if item.group_id else None
+        return PublicItemPage(
+            id=item.id,
+            slug=item.slug,
+            title=item.title,
+            body=item.body,
+            kind=item.kind,
+            category=item.category,
+            ita_item=item.ita_item,
+            group=group.name if group else None,
+            status=item.status,
+            withdrawn_reason=item.withdrawn_reason,
+            published_at=item.published_at,
+            updated_at=item.updated_at,
+            files=[
+                PublicFile(f.id, f.filename, f.content_type, f.size)
+                for f in (stored.get(a) for a in item.attachments or [])
+                if f is not None
+            ],
+            photos=[p for p in item.photos or [] if p.get("file") in stored],
+        )
+
+
+def public_file(ctx: ServiceContext, file_id: str) -> PublicFile:
+    """A file the public may download: one attached to a published item. Raises NotFoundError."""
+    with ctx.db.read() as session:
+        stored = session.get(StoredFile, file_id)
+        if stored is None:
+            raise NotFoundError("no such file")
+        # File ids are 32 random hex digits: a quoted substring match in the JSON text is exact.
+        quoted = f'%"{file_id}"%'
+        attached = session.scalar(
+            select(PublishedItem.id)
+            .where(
+                PublishedItem.status == "published",
+                or_(
+                    type_coerce(PublishedItem.attachments, Text).like(quoted),
+                    type_coerce(PublishedItem.photos, Text).like(quoted),
+                ),
+            )
+            .limit(1)
+        )
+        if attached is None:
+            raise NotFoundError("no such file")
+        return PublicFile(stored.id, stored.filename, stored.content_type, stored.size)

@@ -1,0 +1,11 @@
+"""Benchmarks of bpmnpub (`make bench` = `python -m bench`, `python -m bench --quick`).
+
+Every figure is printed next to a baseline measured in the same run (the bare SpiffWorkflow round
+trip with the stock serializer): the machines this runs on swing ~1.8x between runs, so only ratios
+within one run compare. Nothing here passes or fails; targets are printed as met / not met.
+
+Modules: `timing` (clock and statistics), `scenario` (the general_publication path with N revise
+loops), `database` (a prepared SQLite database in a temp dir), one module per measurement
+(`bare`, `engine_level`, `service_level`, `api_level`, `state_size`, `sql_count`, `task_list` with
+`bulk` for its data), `report` (the Markdown), `__main__` (the run).
+"""

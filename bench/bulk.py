@@ -1,0 +1,221 @@
+"""Realistic rows for the task-list measurement, bulk-inserted (SQLAlchemy Core executemany in chunks).
+
+Driving 100 000 instances through the engine would take far too long, so the engine runs twice
+(one instance left waiting, one driven to its end) and every generated instance copies one of those
+two real state strings. human_task rows follow real paths of general_publication (prepare,
+review/revise loops, director, publisher), with the names, lanes, forms and instructions of the real
+rows. About 20% of human_task rows are open (ready or claimed); requesters are demo users; the
+group-director tasks are scoped to the requester's group.
+
+The measured user (owner1, a plain requester) is planted with a fixed number of open tasks so the
+inbox under test is a realistic 20-50 tasks; everyone else's rows are still in the same tables and
+indexes. instance_event rows are not generated (the inbox never reads them).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from bpmnpub.engine import STATE_VERSION
+from bpmnpub.models import Group, HumanTask, ProcessDefinition, ProcessInstance, User
+from bpmnpub.services import instances, tasks
+
+from .database import BenchDatabase
+from .scenario import LANE_USERS, PROCESS_ID, steps
+from .service_level import open_task
+
+MEASURED_USER = "owner1"
+CHUNK = 5000
+P_RUNNING, P_REJECTED = 0.70, 0.045  # the rest completed; gives ~20% open human_task rows
+P_CLAIMED = 0.3  # share of open rows someone has claimed
+REQUESTERS = {  # username: weight (demo users who belong to a group)
+    "owner1": 2, "owner2": 6, "gdir_plan": 1, "gdir_hr": 1, "legal1": 3, "publisher1": 2, "pr1": 3,
+    "procowner1": 2,
+}  # fmt: skip
+TOPICS = ("ประกาศผลการคัดเลือก", "ประกาศจัดซื้อจัดจ้าง", "รายงานผลการดำเนินงาน", "แผนปฏิบัติราชการ",
+          "ข่าวประชาสัมพันธ์", "คู่มือการปฏิบัติงาน", "ประกาศรับสมัคร")  # fmt: skip
+PREPARE, REVIEW, REVISE = "Task_PrepareRequest", "Task_GroupDirectorReview", "Task_ReviseForGroupDirector"
+DIRECTOR, PUBLISHER = "Task_DirectorDecision", "Task_CheckAndPublish"
+SPAN = timedelta(days=3 * 365)
+EPOCH = datetime(2023, 10, 1, 2, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Templates:
+    definition_id: int
+    running_state: str
+    finished_state: str
+    rows: dict[str, dict[str, Any]]  # task_spec -> name, lane, form_key, instructions
+    users: dict[str, tuple[int, int | None]]  # username -> (id, group id)
+    group_directors: dict[int, int]  # group id -> its director's user id
+
+
+def templates(db: BenchDatabase) -> Templates:
+    """Run two real instances through the services and copy what the bulk rows need."""
+    ctx = db.ctx
+    requester = db.actor(LANE_USERS["requester"])
+    plan = steps(1, db.file_id)
+    waiting = instances.start_instance(ctx, PROCESS_ID, None, requester)
+    waiting = tasks.complete_task(ctx, open_task(waiting) or 0, plan[0].data, requester)  # at the review
+    done = instances.start_instance(ctx, PROCESS_ID, None, requester)
+    for step in plan:
+        done = tasks.complete_task(ctx, open_task(done) or 0, step.data, db.actor(LANE_USERS[step.lane]))
+    with ctx.db.read() as session:
+        running_state = session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == waiting.id))
+        finished_state = session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == done.id))
+        definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == done.id))
+        rows = {}
+        for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == done.id)):
+            rows[row.task_spec] = {"name": row.name, "lane": row.lane, "form_key": row.form_key,
+                                   "instructions": row.instructions}  # fmt: skip
+        users = {u.username: (u.id, u.group_id) for u in session.scalars(select(User))}
+        group_directors = {}
+        for user in session.scalars(select(User)):
+            for role in user.roles:
+                if role.role == "group_director":
+                    group_directors[role.group_id or user.group_id] = user.id
+        assert session.scalar(select(func.count()).select_from(Group)) >= 5
+        latest = session.scalar(select(func.max(ProcessDefinition.id)).where(ProcessDefinition.process_id == PROCESS_ID))
+        assert latest == definition_id
+    assert running_state and finished_state and definition_id
+    return Templates(definition_id, running_state, finished_state, rows, users, group_directors)
+
+
+@dataclass
+class Totals:
+    instances: int = 0
+    running: int = 0
+    rows: int = 0
+    open_rows: int = 0
+    claimed: int = 0
+    planted: int = 0
+    seconds: float = 0.0
+    by_lane: dict[str, int] = field(default_factory=dict)  # open rows per lane
+
+    @property
+    def open_share(self) -> float:
+        return self.open_rows / self.rows if self.rows else 0.0
+
+
+class Generator:
+    def __init__(self, db: BenchDatabase, tpl: Templates, seed: int = 2569) -> None:
+        self.db = db
+        self.tpl = tpl
+        self.rng = random.Random(seed)
+        self.totals = Totals()
+        with db.ctx.db.read() as session:
+            self.next_instance = (session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
+            self.next_task = (session.scalar(select(func.max(HumanTask.id))) or 0) + 1
+        names = list(REQUESTERS)
+        self.requester_names = names
+        self.requester_weights = [REQUESTERS[n] for n in names]
+        self.others = [n for n in names if n != MEASURED_USER]
+        self.other_weights = [REQUESTERS[n] for n in self.others]
+
+    # -- one instance -------------------------------------------------------------------------
+
+    def _path(self) -> list[str]:
+        loops = self.rng.choices((0, 1, 2, 3), weights=(70, 20, 7, 3))[0]
+        return [PREPARE, *([REVIEW, REVISE] * loops), REVIEW, DIRECTOR, PUBLISHER]
+
+    def _holder(self, spec: str, requester_id: int, group_id: int | None) -> int | None:
+        lane = self.tpl.rows[spec]["lane"]
+        if lane == "requester":
+            return requester_id
+        if lane == "group_director":
+            return self.tpl.group_directors.get(group_id) if group_id is not None else None
+        if lane == "director":
+            return self.tpl.users["director1"][0]
+        return self.tpl.users[self.rng.choice(("publisher1", "pr1"))][0]
+
+    def _instance(self, planted: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        rng, tpl = self.rng, self.tpl
+        path = self._path()
+        roll = rng.random()
+        status = "running" if planted or roll < P_RUNNING else ("rejected" if roll < P_RUNNING + P_REJECTED else "completed")
+        if status == "running":
+            if planted:
+                cut = rng.choice([i for i, s in enumerate(path) if tpl.rows[s]["lane"] == "requester"])
+            else:
+                cut = rng.randrange(len(path))
+            path = path[: cut + 1]
+        elif status == "rejected":
+            cut = rng.choice([i for i, s in enumerate(path) if s in (REVIEW, DIRECTOR)])
+            path = path[: cut + 1]
+        if planted:
+            username = MEASURED_USER
+        else:
+            username = rng.choices(self.requester_names, weights=self.requester_weights)[0]
+            if username == MEASURED_USER and status == "running" and tpl.rows[path[-1]]["lane"] == "requester":
+                username = rng.choices(self.others, weights=self.other_weights)[0]  # keep the inbox planted
+        requester_id, group_id = tpl.users[username]
+        instance_id = self.next_instance
+        self.next_instance += 1
+        created = EPOCH + SPAN * rng.random()
+        rows, counts = [], {}
+        at = created
+        for index, spec in enumerate(path):
+            counts[spec] = counts.get(spec, 0) + 1
+            is_open = status == "running" and index == len(path) - 1
+            holder = self._holder(spec, requester_id, group_id)
+            claimed = is_open and holder is not None and rng.random() < P_CLAIMED
+            lane = tpl.rows[spec]["lane"]
+            rows.append({
+                "id": self.next_task, "instance_id": instance_id, "task_guid": str(uuid.UUID(int=rng.getrandbits(128))),
+                "task_spec": spec, **tpl.rows[spec],
+                "status": ("claimed" if claimed else "ready") if is_open else "completed",
+                "round": counts[spec], "requester_id": requester_id,
+                "scope_group_id": group_id, "assigned_user_id": holder if (claimed or not is_open) else None,
+                "created_at": at, "due_at": at + timedelta(days=3) if spec != PREPARE else None,
+                "completed_at": None if is_open else at + timedelta(hours=20),
+                "completed_by_id": None if is_open else holder,
+            })  # fmt: skip
+            self.next_task += 1
+            if is_open:
+                self.totals.open_rows += 1
+                self.totals.claimed += int(claimed)
+                self.totals.by_lane[lane] = self.totals.by_lane.get(lane, 0) + 1
+            at += timedelta(hours=rng.uniform(4, 60))
+        finished = status != "running"
+        instance = {
+            "id": instance_id, "definition_id": tpl.definition_id, "process_id": PROCESS_ID, "status": status,
+            "outcome": {"completed": "published", "rejected": "rejected"}.get(status),
+            "title": f"{rng.choice(TOPICS)} ฉบับที่ {instance_id}", "started_by_id": requester_id,
+            "group_id": group_id, "state": tpl.finished_state if finished else tpl.running_state,
+            "serializer_version": STATE_VERSION, "step_counts": counts, "next_timer_due": None,
+            "error_message": None, "error_task": None, "created_at": created, "updated_at": at,
+            "completed_at": at if finished else None, "lock_version": len(path) * 2,
+        }  # fmt: skip
+        self.totals.instances += 1
+        self.totals.running += int(not finished)
+        self.totals.rows += len(rows)
+        self.totals.planted += int(planted)
+        return instance, rows
+
+    # -- many ---------------------------------------------------------------------------------
+
+    def add(self, count: int, planted: int) -> float:
+        """Insert `count` instances, `planted` of them waiting for the measured user. Returns seconds."""
+        from .timing import now
+
+        started = now()
+        plant_at = set(self.rng.sample(range(count), planted))
+        instance_table, task_table = ProcessInstance.__table__, HumanTask.__table__
+        with self.db.ctx.db.write_engine.begin() as conn:
+            for start in range(0, count, CHUNK):
+                batch_instances, batch_rows = [], []
+                for n in range(start, min(start + CHUNK, count)):
+                    instance, rows = self._instance(n in plant_at)
+                    batch_instances.append(instance)
+                    batch_rows.extend(rows)
+                conn.execute(insert(instance_table), batch_instances)
+                conn.execute(insert(task_table), batch_rows)
+        seconds = now() - started
+        self.totals.seconds += seconds
+        return seconds

@@ -1,0 +1,36 @@
+"""The public item page and its files: the stable URL a published item answers at.
+
+The full portal (categories, search, ITA index, feeds) is the next step; this keeps every URL the
+publish step hands out alive from day one.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, send_file, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..services import files, publishing
+from .auth import ctx
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+
+
+@bp.get("/items/<int:item_id>-<path:slug>")
+@bp.get("/items/<int:item_id>")
+def item(item_id: int, slug: str | None = None) -> str | BaseResponse:
+    page = publishing.get_public_item(ctx(), item_id)
+    if slug != page.slug:  # an updated title changes the slug, never the address: redirect to it
+        return redirect(url_for("public.item", item_id=page.id, slug=page.slug), code=301)
+    return render_template("public/item.html", item=page)
+
+
+@bp.get("/files/<file_id>/<path:filename>")
+def download(file_id: str, filename: str) -> Response:
+    info = publishing.public_file(ctx(), file_id)
+    _, path = files.get_file(ctx(), info.id)
+    inline = info.content_type in ("application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp")
+    response = send_file(
+        path, mimetype=info.content_type, as_attachment=not inline, download_name=info.filename, max_age=3600
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,58 @@
+"""The command line as an operator uses it, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BPMNPUB = Path(sys.executable).parent / "bpmnpub"
+
+
+def run(*args: str, data_dir: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BPMNPUB_DATA_DIR": str(data_dir), "BPMNPUB_DATABASE_URL": ""}
+    return subprocess.run([str(BPMNPUB), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_processes_check_passes_on_the_shipped_processes(tmp_path: Path) -> None:
+    result = run("processes", "check", "processes", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
+
+
+def test_processes_check_names_file_element_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", folder)
+    memo = folder / "memo_publication.bpmn"
+    memo.write_text(memo.read_text(encoding="utf-8").replace('decision == "approve"', "__import__('os')", 1))
+    result = run("processes", "check", str(folder), data_dir=tmp_path)
+    assert result.returncode == 1
+    line = next(ln for ln in result.stderr.splitlines() if "__import__" in ln)
+    assert "memo_publication.bpmn:" in line and "[Flow_" in line
+
+
+def test_init_demo_twice_keeps_data_and_token_and_worker_work(tmp_path: Path) -> None:
+    first = run("init", "--demo", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "general_publication v1 (deployed)" in first.stdout
+    assert "owner1" in first.stdout and "demo1234" in first.stdout
+    second = run("init", "--demo", data_dir=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "general_publication v1 (unchanged)" in second.stdout and "already there" in second.stdout
+    token = run("token", "create", "owner1", data_dir=tmp_path)
+    assert token.returncode == 0 and token.stdout.strip().startswith("bp_")
+    assert run("token", "create", "nobody", data_dir=tmp_path).returncode == 1
+    worker = run("worker", "--once", data_dir=tmp_path)
+    assert worker.returncode == 0, worker.stderr
+    assert "moved by due timers" in worker.stdout
+    assert (tmp_path / "bpmnpub.sqlite3").exists()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["processes", "--help"], ["token", "create", "--help"]])
+def test_help_is_available(args: list[str], tmp_path: Path) -> None:
+    assert run(*args, data_dir=tmp_path).returncode == 0
