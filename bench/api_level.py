@@ -29,7 +29,11 @@ class ApiClient:
 
     def post(self, path: str, username: str, body: dict[str, Any]) -> dict[str, Any]:
         response = self.client.post(path, json=body, headers=self.headers(username))
-        assert response.status_code in (200, 201), (path, response.status_code, response.get_data(as_text=True))
+        assert response.status_code in (200, 201), (
+            path,
+            response.status_code,
+            response.get_data(as_text=True),
+        )
         result: dict[str, Any] = response.get_json()
         return result
 

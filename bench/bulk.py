@@ -18,12 +18,12 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy import inspect as sa_inspect
 
-from bpmnpub.engine import STATE_VERSION
-from bpmnpub.models import Group, HumanTask, ProcessDefinition, ProcessInstance, User
+from bpmnpub.models import Group, HumanTask, ProcessInstance, User
 from bpmnpub.services import instances, tasks
 
 from .database import BenchDatabase
@@ -35,11 +35,24 @@ CHUNK = 5000
 P_RUNNING, P_REJECTED = 0.70, 0.045  # the rest completed; gives ~20% open human_task rows
 P_CLAIMED = 0.3  # share of open rows someone has claimed
 REQUESTERS = {  # username: weight (demo users who belong to a group)
-    "owner1": 2, "owner2": 6, "gdir_plan": 1, "gdir_hr": 1, "legal1": 3, "publisher1": 2, "pr1": 3,
+    "owner1": 2,
+    "owner2": 6,
+    "gdir_plan": 1,
+    "gdir_hr": 1,
+    "legal1": 3,
+    "publisher1": 2,
+    "pr1": 3,
     "procowner1": 2,
-}  # fmt: skip
-TOPICS = ("ประกาศผลการคัดเลือก", "ประกาศจัดซื้อจัดจ้าง", "รายงานผลการดำเนินงาน", "แผนปฏิบัติราชการ",
-          "ข่าวประชาสัมพันธ์", "คู่มือการปฏิบัติงาน", "ประกาศรับสมัคร")  # fmt: skip
+}
+TOPICS = (
+    "ประกาศผลการคัดเลือก",
+    "ประกาศจัดซื้อจัดจ้าง",
+    "รายงานผลการดำเนินงาน",
+    "แผนปฏิบัติราชการ",
+    "ข่าวประชาสัมพันธ์",
+    "คู่มือการปฏิบัติงาน",
+    "ประกาศรับสมัคร",
+)
 PREPARE, REVIEW, REVISE = "Task_PrepareRequest", "Task_GroupDirectorReview", "Task_ReviseForGroupDirector"
 DIRECTOR, PUBLISHER = "Task_DirectorDecision", "Task_CheckAndPublish"
 SPAN = timedelta(days=3 * 365)
@@ -48,12 +61,18 @@ EPOCH = datetime(2023, 10, 1, 2, 0, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Templates:
-    definition_id: int
-    running_state: str
-    finished_state: str
-    rows: dict[str, dict[str, Any]]  # task_spec -> name, lane, form_key, instructions
+    """Column values of real rows; every generated row starts from one of them, so columns added to
+    the schema later get real values without touching this file."""
+
+    running: dict[str, Any]  # process_instance row waiting at the group director's review
+    finished: dict[str, Any]  # process_instance row of a published request
+    rows: dict[str, dict[str, Any]]  # task_spec -> a human_task row of that step
     users: dict[str, tuple[int, int | None]]  # username -> (id, group id)
     group_directors: dict[int, int]  # group id -> its director's user id
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {attr.key: getattr(row, attr.key) for attr in sa_inspect(type(row)).column_attrs}
 
 
 def templates(db: BenchDatabase) -> Templates:
@@ -67,24 +86,24 @@ def templates(db: BenchDatabase) -> Templates:
     for step in plan:
         done = tasks.complete_task(ctx, open_task(done) or 0, step.data, db.actor(LANE_USERS[step.lane]))
     with ctx.db.read() as session:
-        running_state = session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == waiting.id))
-        finished_state = session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == done.id))
-        definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == done.id))
+        running = _columns(session.get(ProcessInstance, waiting.id))
+        finished = _columns(session.get(ProcessInstance, done.id))
         rows = {}
         for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == done.id)):
-            rows[row.task_spec] = {"name": row.name, "lane": row.lane, "form_key": row.form_key,
-                                   "instructions": row.instructions}  # fmt: skip
+            rows[row.task_spec] = _columns(row)
         users = {u.username: (u.id, u.group_id) for u in session.scalars(select(User))}
-        group_directors = {}
+        group_directors: dict[int, int] = {}
         for user in session.scalars(select(User)):
             for role in user.roles:
                 if role.role == "group_director":
-                    group_directors[role.group_id or user.group_id] = user.id
-        assert session.scalar(select(func.count()).select_from(Group)) >= 5
-        latest = session.scalar(select(func.max(ProcessDefinition.id)).where(ProcessDefinition.process_id == PROCESS_ID))
-        assert latest == definition_id
-    assert running_state and finished_state and definition_id
-    return Templates(definition_id, running_state, finished_state, rows, users, group_directors)
+                    group = role.group_id or user.group_id
+                    if group is not None:
+                        group_directors[group] = user.id
+        assert (session.scalar(select(func.count()).select_from(Group)) or 0) >= 5
+    assert running["state"]
+    assert finished["status"] == "completed"
+    assert set(rows) == {PREPARE, REVIEW, REVISE, DIRECTOR, PUBLISHER}, sorted(rows)
+    return Templates(running, finished, rows, users, group_directors)
 
 
 @dataclass
@@ -138,7 +157,11 @@ class Generator:
         rng, tpl = self.rng, self.tpl
         path = self._path()
         roll = rng.random()
-        status = "running" if planted or roll < P_RUNNING else ("rejected" if roll < P_RUNNING + P_REJECTED else "completed")
+        status = (
+            "running"
+            if planted or roll < P_RUNNING
+            else ("rejected" if roll < P_RUNNING + P_REJECTED else "completed")
+        )
         if status == "running":
             if planted:
                 cut = rng.choice([i for i, s in enumerate(path) if tpl.rows[s]["lane"] == "requester"])
@@ -152,13 +175,18 @@ class Generator:
             username = MEASURED_USER
         else:
             username = rng.choices(self.requester_names, weights=self.requester_weights)[0]
-            if username == MEASURED_USER and status == "running" and tpl.rows[path[-1]]["lane"] == "requester":
+            if (
+                username == MEASURED_USER
+                and status == "running"
+                and tpl.rows[path[-1]]["lane"] == "requester"
+            ):
                 username = rng.choices(self.others, weights=self.other_weights)[0]  # keep the inbox planted
         requester_id, group_id = tpl.users[username]
         instance_id = self.next_instance
         self.next_instance += 1
         created = EPOCH + SPAN * rng.random()
-        rows, counts = [], {}
+        rows: list[dict[str, Any]] = []
+        counts: dict[str, int] = {}
         at = created
         for index, spec in enumerate(path):
             counts[spec] = counts.get(spec, 0) + 1
@@ -166,16 +194,23 @@ class Generator:
             holder = self._holder(spec, requester_id, group_id)
             claimed = is_open and holder is not None and rng.random() < P_CLAIMED
             lane = tpl.rows[spec]["lane"]
-            rows.append({
-                "id": self.next_task, "instance_id": instance_id, "task_guid": str(uuid.UUID(int=rng.getrandbits(128))),
-                "task_spec": spec, **tpl.rows[spec],
-                "status": ("claimed" if claimed else "ready") if is_open else "completed",
-                "round": counts[spec], "requester_id": requester_id,
-                "scope_group_id": group_id, "assigned_user_id": holder if (claimed or not is_open) else None,
-                "created_at": at, "due_at": at + timedelta(days=3) if spec != PREPARE else None,
-                "completed_at": None if is_open else at + timedelta(hours=20),
-                "completed_by_id": None if is_open else holder,
-            })  # fmt: skip
+            rows.append(
+                {
+                    **tpl.rows[spec],
+                    "id": self.next_task,
+                    "instance_id": instance_id,
+                    "task_guid": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "status": ("claimed" if claimed else "ready") if is_open else "completed",
+                    "round": counts[spec],
+                    "requester_id": requester_id,
+                    "scope_group_id": group_id,
+                    "assigned_user_id": holder if (claimed or not is_open) else None,
+                    "created_at": at,
+                    "due_at": at + timedelta(days=3) if spec != PREPARE else None,
+                    "completed_at": None if is_open else at + timedelta(hours=20),
+                    "completed_by_id": None if is_open else holder,
+                }
+            )
             self.next_task += 1
             if is_open:
                 self.totals.open_rows += 1
@@ -184,14 +219,22 @@ class Generator:
             at += timedelta(hours=rng.uniform(4, 60))
         finished = status != "running"
         instance = {
-            "id": instance_id, "definition_id": tpl.definition_id, "process_id": PROCESS_ID, "status": status,
+            **(tpl.finished if finished else tpl.running),
+            "id": instance_id,
+            "status": status,
             "outcome": {"completed": "published", "rejected": "rejected"}.get(status),
-            "title": f"{rng.choice(TOPICS)} ฉบับที่ {instance_id}", "started_by_id": requester_id,
-            "group_id": group_id, "state": tpl.finished_state if finished else tpl.running_state,
-            "serializer_version": STATE_VERSION, "step_counts": counts, "next_timer_due": None,
-            "error_message": None, "error_task": None, "created_at": created, "updated_at": at,
-            "completed_at": at if finished else None, "lock_version": len(path) * 2,
-        }  # fmt: skip
+            "title": f"{rng.choice(TOPICS)} ฉบับที่ {instance_id}",
+            "started_by_id": requester_id,
+            "group_id": group_id,
+            "step_counts": counts,
+            "next_timer_due": None,
+            "error_message": None,
+            "error_task": None,
+            "created_at": created,
+            "updated_at": at,
+            "completed_at": at if finished else None,
+            "lock_version": len(path) * 2,
+        }
         self.totals.instances += 1
         self.totals.running += int(not finished)
         self.totals.rows += len(rows)
@@ -206,7 +249,7 @@ class Generator:
 
         started = now()
         plant_at = set(self.rng.sample(range(count), planted))
-        instance_table, task_table = ProcessInstance.__table__, HumanTask.__table__
+        instance_table, task_table = cast(Table, ProcessInstance.__table__), cast(Table, HumanTask.__table__)
         with self.db.ctx.db.write_engine.begin() as conn:
             for start in range(0, count, CHUNK):
                 batch_instances, batch_rows = [], []

@@ -27,7 +27,9 @@ class EngineRunner:
 
     def __init__(self) -> None:
         self.engine = Engine(LANE_ROLES)
-        self.parsed = self.engine.inspect(DIAGRAM.read_bytes(), "general_publication.bpmn", frozenset(all_forms()))
+        self.parsed = self.engine.inspect(
+            DIAGRAM.read_bytes(), "general_publication.bpmn", frozenset(all_forms())
+        )
 
     def run(self, loops: int) -> Run:
         result = self.engine.start(self.parsed, {}, NOW, OPERATORS)
@@ -38,7 +40,9 @@ class EngineRunner:
             (pending,) = result.pending
             assert pending.spec_id == step.spec_id, (pending.spec_id, step.spec_id)
             with watch:
-                result = self.engine.complete(self.parsed, result.state, pending.guid, step.data, NOW, OPERATORS)
+                result = self.engine.complete(
+                    self.parsed, result.state, pending.guid, step.data, NOW, OPERATORS
+                )
             sizes.append(len(result.state.encode()))
-        assert result.status == "completed" and result.outcome == "published", (result.status, result.outcome)
+        assert (result.status, result.outcome) == ("completed", "published"), (result.status, result.outcome)
         return Run(watch.seconds, len(plan), sizes)

@@ -18,7 +18,12 @@ PROCESS_ID = "general_publication"
 LOOPS = (1, 10, 100)
 
 # The demo user who does each lane's tasks (services.demo).
-LANE_USERS = {"requester": "owner1", "group_director": "gdir_plan", "director": "director1", "publisher": "publisher1"}
+LANE_USERS = {
+    "requester": "owner1",
+    "group_director": "gdir_plan",
+    "director": "director1",
+    "publisher": "publisher1",
+}
 
 APPROVE = {"decision": "approve"}
 REVISE = {"decision": "revise", "comment": "กรุณาแนบฉบับที่ลงนามแล้ว และแก้ไขชื่อเรื่องให้ตรงกับประกาศ"}

@@ -90,8 +90,11 @@ def per_step(db: BenchDatabase, *, api: ApiClient | None = None) -> list[StepCou
                 body = api.post(f"/api/v1/tasks/{task_id}/complete", username, {"data": step.data})
                 task_id = api_open_task(body["instance"])
         decision = str(step.data.get("decision", "certify" if "certified" in step.data else "submit"))
-        out.append(StepCount(step.spec_id, decision, len(counted.statements), dict(counted.kinds),
-                             counted.connections))  # fmt: skip
+        out.append(
+            StepCount(
+                step.spec_id, decision, len(counted.statements), dict(counted.kinds), counted.connections
+            )
+        )
     return out
 
 
@@ -101,5 +104,7 @@ def statements_of_one(db: BenchDatabase) -> list[str]:
     plan = steps(0, db.file_id)
     view = tasks.complete_task(db.ctx, open_task(view) or 0, plan[0].data, db.actor(LANE_USERS["requester"]))
     with counting(db) as counted:
-        tasks.complete_task(db.ctx, open_task(view) or 0, plan[1].data, db.actor(LANE_USERS["group_director"]))
+        tasks.complete_task(
+            db.ctx, open_task(view) or 0, plan[1].data, db.actor(LANE_USERS["group_director"])
+        )
     return counted.statements

@@ -3,6 +3,9 @@
 The measured user is owner1 (planted with 20-50 open tasks, see `bulk`). director1, whose office-wide
 role sees every open director task of the office, is measured beside it: with the generated mix that
 inbox holds thousands of tasks, of which the API returns the first 50.
+
+The inbox query is captured as the service issues it (a `before_cursor_execute` listener) to count
+every visible task (the same query without its LIMIT) and to show SQLite's plan.
 """
 
 from __future__ import annotations
@@ -10,11 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
-
-from bpmnpub.models import HumanTask, ProcessInstance
-from bpmnpub.permissions import actionable_clause
-from bpmnpub.services.tasks import _COLUMNS
+from sqlalchemy import event, text
 
 from .api_level import ApiClient
 from .database import BenchDatabase
@@ -22,6 +21,7 @@ from .sql_count import counting
 from .timing import now, percentile
 
 WARMUP = 20
+INBOX_MARK = "FROM human_task JOIN process_instance"
 
 
 @dataclass(frozen=True)
@@ -32,19 +32,33 @@ class ListLatency:
     p50: float
     p95: float
     requests: int
-    statements: int  # SQL statements per request (token lookup + roles + list)
+    statements: int  # SQL statements per request (token lookup, roles, the list)
 
 
-def visible_count(db: BenchDatabase, username: str) -> int:
-    actor = db.actor(username)
-    with db.ctx.db.read() as session:
-        stmt = (
-            select(func.count())
-            .select_from(HumanTask)
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(actionable_clause(actor, _COLUMNS), ProcessInstance.status == "running")
-        )
-        return int(session.scalar(stmt) or 0)
+def inbox_query(db: BenchDatabase, api: ApiClient, username: str) -> tuple[str, tuple[Any, ...]]:
+    """The inbox SELECT and its parameters, as the service sent them for this user."""
+    captured: list[tuple[str, tuple[Any, ...]]] = []
+
+    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if INBOX_MARK in statement:
+            captured.append((statement, tuple(parameters)))
+
+    engine = db.ctx.db.read_engine
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        api.get("/api/v1/tasks", username)
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    assert captured, "the inbox query was not seen; has list_tasks changed shape?"
+    return captured[0]
+
+
+def visible_count(db: BenchDatabase, api: ApiClient, username: str) -> int:
+    statement, parameters = inbox_query(db, api, username)
+    assert statement.rstrip().endswith("LIMIT ? OFFSET ?"), statement[-40:]
+    everything = (*parameters[:-2], -1, 0)  # SQLite: LIMIT -1 = no limit
+    with db.ctx.db.read_engine.connect() as conn:
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM ({statement})", everything).scalar_one())
 
 
 def measure(db: BenchDatabase, api: ApiClient, username: str, requests: int) -> ListLatency:
@@ -57,29 +71,15 @@ def measure(db: BenchDatabase, api: ApiClient, username: str, requests: int) -> 
         started = now()
         api.get("/api/v1/tasks", username)
         laps.append(now() - started)
-    return ListLatency(username, visible_count(db, username), len(body), percentile(laps, 50), percentile(laps, 95),
-                       requests, len(counted.statements))  # fmt: skip
+    visible = visible_count(db, api, username)
+    p50, p95 = percentile(laps, 50), percentile(laps, 95)
+    return ListLatency(username, visible, len(body), p50, p95, requests, len(counted.statements))
 
 
 def query_plan(db: BenchDatabase, api: ApiClient, username: str) -> list[str]:
     """SQLite's plan for the inbox query as the service issues it."""
-    captured: list[tuple[str, Any]] = []
-    from sqlalchemy import event
-
-    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "FROM human_task JOIN process_instance" in statement:
-            captured.append((statement, parameters))
-
-    engine = db.ctx.db.read_engine
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
-        api.get("/api/v1/tasks", username)
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
-    if not captured:
-        return []
-    statement, parameters = captured[0]
-    with engine.connect() as conn:
+    statement, parameters = inbox_query(db, api, username)
+    with db.ctx.db.read_engine.connect() as conn:
         rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
     return [str(row[-1]) for row in rows]
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -90,3 +90,11 @@ class Run:
     @property
     def per_task(self) -> float:
         return self.seconds / self.tasks
+
+
+class Runner(Protocol):
+    """Drives one instance through the scenario at one level (bare, engine, service, api)."""
+
+    name: str
+
+    def run(self, loops: int) -> Run: ...

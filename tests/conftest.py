@@ -38,7 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PROCESSES = ROOT / "processes"
 PG_URL = os.environ.get("BPMNPUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-RUNTIME_TABLES = (InstanceEvent, HumanTask, PublishedItem, ProcessInstance, StoredFile, ApiToken, ProcessSchedule)
+RUNTIME_TABLES = (
+    InstanceEvent,
+    HumanTask,
+    PublishedItem,
+    ProcessInstance,
+    StoredFile,
+    ApiToken,
+    ProcessSchedule,
+)
 
 
 class Clock:
@@ -98,7 +106,9 @@ def _prepare(ctx: ServiceContext) -> None:
 
 
 def _settings(tmp: Path, url: str) -> dict[str, object]:
-    return load_settings({"DATA_DIR": str(tmp), "DATABASE_URL": url, "SECRET_KEY": "test", "MAX_UPLOAD_BYTES": 1024 * 1024})
+    return load_settings(
+        {"DATA_DIR": str(tmp), "DATABASE_URL": url, "SECRET_KEY": "test", "MAX_UPLOAD_BYTES": 1024 * 1024}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +123,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, shared_engine: Eng
 
 
 @pytest.fixture(scope="session")
-def postgres_baseline(postgres_url: str, tmp_path_factory: pytest.TempPathFactory, shared_engine: Engine) -> int:
+def postgres_baseline(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory, shared_engine: Engine
+) -> int:
     folder = tmp_path_factory.mktemp("pg")
     ctx = ServiceContext(Database(postgres_url), shared_engine, _settings(folder, postgres_url))
     _prepare(ctx)
@@ -134,7 +146,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def ctx(backend: str, request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, shared_engine: Engine) -> Iterator[ServiceContext]:
+def ctx(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, clock: Clock, shared_engine: Engine
+) -> Iterator[ServiceContext]:
     """A service context on a fresh database with the processes deployed and the demo office."""
     if backend == "sqlite":
         template = request.getfixturevalue("sqlite_template")

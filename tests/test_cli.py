@@ -16,7 +16,9 @@ BPMNPUB = Path(sys.executable).parent / "bpmnpub"
 
 def run(*args: str, data_dir: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BPMNPUB_DATA_DIR": str(data_dir), "BPMNPUB_DATABASE_URL": ""}
-    return subprocess.run([str(BPMNPUB), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(BPMNPUB), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_processes_check_passes_on_the_shipped_processes(tmp_path: Path) -> None:

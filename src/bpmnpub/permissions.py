@@ -7,7 +7,8 @@ the two agree on every combination.
 - lane `requester`: only the user who started the request;
 - lane `group_director`: a group director of the task's group (the requester's group, or the group a
   per-group task is for), never on their own request;
-- any other lane: a holder of that role, office-wide, never on their own request;
+- any other lane: a holder of that role, office-wide;
+- nobody decides (a task whose form has a `decision` field) on a request they started;
 - a task someone has claimed is theirs alone until they release it.
 """
 
@@ -57,13 +58,14 @@ class TaskScope:
     requester_id: int | None
     scope_group_id: int | None
     assigned_user_id: int | None
+    decides: bool = True
 
 
 def eligible(actor: Actor, task: TaskScope) -> str | None:
     """None when the actor may act on the task by its lane; otherwise the reason they may not."""
     if task.lane == "requester":
         return None if actor.id == task.requester_id else "only the requester can do this step"
-    if task.requester_id is not None and actor.id == task.requester_id:
+    if task.decides and task.requester_id is not None and actor.id == task.requester_id:
         return "nobody decides on their own request"
     if task.lane == "group_director":
         if task.scope_group_id is not None and task.scope_group_id in actor.director_of:
@@ -97,11 +99,12 @@ class TaskColumns:
     requester_id: Any
     scope_group_id: Any
     assigned_user_id: Any
+    decides: Any
 
 
 def actionable_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
     """SQL: open tasks the actor holds, or unclaimed ones they may claim (mirrors `may_act`)."""
-    not_own = or_(c.requester_id.is_(None), c.requester_id != actor.id)
+    not_own = or_(c.decides.is_(False), c.requester_id.is_(None), c.requester_id != actor.id)
     by_lane = [and_(c.lane == "requester", c.requester_id == actor.id)]
     if actor.director_of:
         by_lane.append(
@@ -111,9 +114,11 @@ def actionable_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
     if other:
         by_lane.append(and_(c.lane.in_(other), not_own))
     eligible_sql = or_(*by_lane) if by_lane else false()
+    # Holding a task never bypasses the lane rule: eligible, and unclaimed or held by the actor.
     return and_(
         c.status.in_(OPEN_STATUSES),
-        or_(c.assigned_user_id == actor.id, and_(c.assigned_user_id.is_(None), eligible_sql)),
+        eligible_sql,
+        or_(c.assigned_user_id.is_(None), c.assigned_user_id == actor.id),
     )
 
 

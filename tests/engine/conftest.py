@@ -32,8 +32,9 @@ def forms() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def general(engine: Engine, forms: dict[str, Any]) -> ParsedSpec:
-    return engine.inspect((PROCESSES / "general_publication.bpmn").read_bytes(), "general_publication.bpmn",
-                          frozenset(forms))
+    return engine.inspect(
+        (PROCESSES / "general_publication.bpmn").read_bytes(), "general_publication.bpmn", frozenset(forms)
+    )
 
 
 class Recorder:
@@ -44,7 +45,11 @@ class Recorder:
 
     def __call__(self, call: OperatorCall) -> Any:
         self.calls.append(call)
-        return {"id": len(self.calls), "url": f"/public/items/{len(self.calls)}-x", "published_at": call.now.isoformat()}
+        return {
+            "id": len(self.calls),
+            "url": f"/public/items/{len(self.calls)}-x",
+            "published_at": call.now.isoformat(),
+        }
 
     @property
     def operators(self) -> dict[str, Any]:
@@ -52,11 +57,17 @@ class Recorder:
 
 
 REQUEST = {
-    "title": "ประกาศรายชื่อผู้ผ่านการคัดเลือก", "category": "1.1", "description": "รายละเอียดประกาศ",
-    "purpose": "เพื่อเผยแพร่ต่อสาธารณะ", "channels": ["website"], "attachments": ["0" * 32],
+    "title": "ประกาศรายชื่อผู้ผ่านการคัดเลือก",
+    "category": "1.1",
+    "description": "รายละเอียดประกาศ",
+    "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
+    "channels": ["website"],
+    "attachments": ["0" * 32],
 }
 
 
-def complete(engine: Engine, parsed: ParsedSpec, result: RunResult, data: dict[str, Any], ops: Any) -> RunResult:
+def complete(
+    engine: Engine, parsed: ParsedSpec, result: RunResult, data: dict[str, Any], ops: Any
+) -> RunResult:
     assert len(result.pending) == 1, result.pending
     return engine.complete(parsed, result.state, result.pending[0].guid, data, NOW, ops)

@@ -111,8 +111,14 @@ def test_a_failing_operator_keeps_the_persons_work(engine: Engine, general: Pars
         raise RuntimeError("portal database is down")
 
     with pytest.raises(StepFailedError) as failure:
-        engine.complete(general, result.state, result.pending[0].guid, {"certified": True}, NOW,
-                        {**ops, "publish_item": broken})
+        engine.complete(
+            general,
+            result.state,
+            result.pending[0].guid,
+            {"certified": True},
+            NOW,
+            {**ops, "publish_item": broken},
+        )
     assert failure.value.task_spec == "Task_PublishItem"
     assert "portal database is down" in failure.value.message
     kept = engine.inspect_state(general, failure.value.state, NOW)

@@ -23,7 +23,9 @@ def test_a_saved_state_restores_and_runs_on(engine: Engine, general: ParsedSpec)
     [review] = waiting.pending
     assert review.spec_id == "Task_GroupDirectorReview"
     assert review.data["title"] == "ชื่อเรื่องใหม่" and review.data["attachments"] == ["0" * 32]
-    approved = engine.complete(general, state, review.guid, {"decision": "approve"}, NOW, Recorder().operators)
+    approved = engine.complete(
+        general, state, review.guid, {"decision": "approve"}, NOW, Recorder().operators
+    )
     assert [p.spec_id for p in approved.pending] == ["Task_DirectorDecision"]
 
 

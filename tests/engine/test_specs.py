@@ -16,7 +16,9 @@ REGULATORY = (PROCESSES / "regulatory_publication.bpmn").read_text(encoding="utf
 APPROVE_CONDITION = '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">decision == "approve"'
 
 
-def problems_of(engine: Engine, xml: str, forms: dict[str, Any], filename: str = "x.bpmn") -> list[DiagramProblem]:
+def problems_of(
+    engine: Engine, xml: str, forms: dict[str, Any], filename: str = "x.bpmn"
+) -> list[DiagramProblem]:
     with pytest.raises(DiagramError) as caught:
         engine.inspect(xml.encode(), filename, frozenset(forms))
     assert caught.value.problems, "a DiagramError always lists its problems"
@@ -57,7 +59,9 @@ def test_malformed_xml_names_the_line(engine: Engine, forms: dict[str, Any]) -> 
 def test_unsafe_conditions_are_refused_with_element_and_line(
     engine: Engine, forms: dict[str, Any], condition: str, why: str, tmp_path: Any
 ) -> None:
-    unsafe = GENERAL.replace(APPROVE_CONDITION, APPROVE_CONDITION.replace('decision == "approve"', condition), 1)
+    unsafe = GENERAL.replace(
+        APPROVE_CONDITION, APPROVE_CONDITION.replace('decision == "approve"', condition), 1
+    )
     problems = problems_of(engine, unsafe, forms)
     flow = next(p for p in problems if "condition" in p.message)
     assert flow.element_id == "Flow_GroupDirectorResult_To_DirectorDecision"

@@ -21,8 +21,12 @@ def upload_pdf(ctx: ServiceContext, who: Actor, content: bytes = PDF, name: str 
 
 def request_data(file_id: str, **overrides: Any) -> dict[str, Any]:
     data = {
-        "title": "ประกาศผลการคัดเลือกครูผู้ช่วย", "category": "1.1", "description": "รายละเอียดประกาศ",
-        "purpose": "เพื่อเผยแพร่ต่อสาธารณะ", "channels": ["website"], "attachments": [file_id],
+        "title": "ประกาศผลการคัดเลือกครูผู้ช่วย",
+        "category": "1.1",
+        "description": "รายละเอียดประกาศ",
+        "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
+        "channels": ["website"],
+        "attachments": [file_id],
     }
     data.update(overrides)
     return data

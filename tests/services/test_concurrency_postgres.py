@@ -20,7 +20,9 @@ from bpmnpub.services.views import InstanceView
 from .conftest import task_id
 
 
-def _complete_in_child(url: str, settings: dict[str, Any], task: int, who: Actor, barrier: Any, out: Any) -> None:
+def _complete_in_child(
+    url: str, settings: dict[str, Any], task: int, who: Actor, barrier: Any, out: Any
+) -> None:
     ctx = ServiceContext(Database(url), Engine(LANE_ROLES), settings)
     barrier.wait(timeout=30)
     try:
@@ -35,7 +37,9 @@ def _complete_in_child(url: str, settings: dict[str, Any], task: int, who: Actor
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_two_processes_one_transition(ctx: ServiceContext, actor: Any, filed: InstanceView, backend: str) -> None:
+def test_two_processes_one_transition(
+    ctx: ServiceContext, actor: Any, filed: InstanceView, backend: str
+) -> None:
     gdir = actor("gdir_plan")
     review = task_id(ctx, gdir, filed.id)
     spawn = multiprocessing.get_context("spawn")
@@ -51,9 +55,9 @@ def test_two_processes_one_transition(ctx: ServiceContext, actor: Any, filed: In
     assert sorted(out.get(timeout=5) for _ in children) == ["conflict", "ok"]
     with ctx.db.read() as session:
         completed = session.scalar(
-            select(func.count()).select_from(InstanceEvent).where(
-                InstanceEvent.instance_id == filed.id, InstanceEvent.action == "task_completed"
-            )
+            select(func.count())
+            .select_from(InstanceEvent)
+            .where(InstanceEvent.instance_id == filed.id, InstanceEvent.action == "task_completed")
         )
         open_specs = session.scalars(
             select(HumanTask.task_spec).where(HumanTask.instance_id == filed.id, HumanTask.status == "ready")

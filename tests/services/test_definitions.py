@@ -70,6 +70,7 @@ def test_a_bad_file_deploys_nothing_from_the_folder(ctx: ServiceContext, tmp_pat
 def test_a_form_that_is_not_json_schema_is_refused(ctx: ServiceContext, actor: Any) -> None:
     bad_form = {"title": "x", "type": "object", "properties": {"decision": {"type": "nope", "title": "x"}}}
     with pytest.raises(DiagramError) as caught:
-        definitions.deploy_upload(ctx, GENERAL, "general_publication.bpmn", {"review_form": bad_form},
-                                  actor=actor("procowner1"))
+        definitions.deploy_upload(
+            ctx, GENERAL, "general_publication.bpmn", {"review_form": bad_form}, actor=actor("procowner1")
+        )
     assert caught.value.problems[0].file == "forms/review_form.json"

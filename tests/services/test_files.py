@@ -55,7 +55,9 @@ def test_accepted_files_are_stored_by_content(
         ("noextension", PDF),
     ],
 )
-def test_disguised_or_unknown_files_are_refused(ctx: ServiceContext, actor: Any, name: str, content: bytes) -> None:
+def test_disguised_or_unknown_files_are_refused(
+    ctx: ServiceContext, actor: Any, name: str, content: bytes
+) -> None:
     with pytest.raises(UnsupportedMediaTypeError):
         files.upload_file(ctx, io.BytesIO(content), name, actor_id=actor("owner1").id)
     assert not ctx.files_dir.exists() or not any(p.is_file() for p in ctx.files_dir.rglob("*"))

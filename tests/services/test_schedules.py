@@ -16,7 +16,9 @@ from ..conftest import Clock
 
 def schedule(ctx: ServiceContext) -> ProcessSchedule | None:
     with ctx.db.read() as session:
-        return session.scalar(select(ProcessSchedule).where(ProcessSchedule.process_id == "semiannual_report"))
+        return session.scalar(
+            select(ProcessSchedule).where(ProcessSchedule.process_id == "semiannual_report")
+        )
 
 
 def test_report_starts_on_1_april_and_1_october(ctx: ServiceContext, clock: Clock, actor: Any) -> None:

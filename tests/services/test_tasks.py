@@ -65,13 +65,16 @@ def test_nobody_decides_on_their_own_request(ctx: ServiceContext, actor: Any) ->
     tasks.complete_task(ctx, task_id(ctx, gdir, started.id), request_data(upload_pdf(ctx, gdir)), gdir)
     assert tasks.list_tasks(ctx, gdir) == []
     with ctx.db.read() as session:
-        review = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == started.id,
-                                                           HumanTask.status == "ready"))
+        review = session.scalar(
+            select(HumanTask.id).where(HumanTask.instance_id == started.id, HumanTask.status == "ready")
+        )
     with pytest.raises(PermissionDeniedError, match="own request"):
         tasks.complete_task(ctx, int(review or 0), {"decision": "approve"}, gdir)
 
 
-def test_form_errors_are_per_field_and_change_nothing(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+def test_form_errors_are_per_field_and_change_nothing(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
     gdir = actor("gdir_plan")
     review = task_id(ctx, gdir, filed.id)
     before = events(ctx, filed.id)
@@ -85,7 +88,9 @@ def test_form_errors_are_per_field_and_change_nothing(ctx: ServiceContext, actor
     assert open_tasks(ctx, filed.id) == [("Task_GroupDirectorReview", "ready")]
 
 
-def test_second_submit_is_a_conflict_and_moves_nothing(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+def test_second_submit_is_a_conflict_and_moves_nothing(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
     gdir = actor("gdir_plan")
     review = task_id(ctx, gdir, filed.id)
     tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
@@ -119,7 +124,7 @@ def test_revise_loop_counts_rounds(ctx: ServiceContext, actor: Any, filed: Insta
     for round_ in (1, 2, 3):
         tasks.complete_task(ctx, task_id(ctx, gdir, filed.id), REVISE, gdir)
         revise = [t for t in tasks.list_tasks(ctx, owner) if t.instance_id == filed.id]
-        assert [(t.name, t.round) for t in revise][0][1] == round_
+        assert revise[0].round == round_
         current = tasks.get_task(ctx, revise[0].id, owner).data  # the form comes back filled
         resubmit = {k: current[k] for k in ("category", "description", "purpose", "channels", "attachments")}
         tasks.complete_task(ctx, revise[0].id, {**resubmit, "title": f"ฉบับแก้ไขครั้งที่ {round_}"}, owner)
@@ -130,7 +135,9 @@ def test_revise_loop_counts_rounds(ctx: ServiceContext, actor: Any, filed: Insta
     assert decisions == [("revise", REVISE["comment"])] * 3
 
 
-def test_concurrent_completions_exactly_one_wins(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+def test_concurrent_completions_exactly_one_wins(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
     gdir = actor("gdir_plan")
     review = task_id(ctx, gdir, filed.id)
     outcomes: list[str] = []
@@ -187,14 +194,19 @@ def test_a_failing_step_sets_error_keeps_state_and_can_be_retried(
     assert actions[-3:] == ["retried", "service", "completed"]
 
 
-def test_state_is_text_and_survives_the_database(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
+def test_state_is_text_and_survives_the_database(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
     """The jsonb trap: key order matters to SpiffWorkflow; the ready task's data must come back whole."""
     gdir = actor("gdir_plan")
     detail = tasks.get_task(ctx, task_id(ctx, gdir, filed.id), gdir)
-    assert detail.data["title"] == "ประกาศผลการคัดเลือกครูผู้ช่วย"
-    assert detail.data["channels"] == ["website"]
+    assert detail.context["title"] == "ประกาศผลการคัดเลือกครูผู้ช่วย"  # the request, read-only
+    assert detail.context["channels"] == ["website"]
+    assert detail.data == {"decision": "", "comment": ""}  # the review form starts empty
     assert detail.form["key"] == "review_form" and "decision" in detail.form["schema"]["properties"]
     with ctx.db.read() as session:
         if not ctx.db.is_sqlite:
-            kind = session.scalar(select(func.pg_typeof(ProcessInstance.state)).where(ProcessInstance.id == filed.id))
+            kind = session.scalar(
+                select(func.pg_typeof(ProcessInstance.state)).where(ProcessInstance.id == filed.id)
+            )
             assert kind == "text"

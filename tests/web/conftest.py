@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import TestResponse, encode_multipart
 
 from bpmnpub import create_app
 from bpmnpub.services.context import ServiceContext
@@ -31,6 +32,16 @@ STAFF_PROCESSES = {"general_publication", "memo_publication", "photo_publication
 
 def url(path: str) -> str:
     return path if path.startswith(("/api/", "/public", "/healthz")) or path == "/" else f"{API}{path}"
+
+
+def multipart(fields: dict[str, tuple[bytes, str]]) -> dict[str, Any]:
+    """Keyword arguments for a multipart/form-data POST of {field: (content, filename)}.
+
+    Encoded in memory: the test client spools bodies over 500 KB to a temporary file it never closes
+    (a ResourceWarning, an error under this project's filterwarnings)."""
+    files = {name: FileStorage(io.BytesIO(content), filename) for name, (content, filename) in fields.items()}
+    boundary, body = encode_multipart(files)
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
 
 
 class ApiClient:
@@ -61,14 +72,16 @@ class ApiClient:
     # --- what clients do all the time -------------------------------------------------------------
 
     def upload(self, content: bytes = PDF, filename: str = "ประกาศ.pdf", field: str = "file") -> TestResponse:
-        return self.post("/files", data={field: (io.BytesIO(content), filename)}, content_type="multipart/form-data")
+        return self.post("/files", **multipart({field: (content, filename)}))
 
     def upload_id(self, content: bytes = PDF, filename: str = "ประกาศ.pdf") -> str:
         response = self.upload(content, filename)
         assert response.status_code == 201, response.get_json()
         return str(response.get_json()["id"])
 
-    def start(self, process_id: str = "general_publication", data: dict[str, Any] | None = None) -> TestResponse:
+    def start(
+        self, process_id: str = "general_publication", data: dict[str, Any] | None = None
+    ) -> TestResponse:
         return self.post(f"/processes/{process_id}/instances", json={} if data is None else {"data": data})
 
     def complete(self, task_id: int, data: Any) -> TestResponse:
@@ -105,7 +118,9 @@ class Api:
             response = self.login(username)
             assert response.status_code == 201, response.get_json()
             body = response.get_json()
-            self._users[username] = ApiClient(self.app.test_client(use_cookies=False), body["token"], body["user"])
+            self._users[username] = ApiClient(
+                self.app.test_client(use_cookies=False), body["token"], body["user"]
+            )
         return self._users[username]
 
 
@@ -129,9 +144,13 @@ def api(app: Flask) -> Api:
 def request_data(file_id: str, **overrides: Any) -> dict[str, Any]:
     """A valid general_request_form submission (processes/forms/general_request_form.json)."""
     data = {
-        "title": TITLE, "category": "1.1", "description": "รายละเอียดประกาศ",
-        "purpose": "เพื่อเผยแพร่ต่อสาธารณะ", "channels": ["website"], "attachments": [file_id],
-    }  # fmt: skip
+        "title": TITLE,
+        "category": "1.1",
+        "description": "รายละเอียดประกาศ",
+        "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
+        "channels": ["website"],
+        "attachments": [file_id],
+    }
     data.update(overrides)
     return data
 
@@ -142,7 +161,8 @@ def error_of(response: TestResponse) -> dict[str, Any]:
     body = response.get_json()
     assert set(body) == {"error"}, body
     assert {"code", "message", "details"} <= set(body["error"]), body
-    assert isinstance(body["error"]["code"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["code"], str)
+    assert body["error"]["message"]
     return dict(body["error"])
 
 

@@ -6,11 +6,10 @@ The test settings (tests/conftest.py) set MAX_UPLOAD_BYTES to 1 MiB.
 from __future__ import annotations
 
 import hashlib
-import io
 
 import pytest
 
-from .conftest import PDF, Api, error_of
+from .conftest import PDF, Api, error_of, multipart
 
 MIB = 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -27,8 +26,13 @@ def test_a_real_pdf_is_stored_and_described(api: Api) -> None:
     info = response.get_json()
     assert set(info) >= {"id", "sha256", "filename", "content_type", "size"}
     assert info["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert (info["filename"], info["content_type"], info["size"]) == ("ประกาศผลการคัดเลือก.pdf", "application/pdf", len(PDF))
-    assert isinstance(info["id"], str) and info["id"]
+    assert (info["filename"], info["content_type"], info["size"]) == (
+        "ประกาศผลการคัดเลือก.pdf",
+        "application/pdf",
+        len(PDF),
+    )
+    assert isinstance(info["id"], str)
+    assert info["id"]
 
 
 def test_a_real_png_is_accepted_as_an_image(api: Api) -> None:
@@ -87,9 +91,6 @@ def test_an_extension_not_on_the_list_is_415(api: Api, filename: str) -> None:
 
 
 def test_an_upload_without_the_file_field_is_422(api: Api) -> None:
-    response = api.as_user("owner1").post(
-        "/files", data={"other": (io.BytesIO(PDF), "a.pdf")}, content_type="multipart/form-data"
-    )
+    response = api.as_user("owner1").post("/files", **multipart({"other": (PDF, "a.pdf")}))
     assert response.status_code == 422
     assert [d["field"] for d in error_of(response)["details"]] == ["file"]
-

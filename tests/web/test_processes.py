@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
-from .conftest import STAFF_PROCESSES, Api, ApiClient, error_of, request_data
+from .conftest import STAFF_PROCESSES, Api, ApiClient, error_of, multipart, request_data
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 GENERAL = (PROCESSES / "general_publication.bpmn").read_text(encoding="utf-8")
@@ -18,13 +17,17 @@ REVIEW_NAME = "ผอ.กลุ่ม/หน่วย พิจารณา"
 RENAMED = "ผอ.กลุ่ม/หน่วย พิจารณาคำขอเผยแพร่"
 
 
-def deploy(who: ApiClient, content: str | bytes, filename: str = "general_publication.bpmn",
-           forms: dict[str, Any] | None = None) -> TestResponse:  # fmt: skip
+def deploy(
+    who: ApiClient,
+    content: str | bytes,
+    filename: str = "general_publication.bpmn",
+    forms: dict[str, Any] | None = None,
+) -> TestResponse:
     raw = content.encode("utf-8") if isinstance(content, str) else content
-    data: dict[str, Any] = {"file": (io.BytesIO(raw), filename)}
+    fields = {"file": (raw, filename)}
     for i, (key, schema) in enumerate((forms or {}).items()):
-        data[f"form{i}"] = (io.BytesIO(json.dumps(schema, ensure_ascii=False).encode()), f"{key}.json")
-    return who.post("/processes", data=data, content_type="multipart/form-data")
+        fields[f"form{i}"] = (json.dumps(schema, ensure_ascii=False).encode(), f"{key}.json")
+    return who.post("/processes", **multipart(fields))
 
 
 def renamed_diagram() -> str:
@@ -60,7 +63,8 @@ def test_each_process_has_id_name_version_category(api: Api) -> None:
     for process in api.as_user("owner1").get("/processes").get_json():
         assert {"id", "name", "version", "category"} <= set(process)
         assert process["version"] == 1
-        assert isinstance(process["name"], str) and process["name"] != process["id"]  # the Thai name
+        assert isinstance(process["name"], str)
+        assert process["name"] != process["id"]
         assert process["category"] == "publication"
     general = {p["id"]: p for p in api.as_user("owner1").get("/processes").get_json()}["general_publication"]
     assert general["name"] == "ขออนุญาตเผยแพร่ข้อมูลข่าวสารผ่านเว็บไซต์"
@@ -167,17 +171,22 @@ def test_malformed_xml_is_422_with_the_line(api: Api) -> None:
     assert response.status_code == 422
     [problem] = error_of(response)["details"]
     assert problem["file"] == "general_publication.bpmn"
-    assert isinstance(problem["line"], int) and 1 <= problem["line"] <= 41
+    assert isinstance(problem["line"], int)
+    assert 1 <= problem["line"] <= 41
     assert problem["message"]
     assert versions(owner)["general_publication"] == 1
 
 
 def test_a_diagram_with_an_external_entity_is_refused(api: Api) -> None:
     owner = api.as_user("procowner1")
-    hostile = renamed_diagram().replace(
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
-    ).replace('name="ขออนุญาตเผยแพร่ข้อมูลข่าวสารผ่านเว็บไซต์" isExecutable', 'name="&e;" isExecutable')
+    hostile = (
+        renamed_diagram()
+        .replace(
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+        )
+        .replace('name="ขออนุญาตเผยแพร่ข้อมูลข่าวสารผ่านเว็บไซต์" isExecutable', 'name="&e;" isExecutable')
+    )
     response = deploy(owner, hostile)
     assert response.status_code == 422
     assert "root:" not in response.get_data(as_text=True)
@@ -208,12 +217,11 @@ def test_a_form_sent_with_the_diagram_is_deployed_with_it(api: Api) -> None:
 
 def test_a_form_that_is_not_json_is_422(api: Api) -> None:
     owner = api.as_user("procowner1")
-    response = owner.post(
-        "/processes",
-        data={"file": (io.BytesIO(GENERAL.encode()), "general_publication.bpmn"),
-              "form": (io.BytesIO(b"{not json"), "review_form.json")},  # fmt: skip
-        content_type="multipart/form-data",
-    )
+    fields = {
+        "file": (GENERAL.encode(), "general_publication.bpmn"),
+        "form": (b"{not json", "review_form.json"),
+    }
+    response = owner.post("/processes", **multipart(fields))
     assert response.status_code == 422
     assert versions(owner)["general_publication"] == 1
 
@@ -230,11 +238,6 @@ def test_deploying_a_file_that_is_not_bpmn_is_415(api: Api) -> None:
     assert error_of(response)["code"] == "unsupported_media_type"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: services/definitions.py:104 stores bpmn_xml=content.decode('utf-8'); a well-formed diagram "
-    "declared in another encoding (TIS-620, common for Thai files) parses, then raises UnicodeDecodeError -> 500",
-)
 def test_a_diagram_in_tis620_is_deployed_or_refused_but_never_a_500(api: Api) -> None:
     thai_encoded = renamed_diagram().replace('encoding="UTF-8"', 'encoding="TIS-620"').encode("tis_620")
     response = deploy(api.as_user("procowner1"), thai_encoded)

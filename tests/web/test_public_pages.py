@@ -22,11 +22,19 @@ def published(ctx: ServiceContext, actor: Any) -> publishing.PublicItem:
     pdf = files.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id)
     started = instances.start_instance(ctx, "general_publication", None, owner)
     data = {
-        "title": "ประกาศผลการจัดซื้อจัดจ้าง ประจำเดือนพฤศจิกายน", "category": "1.9", "description": "รายการจัดซื้อ",
-        "purpose": "เปิดเผยข้อมูล", "channels": ["website"], "attachments": [pdf.id],
-    }  # fmt: skip
-    steps = [("owner1", data), ("gdir_plan", {"decision": "approve"}), ("director1", {"decision": "approve"}),
-             ("publisher1", {"certified": True})]  # fmt: skip
+        "title": "ประกาศผลการจัดซื้อจัดจ้าง ประจำเดือนพฤศจิกายน",
+        "category": "1.9",
+        "description": "รายการจัดซื้อ",
+        "purpose": "เปิดเผยข้อมูล",
+        "channels": ["website"],
+        "attachments": [pdf.id],
+    }
+    steps = [
+        ("owner1", data),
+        ("gdir_plan", {"decision": "approve"}),
+        ("director1", {"decision": "approve"}),
+        ("publisher1", {"certified": True}),
+    ]
     for username, step in steps:
         who = actor(username)
         [task] = [t for t in tasks.list_tasks(ctx, who) if t.instance_id == started.id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +19,11 @@ def test_starting_returns_a_running_instance_with_one_task(api: Api) -> None:
     assert response.status_code == 201
     instance = response.get_json()
     assert instance["process_id"] == "general_publication"
-    assert (instance["status"], instance["process_version"], instance["started_by"]) == ("running", 1, "owner1")
+    assert (instance["status"], instance["process_version"], instance["started_by"]) == (
+        "running",
+        1,
+        "owner1",
+    )
     assert {"id", "title", "created_at", "tasks", "events"} <= set(instance)
     [task] = instance["tasks"]
     assert (task["lane"], task["status"]) == ("requester", "ready")
@@ -34,6 +39,15 @@ def test_the_request_task_shows_its_form(api: Api) -> None:
     assert {"id", "instance_id", "name", "title", "lane", "status", "form", "data"} <= set(task)
     assert {"title", "attachments", "channels"} <= set(task["form"]["schema"]["properties"])
     assert task["form"]["ui"]["order"][0] == "title"
+
+
+def test_start_data_pre_fills_the_first_form(api: Api) -> None:
+    owner = api.as_user("owner1")
+    started = owner.start(data={"title": "ร่างประกาศรับสมัคร", "channels": ["website", "notice_board"]})
+    assert started.status_code == 201
+    task = owner.get(f"/tasks/{started.get_json()['tasks'][0]['id']}").get_json()
+    assert task["data"]["title"] == "ร่างประกาศรับสมัคร"
+    assert task["data"]["channels"] == ["website", "notice_board"]
 
 
 def test_completing_the_request_hands_it_to_the_group_director(api: Api) -> None:
@@ -57,8 +71,14 @@ def test_sent_back_the_requester_gets_the_form_filled_with_what_they_sent(api: A
     task = owner.get(f"/tasks/{revise['id']}").get_json()
     assert task["lane"] == "requester"
     assert set(task["form"]) >= {"schema", "ui"}
-    assert task["form"]["schema"]["required"] == ["title", "category", "description", "purpose", "channels",
-                                                  "attachments"]  # fmt: skip
+    assert task["form"]["schema"]["required"] == [
+        "title",
+        "category",
+        "description",
+        "purpose",
+        "channels",
+        "attachments",
+    ]
     expected = request_data(task["data"]["attachments"][0])
     assert {k: task["data"][k] for k in expected} == expected
 
@@ -73,8 +93,10 @@ def advance(api: Api, username: str, instance_id: int, data: dict[str, Any]) -> 
 def test_the_whole_path_ends_published(api: Api, filed: int) -> None:
     advance(api, "gdir_plan", filed, {"decision": "revise", "comment": REVISE_COMMENT})
     owner = api.as_user("owner1")
-    current = owner.get(f"/tasks/{owner.task_in(filed)['id']}").get_json()["data"]
-    advance(api, "owner1", filed, request_data(current["attachments"][0], title=REVISED_TITLE))
+    revise = owner.get(f"/tasks/{owner.task_in(filed)['id']}").get_json()
+    fields = revise["form"]["schema"]["properties"]  # a client sends the form's fields back, edited
+    resubmit = {name: value for name, value in revise["data"].items() if name in fields}
+    advance(api, "owner1", filed, {**resubmit, "title": REVISED_TITLE})
     advance(api, "gdir_plan", filed, {"decision": "approve"})
     advance(api, "director1", filed, {"decision": "approve", "comment": "อนุญาต"})
     done = advance(api, "publisher1", filed, {"certified": True})
@@ -98,7 +120,8 @@ def test_the_instance_shows_who_decided_what_and_why(api: Api, filed: int) -> No
         ("director1", "approve", "อนุญาต"),
     ]
     actions = [e["action"] for e in instance["events"]]
-    assert actions[0] == "started" and actions[-1] == "completed"
+    assert actions[0] == "started"
+    assert actions[-1] == "completed"
     assert all({"at", "action", "actor", "task", "decision", "comment"} <= set(e) for e in instance["events"])
 
 
@@ -125,6 +148,9 @@ def test_the_published_item_is_listed_without_auth(client: FlaskClient, publishe
 def test_the_item_url_is_its_public_page(client: FlaskClient, published: int) -> None:
     [item] = public(client)
     assert item["url"] == f"/public/items/{item['id']}-{TITLE}"  # the slug keeps the Thai title
+    page = client.get(item["url"])
+    assert page.status_code == 200
+    assert TITLE in page.get_data(as_text=True)
 
 
 def test_public_items_filter_by_category(client: FlaskClient, published: int) -> None:
@@ -169,3 +195,39 @@ def test_a_rejected_request_is_not_published(api: Api, client: FlaskClient, file
     assert (done["status"], done["outcome"]) == ("rejected", "rejected")
     assert api.as_user("owner1").instance(filed)["events"][-2]["comment"] == "ข้อมูลส่วนบุคคล"
     assert public(client) == []
+
+
+def test_a_finished_request_takes_no_more_work(api: Api, filed: int) -> None:
+    gdir = api.as_user("gdir_plan")
+    task_id = gdir.task_in(filed)["id"]
+    advance(api, "gdir_plan", filed, {"decision": "reject", "comment": "ซ้ำกับประกาศเดิม"})
+    assert gdir.post(f"/tasks/{task_id}/claim").status_code == 409
+    assert gdir.complete(task_id, {"decision": "approve"}).status_code == 409
+
+
+def publish_at(api: Api, moment: datetime, clock: Any, title: str = TITLE) -> None:
+    owner = api.as_user("owner1")
+    instance_id = owner.start().get_json()["id"]
+    advance(api, "owner1", instance_id, request_data(owner.upload_id(), title=title))
+    advance(api, "gdir_plan", instance_id, {"decision": "approve"})
+    advance(api, "director1", instance_id, {"decision": "approve"})
+    clock.current = moment
+    advance(api, "publisher1", instance_id, {"certified": True})
+
+
+def test_the_fiscal_year_turns_at_midnight_on_1_october_bangkok_time(
+    api: Api, client: FlaskClient, clock: Any
+) -> None:
+    publish_at(api, datetime(2027, 9, 30, 16, 59, tzinfo=UTC), clock, "ประกาศวันสุดท้ายของปีงบประมาณ")
+    publish_at(api, datetime(2027, 9, 30, 17, 0, tzinfo=UTC), clock, "ประกาศวันแรกของปีงบประมาณ")
+    # 23:59 on 30 Sep 2570 in Bangkok is fiscal year 2570; 00:00 on 1 Oct 2570 is fiscal year 2571
+    assert [i["title"] for i in public(client, "?fiscal_year=2570")] == ["ประกาศวันสุดท้ายของปีงบประมาณ"]
+    assert [i["title"] for i in public(client, "?fiscal_year=2571")] == ["ประกาศวันแรกของปีงบประมาณ"]
+
+
+def test_public_items_search_ignores_latin_case(
+    api: Api, client: FlaskClient, clock: Any, backend: str, request: pytest.FixtureRequest
+) -> None:
+    publish_at(api, clock(), clock, "รายงานผลการประเมิน ITA ประจำปี")
+    assert len(public(client, "?q=ITA")) == 1
+    assert len(public(client, "?q=ita")) == 1

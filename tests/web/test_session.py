@@ -12,7 +12,8 @@ def test_right_password_returns_a_token_and_the_user(api: Api) -> None:
     response = api.login("pr1", "demo1234")
     assert response.status_code == 201
     body = response.get_json()
-    assert isinstance(body["token"], str) and len(body["token"]) >= 32
+    assert isinstance(body["token"], str)
+    assert len(body["token"]) >= 32
     user = body["user"]
     assert user["username"] == "pr1"
     assert user["roles"] == ["pr_officer", "publisher"]
@@ -34,10 +35,16 @@ def test_wrong_password_and_unknown_user_get_the_same_401(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("body", "missing"),
-    [({}, ["username", "password"]), ({"username": "owner1"}, ["password"]), ({"password": "demo1234"}, ["username"]),
-     ({"username": 7, "password": "demo1234"}, ["username"])],  # fmt: skip
+    [
+        ({}, ["username", "password"]),
+        ({"username": "owner1"}, ["password"]),
+        ({"password": "demo1234"}, ["username"]),
+        ({"username": 7, "password": "demo1234"}, ["username"]),
+    ],
 )
-def test_missing_fields_are_422_with_details(client: FlaskClient, body: dict[str, object], missing: list[str]) -> None:
+def test_missing_fields_are_422_with_details(
+    client: FlaskClient, body: dict[str, object], missing: list[str]
+) -> None:
     response = client.post(f"{API}/session", json=body)
     assert response.status_code == 422
     error = error_of(response)
@@ -60,7 +67,15 @@ def test_every_sign_in_gives_its_own_working_token(api: Api, client: FlaskClient
         assert client.get(f"{API}/processes", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-@pytest.mark.parametrize("header", ["Bearer bp_not-a-real-token", "Bearer ", "bearer x", "Basic b3duZXIxOmRlbW8xMjM0"])
+def test_a_bearer_request_does_not_sign_the_browser_in(api: Api, client: FlaskClient) -> None:
+    token = api.login("owner1").get_json()["token"]
+    assert client.get(f"{API}/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get(f"{API}/tasks").status_code == 401  # the same cookie jar, no header: not signed in
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer bp_not-a-real-token", "Bearer ", "bearer x", "Basic b3duZXIxOmRlbW8xMjM0"]
+)
 def test_a_bogus_token_is_401_with_www_authenticate(client: FlaskClient, header: str) -> None:
     response = client.get(f"{API}/tasks", headers={"Authorization": header})
     assert response.status_code == 401

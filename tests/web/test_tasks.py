@@ -131,10 +131,27 @@ def test_a_reviewer_who_is_not_a_publisher_cannot_publish(api: Api, at_publisher
     assert api.as_user("director1").complete(task_id, {"certified": True}).status_code == 403
 
 
+def test_only_an_admin_may_retry_a_request(api: Api, filed: int) -> None:
+    response = api.as_user("gdir_plan").post(f"/instances/{filed}/retry", json={"reason": "ลองใหม่"})
+    assert response.status_code == 403
+
+
+def test_retrying_a_request_that_has_not_failed_is_409(api: Api, filed: int) -> None:
+    response = api.as_user("admin1").post(f"/instances/{filed}/retry", json={"reason": "ลองใหม่"})
+    assert response.status_code == 409
+    assert api.as_user("owner1").instance(filed)["status"] == "running"
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/tasks/999999"), ("POST", "/tasks/999999/claim"), ("POST", "/tasks/999999/release"),
-     ("POST", "/tasks/999999/complete"), ("GET", "/instances/999999"), ("GET", "/tasks/not-a-number")],  # fmt: skip
+    [
+        ("GET", "/tasks/999999"),
+        ("POST", "/tasks/999999/claim"),
+        ("POST", "/tasks/999999/release"),
+        ("POST", "/tasks/999999/complete"),
+        ("GET", "/instances/999999"),
+        ("GET", "/tasks/not-a-number"),
+    ],
 )
 def test_unknown_ids_are_404(api: Api, method: str, path: str) -> None:
     response = api.as_user("admin1").open(method, path, json={"data": {}} if method == "POST" else None)
@@ -142,11 +159,6 @@ def test_unknown_ids_are_404(api: Api, method: str, path: str) -> None:
     assert error_of(response)["code"] == "not_found"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an id beyond the database integer range reaches the query: OverflowError (SQLite, >= 2**63) / "
-    "psycopg NumericValueOutOfRange (PostgreSQL, >= 2**31) -> 500 instead of 404 (web/api.py <int:...> routes)",
-)
 @pytest.mark.parametrize("path", [f"/tasks/{2**63}", f"/instances/{2**63}"])
 def test_an_id_too_large_for_the_database_is_404_not_500(api: Api, path: str) -> None:
     response = api.as_user("admin1").get(path)
@@ -154,11 +166,6 @@ def test_an_id_too_large_for_the_database_is_404_not_500(api: Api, path: str) ->
 
 
 def test_an_id_beyond_32_bits_is_404_not_500(api: Api, backend: str, request: pytest.FixtureRequest) -> None:
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="BUG: task/instance ids are int4 on PostgreSQL; /tasks/2147483648 -> "
-            "psycopg NumericValueOutOfRange -> 500 instead of 404",
-        ))  # fmt: skip
     for path in (f"/tasks/{2**31}", f"/instances/{2**31}"):
         assert api.as_user("admin1").get(path).status_code == 404
 

@@ -8,7 +8,7 @@ no SQLAlchemy and no wall clock (time is passed in). SpiffWorkflow exceptions ar
 
 from .runtime import Engine
 from .serialization import VERSION as STATE_VERSION
-from .specs import ParsedSpec
+from .specs import ParsedSpec, xml_text
 from .timers import add_duration, next_occurrence
 from .types import (
     COMPLETED,
@@ -47,4 +47,5 @@ __all__ = [
     "UserTaskInfo",
     "add_duration",
     "next_occurrence",
+    "xml_text",
 ]

@@ -121,6 +121,19 @@ def parse_xml(content: bytes, filename: str) -> Any:
         ) from exc
 
 
+def xml_text(content: bytes) -> str:
+    """The document as text, whatever encoding it declares (TIS-620 is common for Thai files)."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return str(etree.tostring(parse_xml(content, "diagram").getroot(), encoding="unicode"))
+    if text.startswith("<?xml") and "encoding" in text.split("?>", 1)[0].lower():
+        declared = text.split("?>", 1)[0].lower()
+        if "utf-8" not in declared and "utf8" not in declared:
+            return str(etree.tostring(parse_xml(content, "diagram").getroot(), encoding="unicode"))
+    return text
+
+
 def _find_by_line(tree: Any, line: int | None) -> Any:
     if not line:
         return None

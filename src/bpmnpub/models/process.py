@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, JSONText, UTCDateTime
@@ -98,6 +98,7 @@ class HumanTask(Base):
     instructions: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16))
     round: Mapped[int] = mapped_column(Integer, default=1)
+    decides: Mapped[bool] = mapped_column(Boolean, default=False)  # its form has a `decision` field
     requester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     scope_group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"))
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -23,6 +23,9 @@ def hash_password(password: str) -> str:
     return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt}${digest}"
 
 
+_DUMMY_HASH = "scrypt$16384$8$1$00000000000000000000000000000000$" + "0" * 64
+
+
 def check_password(stored: str, password: str) -> bool:
     try:
         method, n, r, p, salt, digest = stored.split("$")
@@ -57,7 +60,9 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> User:
     """The user with these credentials. Raises AuthenticationError (same message whatever was wrong)."""
     with ctx.db.read() as session:
         user = find_user(session, username)
-        if user is None or not user.is_active or not check_password(user.password_hash, password):
+        # Hash even for an unknown user, so the answer takes as long whether or not the name exists.
+        valid = check_password(user.password_hash if user else _DUMMY_HASH, password)
+        if user is None or not user.is_active or not valid:
             raise AuthenticationError("wrong username or password")
         return user
 

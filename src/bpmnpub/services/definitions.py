@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import catalog, forms
-from ..engine import Engine, ParsedSpec
+from ..engine import Engine, ParsedSpec, xml_text
 from ..errors import DiagramError, DiagramProblem, NotFoundError
 from ..models import ProcessDefinition
 from ..permissions import Actor, may_start
@@ -101,7 +101,7 @@ def deploy(
         start_timer=model.start_timer,
         sha256=version_hash,
         filename=filename,
-        bpmn_xml=content.decode("utf-8"),
+        bpmn_xml=xml_text(content),
         forms=used,
         deployed_by_id=actor_id,
         deployed_at=ctx.now(),

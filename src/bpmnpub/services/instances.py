@@ -183,9 +183,10 @@ def fire_due_timers(ctx: ServiceContext, now: datetime | None = None, batch: int
     moved = 0
     while True:
         with ctx.db.write() as session:
+            # Strictly earlier: SpiffWorkflow fires a timer only once its due time has passed.
             ids = session.scalars(
                 select(ProcessInstance.id)
-                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due <= now)
+                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due < now)
                 .order_by(ProcessInstance.next_timer_due)
                 .limit(batch)
                 .with_for_update(skip_locked=True)

@@ -169,7 +169,10 @@ def apply_result(session: Session, instance: ProcessInstance, result: RunResult,
         if pending.guid in open_rows:
             continue
         counts[pending.spec_id] = counts.get(pending.spec_id, 0) + 1
-        session.add(_task_row(instance, pending, counts[pending.spec_id], group_ids, now))
+        row = _task_row(instance, pending, counts[pending.spec_id], group_ids, now)
+        if pending.form_key:
+            row.decides = "decision" in form_for(session, instance.definition, pending.form_key).fields
+        session.add(row)
     instance.step_counts = counts
     if result.status in ("completed", "rejected"):
         instance.status = result.status

@@ -180,7 +180,10 @@ def list_public_items(
         # Thai has no spaces between words: substring search, not word search.
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
-            or_(PublishedItem.title.like(pattern, escape="\\"), PublishedItem.body.like(pattern, escape="\\"))
+            or_(
+                PublishedItem.title.ilike(pattern, escape="\\"),
+                PublishedItem.body.ilike(pattern, escape="\\"),
+            )
         )
     stmt = (
         stmt.order_by(PublishedItem.published_at.desc(), PublishedItem.id.desc()).limit(limit).offset(offset)

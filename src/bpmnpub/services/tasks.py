@@ -24,11 +24,14 @@ _COLUMNS = TaskColumns(
     requester_id=HumanTask.requester_id,
     scope_group_id=HumanTask.scope_group_id,
     assigned_user_id=HumanTask.assigned_user_id,
+    decides=HumanTask.decides,
 )
 
 
 def _scope(task: HumanTask) -> TaskScope:
-    return TaskScope(task.lane, task.status, task.requester_id, task.scope_group_id, task.assigned_user_id)
+    return TaskScope(
+        task.lane, task.status, task.requester_id, task.scope_group_id, task.assigned_user_id, task.decides
+    )
 
 
 def list_tasks(ctx: ServiceContext, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[TaskSummary]:
@@ -79,10 +82,12 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
         instance = session.get(ProcessInstance, task.instance_id)
         assert instance is not None
         form = form_for(session, instance.definition, task.form_key) if task.form_key else None
-        data: dict[str, Any] = {}
+        context: dict[str, Any] = {}
         if task.status in OPEN_STATUSES:
             parsed = spec_for(ctx, session, instance.definition)
-            data = ctx.engine.task_data(parsed, instance.state, task.task_guid)
+            context = ctx.engine.task_data(parsed, instance.state, task.task_guid)
+        fields = form.fields if form else []
+        data = {name: context[name] for name in fields if name in context}
         holder = session.get(User, task.assigned_user_id) if task.assigned_user_id else None
         return TaskDetail(
             id=task.id,
@@ -95,6 +100,7 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
             instructions=task.instructions,
             form={"key": form.key, "schema": form.schema, "ui": form.ui()} if form else {},
             data=data,
+            context=context,
             assigned_to=holder.username if holder else None,
         )
 

@@ -67,7 +67,8 @@ class TaskDetail:
     round: int
     instructions: str
     form: dict[str, Any]
-    data: dict[str, Any]
+    data: dict[str, Any]  # current values of this form's fields: post them back as they are
+    context: dict[str, Any]  # everything the request holds so far (read-only), e.g. a reviewer's comment
     assigned_to: str | None
 
 

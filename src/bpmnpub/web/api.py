@@ -35,7 +35,9 @@ def _json(value: Any, status: int = 200) -> Response:
 
 
 def _body() -> dict[str, Any]:
-    """The JSON object sent, or {} for an empty body. Raises ValidationError."""
+    """The JSON object sent, or {} for an empty body. Raises ValidationError, UnsupportedMediaTypeError."""
+    if request.form or request.files:
+        raise UnsupportedMediaTypeError("send the body as JSON (Content-Type: application/json)")
     if not request.data:
         return {}
     try:
@@ -47,14 +49,22 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _int_arg(name: str, default: int) -> int:
+def _int_arg(name: str, default: int, *, low: int = 0, high: int = 1_000_000) -> int:
+    """An integer query argument within [low, high]. Raises ValidationError."""
     raw = request.args.get(name)
-    if raw is None:
+    if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
-        raise ValidationError(f"{name} must be a number", [FieldProblem(name, "must be a number")]) from exc
+        raise ValidationError(
+            f"{name} must be a number", [FieldProblem(name, "ต้องเป็นตัวเลข (a number)")]
+        ) from exc
+    if not low <= value <= high:
+        raise ValidationError(
+            f"{name} must be between {low} and {high}", [FieldProblem(name, f"ต้องอยู่ระหว่าง {low} ถึง {high}")]
+        )
+    return value
 
 
 @bp.post("/session")
@@ -125,12 +135,12 @@ def start_instance(process_id: str) -> Response:
     return _json(instances.start_instance(ctx(), process_id, data, caller().actor), 201)
 
 
-@bp.get("/instances/<int:instance_id>")
+@bp.get("/instances/<int(max=2147483647):instance_id>")
 def get_instance(instance_id: int) -> Response:
     return _json(instances.get_instance(ctx(), instance_id, caller().actor))
 
 
-@bp.post("/instances/<int:instance_id>/retry")
+@bp.post("/instances/<int(max=2147483647):instance_id>/retry")
 def retry_instance(instance_id: int) -> Response:
     reason = _body().get("reason") or ""
     return _json(instances.retry_instance(ctx(), instance_id, caller().actor, str(reason)))
@@ -139,26 +149,28 @@ def retry_instance(instance_id: int) -> Response:
 @bp.get("/tasks")
 def list_tasks() -> Response:
     return _json(
-        tasks.list_tasks(ctx(), caller().actor, limit=_int_arg("limit", 50), offset=_int_arg("offset", 0))
+        tasks.list_tasks(
+            ctx(), caller().actor, limit=_int_arg("limit", 50, low=1, high=200), offset=_int_arg("offset", 0)
+        )
     )
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<int(max=2147483647):task_id>")
 def get_task(task_id: int) -> Response:
     return _json(tasks.get_task(ctx(), task_id, caller().actor))
 
 
-@bp.post("/tasks/<int:task_id>/claim")
+@bp.post("/tasks/<int(max=2147483647):task_id>/claim")
 def claim_task(task_id: int) -> Response:
     return _json(tasks.claim_task(ctx(), task_id, caller().actor))
 
 
-@bp.post("/tasks/<int:task_id>/release")
+@bp.post("/tasks/<int(max=2147483647):task_id>/release")
 def release_task(task_id: int) -> Response:
     return _json(tasks.release_task(ctx(), task_id, caller().actor))
 
 
-@bp.post("/tasks/<int:task_id>/complete")
+@bp.post("/tasks/<int(max=2147483647):task_id>/complete")
 def complete_task(task_id: int) -> Response:
     body = _body()
     data = body.get("data", {})
@@ -180,9 +192,9 @@ def public_items() -> Response:
     items = publishing.list_public_items(
         ctx(),
         category=request.args.get("category") or None,
-        fiscal_year_be=_int_arg("fiscal_year", 0) or None,
+        fiscal_year_be=_int_arg("fiscal_year", 0, low=0, high=3000) or None,
         q=request.args.get("q") or None,
-        limit=min(max(_int_arg("limit", 50), 1), 200),
-        offset=max(_int_arg("offset", 0), 0),
+        limit=_int_arg("limit", 50, low=1, high=200),
+        offset=_int_arg("offset", 0),
     )
     return _json(items)

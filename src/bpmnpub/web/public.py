@@ -15,8 +15,8 @@ from .auth import ctx
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 
-@bp.get("/items/<int:item_id>-<path:slug>")
-@bp.get("/items/<int:item_id>")
+@bp.get("/items/<int(max=2147483647):item_id>-<path:slug>")
+@bp.get("/items/<int(max=2147483647):item_id>")
 def item(item_id: int, slug: str | None = None) -> str | BaseResponse:
     page = publishing.get_public_item(ctx(), item_id)
     if slug != page.slug:  # an updated title changes the slug, never the address: redirect to it

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 05:53:24.647382
+Create Date: 2026-11-21 06:07:49.116391
 """
 
 import sqlalchemy as sa
@@ -182,6 +182,7 @@ def upgrade() -> None:
         sa.Column("instructions", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("decides", sa.Boolean(), nullable=False),
         sa.Column("requester_id", sa.Integer(), nullable=True),
         sa.Column("scope_group_id", sa.Integer(), nullable=True),
         sa.Column("assigned_user_id", sa.Integer(), nullable=True),
