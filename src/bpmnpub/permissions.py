@@ -45,6 +45,7 @@ class Actor:
     roles: frozenset[str]
     group_id: int | None
     director_of: frozenset[int]  # groups this user directs
+    username: str = ""
 
     @property
     def is_admin(self) -> bool:

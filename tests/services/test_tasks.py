@@ -189,7 +189,6 @@ def test_a_failing_step_sets_error_keeps_state_and_can_be_retried(
     monkeypatch.setattr(publishing, "_publish", real)
     retried = instances.retry_instance(ctx, filed.id, actor("admin1"), "the portal is back")
     assert (retried.status, retried.outcome) == ("completed", "published")
-    assert [e.action for e in retried.events][-4:] == ["retried", "service", "completed"][-4:] or True
     actions = [e.action for e in retried.events]
     assert actions[-3:] == ["retried", "service", "completed"]
 

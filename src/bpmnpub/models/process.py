@@ -72,8 +72,8 @@ class ProcessInstance(Base):
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy reads it once
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
-    started_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[started_by_id])
-    group: Mapped[Group | None] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship(lazy="select", foreign_keys=[started_by_id])
+    group: Mapped[Group | None] = relationship(lazy="select")
 
 
 class HumanTask(Base):

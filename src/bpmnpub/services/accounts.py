@@ -41,7 +41,13 @@ def actor_of(user: User) -> Actor:
     director_of = frozenset(
         gid for r in user.roles if r.role == "group_director" for gid in [r.group_id or user.group_id] if gid
     )
-    return Actor(id=user.id, roles=user.role_codes, group_id=user.group_id, director_of=director_of)
+    return Actor(
+        id=user.id,
+        roles=user.role_codes,
+        group_id=user.group_id,
+        director_of=director_of,
+        username=user.username,
+    )
 
 
 def get_user(session: Session, user_id: int) -> User:

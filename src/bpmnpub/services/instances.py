@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from ..engine import STATE_VERSION, next_occurrence
-from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
-from ..models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, ProcessSchedule, User
-from ..permissions import Actor, may_start, may_view_instance
+from ..errors import (
+    ConflictError,
+    FieldProblem,
+    NotFoundError,
+    PermissionDeniedError,
+    StepFailedError,
+    ValidationError,
+)
+from ..models import (
+    HumanTask,
+    InstanceEvent,
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessSchedule,
+    User,
+)
+from ..permissions import OPEN_STATUSES, Actor, may_start, may_view_instance
 from . import definitions
 from .context import ServiceContext
-from .progress import add_event, lock_instance, require_running, run_engine
+from .progress import (
+    WRITTEN_EVENTS,
+    WRITTEN_TASKS,
+    add_event,
+    lock_instance,
+    names_of,
+    recording_failures,
+    run_engine,
+)
 from .views import EventView, InstanceView, TaskSummary
 
 
@@ -27,10 +50,12 @@ def start_instance(
 ) -> InstanceView:
     """Start the newest version of a process. `actor` None means the scheduler.
     Raises NotFoundError, PermissionDeniedError, ValidationError."""
-    now = now or ctx.now()
-    with ctx.db.write() as session:
-        instance = _start(ctx, session, process_id, dict(data or {}), actor, now)
-        return _view(session, instance)
+    when = now or ctx.now()
+
+    def action(session: Session, failure: StepFailedError | None) -> InstanceView:
+        return _view(session, _start(ctx, session, process_id, dict(data or {}), actor, when, failure))
+
+    return recording_failures(ctx, action)
 
 
 def _start(
@@ -40,6 +65,7 @@ def _start(
     data: dict[str, Any],
     actor: Actor | None,
     now: datetime,
+    failure: StepFailedError | None = None,
 ) -> ProcessInstance:
     definition = definitions.latest(session, process_id)
     if actor is not None and not may_start(actor, definition.start_roles):
@@ -69,6 +95,7 @@ def _start(
         now,
         actor.id if actor else None,
         lambda parsed, ops, _state: ctx.engine.start(parsed, data, now, ops),
+        failure=failure,
     )
     session.flush()
     return instance
@@ -132,7 +159,39 @@ def _view(session: Session, instance: ProcessInstance) -> InstanceView:
             TaskSummary.of(t, instance, users.get(t.assigned_user_id or t.completed_by_id or 0))
             for t in tasks
         ],
-        events=[EventView.of(e) for e in events],
+        events=[EventView.of(e, e.actor.username if e.actor else None) for e in events],
+    )
+
+
+def action_view(
+    session: Session, instance: ProcessInstance, rows: list[HumanTask], actor: Actor | None
+) -> InstanceView:
+    """The request as an action left it: its open tasks and the events this transaction wrote.
+    Constant size, whatever the history (GET the instance for the whole timeline)."""
+    session.flush()
+    new_rows = [r for r in session.info.get(WRITTEN_TASKS, []) if r.instance_id == instance.id]
+    open_rows = [r for r in [*rows, *new_rows] if r.status in OPEN_STATUSES]
+    events = [e for e in session.info.get(WRITTEN_EVENTS, []) if e.instance_id == instance.id]
+    starter, group = names_of(session, instance)
+    known = {actor.id: actor.username} if actor is not None and actor.username else {}
+    if instance.started_by_id and starter:
+        known[instance.started_by_id] = starter
+    wanted = {instance.started_by_id, *(r.assigned_user_id for r in open_rows), *(e.actor_id for e in events)}
+    names = {**known, **_usernames(session, {i for i in wanted if i and i not in known})}
+    return InstanceView(
+        id=instance.id,
+        process_id=instance.process_id,
+        process_version=instance.definition.version,
+        status=instance.status,
+        outcome=instance.outcome,
+        title=instance.title,
+        started_by=names.get(instance.started_by_id or 0),
+        group=group,
+        created_at=instance.created_at,
+        updated_at=instance.updated_at,
+        error=instance.error_message,
+        tasks=[TaskSummary.of(r, instance, names.get(r.assigned_user_id or 0)) for r in open_rows],
+        events=[EventView.of(e, names.get(e.actor_id or 0)) for e in events],
     )
 
 
@@ -145,12 +204,11 @@ def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
 
 def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: str = "") -> InstanceView:
     """Run the failed step of an instance in `error` again. Raises PermissionDeniedError, ConflictError."""
-    from ..errors import ConflictError
-
     if not actor.is_admin:
         raise PermissionDeniedError("only administrators can retry a failed step")
     now = ctx.now()
-    with ctx.db.write() as session:
+
+    def action(session: Session, failure: StepFailedError | None) -> InstanceView:
         instance = lock_instance(session, instance_id)
         if instance.status != "error":
             raise ConflictError(f"request {instance_id} is {instance.status}, not failed")
@@ -171,43 +229,65 @@ def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: 
             now,
             actor.id,
             lambda parsed, ops, state: ctx.engine.resume(parsed, state, now, ops),
+            failure=failure,
         )
         session.flush()
         return _view(session, instance)
 
+    return recording_failures(ctx, action)
+
 
 def fire_due_timers(ctx: ServiceContext, now: datetime | None = None, batch: int = 50) -> int:
-    """Advance every running instance whose timer is due. Several workers can run this at once: on
-    PostgreSQL each claims different rows (SKIP LOCKED). Returns how many instances moved."""
-    now = now or ctx.now()
-    moved = 0
+    """Advance every running instance whose timer is due, each in its own transaction. Several workers
+    can run this at once: each skips rows another holds (SKIP LOCKED on PostgreSQL). Returns how many
+    instances moved."""
+    when = now or ctx.now()
+    moved, after = 0, 0
     while True:
-        with ctx.db.write() as session:
+        with ctx.db.read() as session:
             # Strictly earlier: SpiffWorkflow fires a timer only once its due time has passed.
             ids = session.scalars(
                 select(ProcessInstance.id)
-                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due < now)
-                .order_by(ProcessInstance.next_timer_due)
+                .where(
+                    ProcessInstance.status == "running",
+                    ProcessInstance.next_timer_due < when,
+                    ProcessInstance.id > after,
+                )
+                .order_by(ProcessInstance.id)
                 .limit(batch)
-                .with_for_update(skip_locked=True)
             ).all()
-            for instance_id in ids:
-                instance = lock_instance(session, instance_id)
-                require_running(instance)
-                add_event(
-                    session, instance, "timer_fired", now, details={"due": _iso(instance.next_timer_due)}
-                )
-                run_engine(
-                    ctx,
-                    session,
-                    instance,
-                    now,
-                    None,
-                    lambda parsed, ops, state: ctx.engine.resume(parsed, state, now, ops),
-                )
-                moved += 1
+        for instance_id in ids:
+            moved += recording_failures(ctx, partial(_fire, ctx, instance_id, when))
         if len(ids) < batch:
             return moved
+        after = ids[-1]
+
+
+def _fire(
+    ctx: ServiceContext, instance_id: int, now: datetime, session: Session, failure: StepFailedError | None
+) -> int:
+    instance = session.scalar(
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .options(undefer(ProcessInstance.state))
+        .with_for_update(skip_locked=True, of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    )
+    if instance is None or instance.status != "running" or not instance.next_timer_due:
+        return 0  # another worker has it, or it moved on meanwhile
+    if instance.next_timer_due >= now:
+        return 0
+    add_event(session, instance, "timer_fired", now, details={"due": _iso(instance.next_timer_due)})
+    run_engine(
+        ctx,
+        session,
+        instance,
+        now,
+        None,
+        lambda parsed, ops, state: ctx.engine.resume(parsed, state, now, ops),
+        failure=failure,
+    )
+    return 1
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -215,21 +295,31 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def run_schedules(ctx: ServiceContext, now: datetime | None = None) -> list[int]:
-    """Start timer-started processes (the six-monthly report) whose time has come; returns new ids."""
-    now = now or ctx.now()
+    """Start timer-started processes (the six-monthly report) whose time has come; returns new ids.
+    Each start is one transaction with the move of its schedule."""
+    when = now or ctx.now()
+    with ctx.db.read() as session:
+        timed = [(d.process_id, d.start_timer) for d in definitions.latest_versions(session) if d.start_timer]
     started: list[int] = []
-    with ctx.db.write() as session:
-        for definition in definitions.latest_versions(session):
-            if not definition.start_timer:
-                continue
-            schedule = session.get(ProcessSchedule, definition.process_id, with_for_update=True)
+    for process_id, cycle in timed:
+
+        def action(
+            session: Session,
+            failure: StepFailedError | None,
+            process_id: str = process_id,
+            cycle: str = cycle,
+        ) -> int | None:
+            schedule = session.get(ProcessSchedule, process_id, with_for_update=True)
             if schedule is None:
-                first = next_occurrence(definition.start_timer, now)
-                session.add(ProcessSchedule(process_id=definition.process_id, next_run_at=first))
-                continue
-            if schedule.next_run_at is not None and schedule.next_run_at <= now:
-                # One transaction: the schedule moves on only together with the instance it started.
-                started.append(_start(ctx, session, definition.process_id, {}, None, now).id)
-                schedule.last_run_at = now
-                schedule.next_run_at = next_occurrence(definition.start_timer, now)
+                session.add(ProcessSchedule(process_id=process_id, next_run_at=next_occurrence(cycle, when)))
+                return None
+            if schedule.next_run_at is None or schedule.next_run_at > when:
+                return None
+            schedule.last_run_at = when
+            schedule.next_run_at = next_occurrence(cycle, when)
+            return _start(ctx, session, process_id, {}, None, when, failure).id
+
+        new_id = recording_failures(ctx, action)
+        if new_id is not None:
+            started.append(new_id)
     return started

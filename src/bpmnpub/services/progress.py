@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
@@ -15,10 +15,15 @@ from sqlalchemy.orm import Session, undefer
 from .. import forms
 from ..engine import ParsedSpec, PendingTask, RunResult, add_duration
 from ..errors import ConflictError, NotFoundError, StepFailedError
-from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance
+from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, User
 from ..permissions import OPEN_STATUSES
 from . import publishing
 from .context import ServiceContext
+
+# What this transaction wrote, for the response of the action (see instances.action_view).
+WRITTEN_EVENTS = "bpmnpub.events"
+WRITTEN_TASKS = "bpmnpub.tasks"
+STARTER_AND_GROUP = "bpmnpub.names"
 
 # Every instance status. "running" and the two ends come from the engine; the rest from people.
 INSTANCE_STATUSES = ("running", "completed", "rejected", "suspended", "terminated", "error")
@@ -52,14 +57,57 @@ def form_for(session: Session, definition: ProcessDefinition, form_key: str) -> 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite writers are
     already serialized by BEGIN IMMEDIATE). Raises NotFoundError."""
-    instance = session.scalar(
-        select(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
-        .options(undefer(ProcessInstance.state))
-        .with_for_update(of=ProcessInstance)
-    )
+    instance = _locked(session, ProcessInstance.id == instance_id)
     if instance is None:
         raise NotFoundError(f"request {instance_id} not found")
+    return instance
+
+
+def lock_instance_of_task(session: Session, task_id: int) -> tuple[ProcessInstance, list[HumanTask]]:
+    """The instance a task belongs to, locked, with its open tasks (read after the lock, so current).
+    One statement each. Raises NotFoundError."""
+    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    instance = _locked(session, ProcessInstance.id == owner)
+    if instance is None:
+        raise NotFoundError(f"task {task_id} not found")
+    return instance, open_tasks(session, instance.id)
+
+
+def names_of(session: Session, instance: ProcessInstance) -> tuple[str | None, str | None]:
+    """(starter's username, group code) as read with the lock (see `_locked`)."""
+    names: tuple[str | None, str | None] = session.info.get(STARTER_AND_GROUP, {}).get(
+        instance.id, (None, None)
+    )
+    return names
+
+
+def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance_id, HumanTask.status.in_(OPEN_STATUSES))
+            .order_by(HumanTask.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _locked(session: Session, condition: Any) -> ProcessInstance | None:
+    # The starter's name and the group code come along: the response needs them, and a second
+    # round trip for each costs more than the join.
+    row = session.execute(
+        select(ProcessInstance, User.username, Group.code)
+        .outerjoin(User, User.id == ProcessInstance.started_by_id)
+        .outerjoin(Group, Group.id == ProcessInstance.group_id)
+        .where(condition)
+        .options(undefer(ProcessInstance.state))
+        .with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        return None
+    instance, starter, group = row
+    session.info.setdefault(STARTER_AND_GROUP, {})[instance.id] = (starter, group)
     return instance
 
 
@@ -95,7 +143,32 @@ def add_event(
         details=details,
     )
     session.add(event)
+    session.info.setdefault(WRITTEN_EVENTS, []).append(event)
     return event
+
+
+class EngineStepFailed(Exception):
+    """Raised out of a transaction so that it rolls back whole, operators' writes included."""
+
+    def __init__(self, error: StepFailedError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+T = TypeVar("T")
+
+
+def recording_failures(ctx: ServiceContext, action: Callable[[Session, StepFailedError | None], T]) -> T:
+    """Run `action` in one transaction. When an engine step fails in it, everything it wrote is rolled
+    back and `action` runs again in a new transaction with the failure, to record it: the person's
+    work and the last good state are kept, the instance is set to `error` with an event saying why.
+    (No savepoint on the hot path: a failure costs a second transaction, a success nothing.)"""
+    try:
+        with ctx.db.write() as session:
+            return action(session, None)
+    except EngineStepFailed as failed:
+        with ctx.db.write() as session:
+            return action(session, failed.error)
 
 
 def run_engine(
@@ -105,42 +178,42 @@ def run_engine(
     now: datetime,
     actor_id: int | None,
     call: Callable[[ParsedSpec, publishing.Operators, str], RunResult],
+    open_rows: list[HumanTask] | None = None,
+    failure: StepFailedError | None = None,
 ) -> RunResult | None:
-    """Run one engine call with operators bound to this transaction and apply its result.
-
-    A failed step rolls back what operators wrote (a savepoint), keeps the engine's last good state,
-    sets the instance to `error` and records why; it returns None then.
-    """
+    """Run one engine call with operators bound to this transaction and apply its result; raises
+    EngineStepFailed for `recording_failures`. Given the `failure` of a first attempt instead, it
+    records that failure and returns None."""
+    if failure is not None:
+        instance.state = failure.state
+        instance.status = "error"
+        instance.error_message = failure.message
+        instance.error_task = failure.task_spec
+        instance.updated_at = now
+        instance.next_timer_due = None
+        add_event(session, instance, "error", now, task_spec=failure.task_spec, comment=failure.message)
+        return None
     parsed = spec_for(ctx, session, instance.definition)
     operators = publishing.operators(ctx, session, instance, actor_id, now)
-    savepoint = session.begin_nested()
     try:
         result = call(parsed, operators, instance.state)
     except StepFailedError as exc:
-        savepoint.rollback()
-        instance.state = exc.state
-        instance.status = "error"
-        instance.error_message = exc.message
-        instance.error_task = exc.task_spec
-        instance.updated_at = now
-        instance.next_timer_due = None
-        add_event(session, instance, "error", now, task_spec=exc.task_spec, comment=exc.message)
-        return None
-    savepoint.commit()
-    apply_result(session, instance, result, now)
+        raise EngineStepFailed(exc) from exc
+    with session.no_autoflush:  # one UPDATE of the instance at commit, not one per query
+        apply_result(session, instance, result, now, open_rows)
     return result
 
 
-def apply_result(session: Session, instance: ProcessInstance, result: RunResult, now: datetime) -> None:
-    """Write state, status, the task projection and the events of automatic steps."""
-    instance.state = result.state
-    instance.updated_at = now
-    instance.next_timer_due = result.next_timer_due
-    instance.error_message = None
-    instance.error_task = None
-    title = result.data.get("title")
-    if isinstance(title, str) and title.strip():
-        instance.title = title.strip()[:500]
+def apply_result(
+    session: Session,
+    instance: ProcessInstance,
+    result: RunResult,
+    now: datetime,
+    open_rows: list[HumanTask] | None = None,
+) -> None:
+    """Write state, status, the task projection and the events of automatic steps.
+    `open_rows`: the instance's open task rows when the caller already has them."""
+    rows = open_tasks(session, instance.id) if open_rows is None else open_rows
     for step in result.steps:
         if step.kind == "service":
             add_event(
@@ -152,28 +225,32 @@ def apply_result(session: Session, instance: ProcessInstance, result: RunResult,
                 task_name=step.name,
                 details={"result": step.result},
             )
-    open_rows = {
-        row.task_guid: row
-        for row in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status.in_(OPEN_STATUSES))
-        )
-    }
+    still_open = {row.task_guid: row for row in rows if row.status in OPEN_STATUSES}
     pending_guids = {p.guid for p in result.pending}
-    for guid, row in open_rows.items():
+    for guid, row in still_open.items():
         if guid not in pending_guids:
             row.status = "cancelled"
             row.completed_at = now
     counts = dict(instance.step_counts or {})
     group_ids = _group_ids(session, {p.scope_group for p in result.pending if p.scope_group})
     for pending in result.pending:
-        if pending.guid in open_rows:
+        if pending.guid in still_open:
             continue
         counts[pending.spec_id] = counts.get(pending.spec_id, 0) + 1
         row = _task_row(instance, pending, counts[pending.spec_id], group_ids, now)
         if pending.form_key:
             row.decides = "decision" in form_for(session, instance.definition, pending.form_key).fields
         session.add(row)
+        session.info.setdefault(WRITTEN_TASKS, []).append(row)
     instance.step_counts = counts
+    instance.state = result.state
+    instance.updated_at = now
+    instance.next_timer_due = result.next_timer_due
+    instance.error_message = None
+    instance.error_task = None
+    title = result.data.get("title")
+    if isinstance(title, str) and title.strip():
+        instance.title = title.strip()[:500]
     if result.status in ("completed", "rejected"):
         instance.status = result.status
         instance.outcome = result.outcome

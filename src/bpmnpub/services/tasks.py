@@ -8,14 +8,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ..errors import ConflictError, FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
+from ..errors import (
+    ConflictError,
+    FieldProblem,
+    NotFoundError,
+    PermissionDeniedError,
+    StepFailedError,
+    ValidationError,
+)
 from ..forms import validate
 from ..models import HumanTask, ProcessInstance, User
 from ..permissions import OPEN_STATUSES, Actor, TaskColumns, TaskScope, actionable_clause, eligible, may_act
 from .context import ServiceContext
 from .files import missing_files
-from .instances import _view
-from .progress import add_event, form_for, lock_instance, require_running, run_engine, spec_for
+from .instances import action_view
+from .progress import (
+    add_event,
+    form_for,
+    lock_instance_of_task,
+    recording_failures,
+    require_running,
+    run_engine,
+    spec_for,
+)
 from .views import InstanceView, TaskDetail, TaskSummary
 
 _COLUMNS = TaskColumns(
@@ -105,18 +120,17 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
         )
 
 
-def _locked_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    task = _get(session, task_id)
-    instance = lock_instance(session, task.instance_id)
-    session.refresh(task)  # another transaction may have changed it while we waited for the lock
-    return task, instance
-
-
-def _check_open(task: HumanTask) -> None:
-    if task.status == "completed":
-        raise ConflictError("this task has already been completed")
-    if task.status not in OPEN_STATUSES:
-        raise ConflictError(f"this task is {task.status}")
+def _locked_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance, list[HumanTask]]:
+    """The open task, its instance locked, and the instance's open tasks, all read after the lock.
+    Raises NotFoundError, ConflictError (the task is no longer open)."""
+    instance, rows = lock_instance_of_task(session, task_id)
+    task = next((row for row in rows if row.id == task_id), None)
+    if task is None:
+        status = session.scalar(select(HumanTask.status).where(HumanTask.id == task_id))
+        if status == "completed":
+            raise ConflictError("this task has already been completed")
+        raise ConflictError(f"this task is {status}")
+    return task, instance, rows
 
 
 def _check_actor(actor: Actor, task: HumanTask) -> None:
@@ -131,8 +145,7 @@ def claim_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskSummary:
     """Take a task so nobody else works on it. Raises NotFoundError, PermissionDeniedError, ConflictError."""
     now = ctx.now()
     with ctx.db.write() as session:
-        task, instance = _locked_task(session, task_id)
-        _check_open(task)
+        task, instance, _ = _locked_task(session, task_id)
         require_running(instance)
         _check_actor(actor, task)
         if task.assigned_user_id != actor.id:
@@ -146,8 +159,7 @@ def release_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskSummary
     """Give a claimed task back to everyone who may do it. Raises NotFoundError, ConflictError."""
     now = ctx.now()
     with ctx.db.write() as session:
-        task, instance = _locked_task(session, task_id)
-        _check_open(task)
+        task, instance, _ = _locked_task(session, task_id)
         if task.assigned_user_id != actor.id:
             raise ConflictError("you do not hold this task")
         task.assigned_user_id = None
@@ -164,49 +176,48 @@ def complete_task(
     ctx: ServiceContext, task_id: int, data: Any, actor: Actor, now: datetime | None = None
 ) -> InstanceView:
     """Submit a task's form and move the request on, in one transaction with its event.
-    Raises NotFoundError, PermissionDeniedError, ConflictError (already done, held by someone else,
-    request not running), ValidationError (field by field)."""
-    now = now or ctx.now()
-    with ctx.db.write() as session:
-        task, instance = _locked_task(session, task_id)
-        _check_open(task)
+    Returns the request as this left it: its open tasks and the events written now (GET the instance
+    for the whole timeline). Raises NotFoundError, PermissionDeniedError, ConflictError (already
+    done, held by someone else, request not running), ValidationError (field by field)."""
+    when = now or ctx.now()
+
+    def action(session: Session, failure: StepFailedError | None) -> InstanceView:
+        task, instance, rows = _locked_task(session, task_id)
         _check_actor(actor, task)
         require_running(instance)
-        cleaned: dict[str, Any] = {}
-        if task.form_key:
-            form = form_for(session, instance.definition, task.form_key)
-            cleaned = validate(form, data if data is not None else {})
-            missing = missing_files(session, form.file_ids(cleaned))
-            if missing:
-                raise ValidationError(
-                    "attached files do not exist",
-                    [FieldProblem("", f"ไม่พบไฟล์แนบ (file not found): {', '.join(missing)}")],
-                )
+        cleaned = _validated(session, instance, task, data)
         task.status = "completed"
         task.assigned_user_id = actor.id
         task.completed_by_id = actor.id
-        task.completed_at = now
+        task.completed_at = when
         add_event(
-            session,
-            instance,
-            "task_completed",
-            now,
-            actor_id=actor.id,
-            task=task,
-            decision=_text(cleaned.get("decision")),
-            comment=_text(cleaned.get("comment")),
+            session, instance, "task_completed", when, actor_id=actor.id, task=task,
+            decision=_text(cleaned.get("decision")), comment=_text(cleaned.get("comment")),
             details={"round": task.round},
-        )
+        )  # fmt: skip
         run_engine(
-            ctx,
-            session,
-            instance,
-            now,
-            actor.id,
-            lambda parsed, ops, state: ctx.engine.complete(parsed, state, task.task_guid, cleaned, now, ops),
+            ctx, session, instance, when, actor.id,
+            lambda parsed, ops, state: ctx.engine.complete(parsed, state, task.task_guid, cleaned, when, ops),
+            open_rows=rows, failure=failure,
+        )  # fmt: skip
+        return action_view(session, instance, rows, actor)
+
+    return recording_failures(ctx, action)
+
+
+def _validated(session: Session, instance: ProcessInstance, task: HumanTask, data: Any) -> dict[str, Any]:
+    """The submission checked against the task's form, files included. Raises ValidationError."""
+    if not task.form_key:
+        return {}
+    form = form_for(session, instance.definition, task.form_key)
+    cleaned = validate(form, data if data is not None else {})
+    missing = missing_files(session, form.file_ids(cleaned))
+    if missing:
+        raise ValidationError(
+            "attached files do not exist",
+            [FieldProblem("", f"ไม่พบไฟล์แนบ (file not found): {', '.join(missing)}")],
         )
-        session.flush()
-        return _view(session, instance)
+    return cleaned
 
 
 def _text(value: Any) -> str | None:

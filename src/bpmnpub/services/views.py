@@ -84,11 +84,11 @@ class EventView:
     details: dict[str, Any] | None
 
     @classmethod
-    def of(cls, event: InstanceEvent) -> EventView:
+    def of(cls, event: InstanceEvent, actor: str | None) -> EventView:
         return cls(
             at=event.at,
             action=event.action,
-            actor=event.actor.username if event.actor else None,
+            actor=actor,
             task=event.task_spec,
             task_name=event.task_name,
             decision=event.decision,
