@@ -26,7 +26,7 @@ def _is_file_id(value: object) -> bool:
     return not isinstance(value, str) or bool(FILE_ID.match(value))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: deployed forms are cached objects
 class FormSpec:
     key: str
     schema: dict[str, Any]
@@ -86,23 +86,19 @@ def check_schema(key: str, schema: Any) -> list[str]:
 
 
 @lru_cache(maxsize=512)
-def _validator(schema_json: str) -> Draft202012Validator:
-    import json
-
-    return Draft202012Validator(json.loads(schema_json), format_checker=_format_checker)
+def _validator(form: FormSpec) -> Draft202012Validator:
+    return Draft202012Validator(form.schema, format_checker=_format_checker)
 
 
 def validate(form: FormSpec, data: Any) -> dict[str, Any]:
     """The submission, checked against the form. Raises ValidationError with one problem per field."""
-    import json
-
     if not isinstance(data, dict):
         raise ValidationError(
             "the form data must be an object", [FieldProblem("", "ต้องเป็นข้อมูลแบบฟอร์ม (object)")]
         )
     unknown = sorted(set(data) - set(form.fields))
     problems = [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้ (not a field of this form)") for name in unknown]
-    validator = _validator(json.dumps(form.schema, sort_keys=True))
+    validator = _validator(form)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         problems.extend(_problems(error, data))
     if problems:
