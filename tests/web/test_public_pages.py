@@ -57,6 +57,7 @@ def test_the_item_url_shows_the_item(client: FlaskClient, published: publishing.
     assert 'lang="th"' in html and published.title in html
     assert "16 พฤศจิกายน 2569" in html  # the clock's day, in the Buddhist era
     assert "ประกาศ.pdf" in html
+    assert f"PDF · {len(PDF)} ไบต์" in html
 
 
 def test_attachment_downloads_with_its_type(client: FlaskClient, published: publishing.PublicItem) -> None:
