@@ -88,13 +88,13 @@ def profile(db: BenchDatabase, instances: int = INSTANCES) -> tuple[list[tuple[s
 
 @dataclass(frozen=True)
 class IdleConnection:
-    per_task: float  # as bpmnpub runs (NullPool: every transaction opens and closes its connection)
+    per_task: float  # as bpmnpub runs (a pool keeps its SQLite connections open)
     per_task_held: float  # the same while one idle connection to the file stays open
 
 
 def idle_connection_effect(db: BenchDatabase, rounds: int = 5) -> IdleConnection:
-    """SQLite checkpoints and removes the WAL when the last connection closes; with NullPool that is
-    the end of every transaction. An idle connection held open elsewhere keeps the WAL alive."""
+    """SQLite checkpoints and removes the WAL when the last connection closes. bpmnpub's pool keeps
+    connections open, so an extra idle connection should change nothing; this checks it stays so."""
     import sqlite3
 
     from .timing import median

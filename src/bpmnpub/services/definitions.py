@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import catalog, forms
 from ..engine import Engine, ParsedSpec, xml_text
-from ..errors import DiagramError, DiagramProblem, NotFoundError
+from ..errors import DiagramError, DiagramProblem, NotFoundError, PermissionDeniedError
 from ..models import ProcessDefinition
 from ..permissions import Actor, may_start
 from .context import ServiceContext
@@ -117,8 +117,6 @@ def deploy_upload(
 ) -> DeployResult:
     """Deploy an uploaded diagram; forms not uploaded with it come from the latest deployed versions.
     Raises PermissionDeniedError, DiagramError."""
-    from ..errors import PermissionDeniedError
-
     if not (actor.roles & {"process_owner", "admin"}):
         raise PermissionDeniedError("only process owners can deploy processes")
     with ctx.db.write() as session:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError, UnsupportedMediaTypeError, UploadTooLargeError
 from ..models import StoredFile
@@ -155,12 +156,9 @@ def get_file(ctx: ServiceContext, file_id: str) -> tuple[FileInfo, Path]:
     return info, _blob_path(ctx.files_dir, info.sha256)
 
 
-def missing_files(session: object, file_ids: list[str]) -> list[str]:
+def missing_files(session: Session, file_ids: list[str]) -> list[str]:
     """The ids among `file_ids` that are not stored files."""
     if not file_ids:
         return []
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
     found = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(file_ids))))
     return [f for f in file_ids if f not in found]
