@@ -143,18 +143,10 @@ def _view(session: Session, instance: ProcessInstance) -> InstanceView:
     events = session.scalars(
         select(InstanceEvent).where(InstanceEvent.instance_id == instance.id).order_by(InstanceEvent.id)
     ).all()
-    return InstanceView(
-        id=instance.id,
-        process_id=instance.process_id,
-        process_version=instance.definition.version,
-        status=instance.status,
-        outcome=instance.outcome,
-        title=instance.title,
+    return InstanceView.of(
+        instance,
         started_by=instance.started_by.username if instance.started_by else None,
         group=instance.group.code if instance.group else None,
-        created_at=instance.created_at,
-        updated_at=instance.updated_at,
-        error=instance.error_message,
         tasks=[
             TaskSummary.of(t, instance, users.get(t.assigned_user_id or t.completed_by_id or 0))
             for t in tasks
@@ -178,18 +170,10 @@ def action_view(
         known[instance.started_by_id] = starter
     wanted = {instance.started_by_id, *(r.assigned_user_id for r in open_rows), *(e.actor_id for e in events)}
     names = {**known, **_usernames(session, {i for i in wanted if i and i not in known})}
-    return InstanceView(
-        id=instance.id,
-        process_id=instance.process_id,
-        process_version=instance.definition.version,
-        status=instance.status,
-        outcome=instance.outcome,
-        title=instance.title,
+    return InstanceView.of(
+        instance,
         started_by=names.get(instance.started_by_id or 0),
         group=group,
-        created_at=instance.created_at,
-        updated_at=instance.updated_at,
-        error=instance.error_message,
         tasks=[TaskSummary.of(r, instance, names.get(r.assigned_user_id or 0)) for r in open_rows],
         events=[EventView.of(e, names.get(e.actor_id or 0)) for e in events],
     )

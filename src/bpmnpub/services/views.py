@@ -112,3 +112,29 @@ class InstanceView:
     error: str | None
     tasks: list[TaskSummary] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls,
+        instance: ProcessInstance,
+        *,
+        started_by: str | None,
+        group: str | None,
+        tasks: list[TaskSummary],
+        events: list[EventView],
+    ) -> InstanceView:
+        return cls(
+            id=instance.id,
+            process_id=instance.process_id,
+            process_version=instance.definition.version,
+            status=instance.status,
+            outcome=instance.outcome,
+            title=instance.title,
+            started_by=started_by,
+            group=group,
+            created_at=instance.created_at,
+            updated_at=instance.updated_at,
+            error=instance.error_message,
+            tasks=tasks,
+            events=events,
+        )
