@@ -125,3 +125,12 @@ def test_a_failing_operator_keeps_the_persons_work(engine: Engine, general: Pars
     assert kept.pending == () and kept.status == "running"  # publisher's task done, publish not yet run
     retried = engine.resume(general, failure.value.state, NOW, ops)
     assert (retried.status, retried.outcome) == ("completed", "published")
+
+
+def test_the_lane_the_caller_expects_must_be_the_tasks_lane(engine: Engine, general: ParsedSpec) -> None:
+    ops = Recorder().operators
+    started = engine.start(general, {}, NOW, ops)
+    guid = started.pending[0].guid
+    with pytest.raises(ConflictError, match="lane 'requester'"):
+        engine.complete(general, started.state, guid, REQUEST, NOW, ops, lane="director")
+    assert engine.complete(general, started.state, guid, REQUEST, NOW, ops, lane="requester").pending

@@ -94,12 +94,14 @@ class Engine:
         data: Mapping[str, Any],
         now: datetime,
         operators: Operators,
+        lane: str | None = None,
     ) -> RunResult:
-        """Complete a ready user task with form data. Raises ConflictError, StepFailedError."""
+        """Complete a ready user task with form data; `lane`, when given, must be the task's lane.
+        Raises ConflictError, StepFailedError."""
         script_engine = SafeScriptEngine(operators, now)
         with engine_time(now):
             workflow = self._restore(parsed, state, script_engine)
-            task = _ready_user_task(workflow, task_guid)
+            task = _ready_user_task(workflow, task_guid, lane)
             # Replace top-level keys with deep copies: DeepMerge merges lists wrongly and 3.2.0 shares
             # nested values between tasks (ENGINE_NOTES traps 5).
             for key, value in data.items():
@@ -193,7 +195,7 @@ def _run_engine(workflow: Any) -> None:
     raise SpiffWorkflowException("the process did not settle (an automatic loop?)")
 
 
-def _ready_user_task(workflow: Any, task_guid: str) -> Any:
+def _ready_user_task(workflow: Any, task_guid: str, lane: str | None = None) -> Any:
     try:
         task = workflow.get_task_from_id(UUID(task_guid))
     except (TaskNotFoundException, ValueError) as exc:
@@ -203,6 +205,8 @@ def _ready_user_task(workflow: Any, task_guid: str) -> Any:
     if task.state != TaskState.READY:
         done = task.has_state(TaskState.FINISHED_MASK)
         raise ConflictError("this task has already been completed" if done else "this task is not ready yet")
+    if lane is not None and (task.task_spec.lane or "") != lane:
+        raise ConflictError(f"this task belongs to the lane {task.task_spec.lane!r}, not {lane!r}")
     return task
 
 

@@ -191,15 +191,28 @@ def complete_task(
         task.completed_by_id = actor.id
         task.completed_at = when
         add_event(
-            session, instance, "task_completed", when, actor_id=actor.id, task=task,
-            decision=_text(cleaned.get("decision")), comment=_text(cleaned.get("comment")),
+            session,
+            instance,
+            "task_completed",
+            when,
+            actor_id=actor.id,
+            task=task,
+            decision=_text(cleaned.get("decision")),
+            comment=_text(cleaned.get("comment")),
             details={"round": task.round},
-        )  # fmt: skip
+        )
         run_engine(
-            ctx, session, instance, when, actor.id,
-            lambda parsed, ops, state: ctx.engine.complete(parsed, state, task.task_guid, cleaned, when, ops),
-            open_rows=rows, failure=failure,
-        )  # fmt: skip
+            ctx,
+            session,
+            instance,
+            when,
+            actor.id,
+            lambda parsed, ops, state: ctx.engine.complete(
+                parsed, state, task.task_guid, cleaned, when, ops, lane=task.lane
+            ),
+            open_rows=rows,
+            failure=failure,
+        )
         return action_view(session, instance, rows, actor)
 
     return recording_failures(ctx, action)
