@@ -18,13 +18,22 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# Compiled message catalogues are build output (git-ignored); the .po files are the source.
+MO := src/bpmnpub/translations/en/LC_MESSAGES/messages.mo
+$(MO): src/bpmnpub/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel -q compile -d src/bpmnpub/translations
 
-run: $(STAMP)
+install: $(STAMP) $(MO)
+
+run: $(STAMP) $(MO)
 	$(BIN)/bpmnpub init --demo
 	$(BIN)/bpmnpub serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# Debian's Chromium and Thai fonts for the browser tests (Playwright's own download does not work here).
+system-deps:
+	@missing=""; command -v chromium >/dev/null || missing=" chromium"; dpkg-query -W -f='$${Status}' fonts-thai-tlwg 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-thai-tlwg"; [ -z "$$missing" ] || { echo "Installing$$missing with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
+
+test: $(STAMP) $(MO) system-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

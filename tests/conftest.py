@@ -24,6 +24,7 @@ from bpmnpub.models import (
     ApiToken,
     HumanTask,
     InstanceEvent,
+    LoginFailure,
     ProcessDefinition,
     ProcessInstance,
     ProcessSchedule,
@@ -40,6 +41,7 @@ PG_URL = os.environ.get("BPMNPUB_TEST_POSTGRES_URL", "postgresql+psycopg://postg
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 RUNTIME_TABLES = (
     InstanceEvent,
+    LoginFailure,
     HumanTask,
     PublishedItem,
     ProcessInstance,

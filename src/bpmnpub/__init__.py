@@ -31,7 +31,9 @@ def _secret_key(settings: dict[str, Any]) -> str:
 
 def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext | None = None) -> Flask:
     """Build the application. `overrides` are settings (see bpmnpub.config); tests pass a context."""
-    from .web import api, auth, errors, home, public, templating
+    from flask_wtf.csrf import CSRFProtect
+
+    from .web import account, api, auth, errors, home, i18n, inbox, public, requests, task_pages, templating
 
     settings = context.settings if context is not None else load_settings(overrides)
     app = Flask(
@@ -42,6 +44,10 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         MAX_CONTENT_LENGTH=int(settings["MAX_UPLOAD_BYTES"]) + 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings["SECURE_COOKIES"]),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=bool(settings["SECURE_COOKIES"]),
+        WTF_CSRF_TIME_LIMIT=None,  # valid for the session: a long form must not expire while typed
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         JSON_AS_ASCII=False,
     )
@@ -49,8 +55,15 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.extensions["bpmnpub"] = context or make_context(settings)
     auth.init(app)
     errors.register(app)
+    i18n.init(app)
     templating.init(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)  # the API checks bearer tokens, or its own header for cookie sessions
     app.register_blueprint(home.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(task_pages.bp)
+    app.register_blueprint(requests.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
     return app

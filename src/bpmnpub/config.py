@@ -27,6 +27,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TIMEZONE", "Asia/Bangkok", "Office time zone, used for fiscal years and schedules."),
     Setting("WORKER_INTERVAL", 30, "Seconds between two passes of `bpmnpub worker`."),
     Setting("PUBLIC_BASE_URL", "", "Absolute base of public item URLs (e.g. https://www.example.go.th)."),
+    Setting("SECURE_COOKIES", False, "Send session cookies over HTTPS only (turn on behind HTTPS)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -73,6 +73,12 @@ class Database:
             self.write_engine.dispose()
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere (Thai has no spaces between words: substring search);
+    use with `escape="\\"`."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def alembic_config(url: str) -> Any:
     from pathlib import Path
 

@@ -24,6 +24,16 @@ class AuthenticationError(BpmnpubError):
     code = "unauthenticated"
 
 
+class TooManyAttemptsError(BpmnpubError):
+    """Too many failed sign-ins; `retry_after` says in how many seconds to try again."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class PermissionDeniedError(BpmnpubError):
     code = "forbidden"
 

@@ -138,5 +138,6 @@ def _problems(error: jsonschema.ValidationError, data: Any) -> list[FieldProblem
         "minimum": f"ต้องไม่น้อยกว่า {value}",
         "maximum": f"ต้องไม่มากกว่า {value}",
         "uniqueItems": "มีรายการซ้ำกัน",
+        "contains": "ต้องมีอย่างน้อยหนึ่งรายการที่ตรงตามเงื่อนไข (เช่น เลือกภาพที่จะเผยแพร่อย่างน้อยหนึ่งภาพ)",
     }
     return [FieldProblem(_field(path), messages.get(str(kind), error.message))]

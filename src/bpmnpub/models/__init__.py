@@ -2,7 +2,7 @@
 
 from .base import Base, JSONText, UTCDateTime
 from .content import PublishedItem, StoredFile
-from .org import ApiToken, Group, RoleAssignment, User
+from .org import ApiToken, Group, LoginFailure, RoleAssignment, User
 from .process import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, ProcessSchedule
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "HumanTask",
     "InstanceEvent",
     "JSONText",
+    "LoginFailure",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessSchedule",

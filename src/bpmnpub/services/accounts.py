@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..errors import AuthenticationError, NotFoundError
-from ..models import ApiToken, Group, RoleAssignment, User
+from ..errors import AuthenticationError, NotFoundError, TooManyAttemptsError
+from ..models import ApiToken, Group, LoginFailure, RoleAssignment, User
 from ..permissions import ALL_ROLES, Actor
 from .context import ServiceContext
 
@@ -60,6 +61,39 @@ def get_user(session: Session, user_id: int) -> User:
 
 def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+# Sign-in throttling: after this many failures within the window, for a username or from an address,
+# further attempts are refused until the oldest failure leaves the window.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def sign_in(ctx: ServiceContext, username: str, password: str, remote_addr: str) -> User:
+    """`authenticate` with throttling of failures per username and per address (kept in the database,
+    so every app process sees them). Raises TooManyAttemptsError, AuthenticationError."""
+    now = ctx.now()
+    since = now - FAILURE_WINDOW
+    with ctx.db.read() as session:
+        recent = session.scalars(
+            select(LoginFailure.at)
+            .where(
+                LoginFailure.at > since,
+                (LoginFailure.username == username) | (LoginFailure.remote_addr == remote_addr),
+            )
+            .order_by(LoginFailure.at)
+        ).all()
+    if len(recent) >= MAX_FAILURES:
+        wait = int((recent[-MAX_FAILURES] + FAILURE_WINDOW - now).total_seconds()) + 1
+        raise TooManyAttemptsError("too many failed sign-ins; try again later", max(wait, 1))
+    try:
+        user = authenticate(ctx, username, password)
+    except AuthenticationError:
+        with ctx.db.write() as session:
+            session.add(LoginFailure(username=username[:64], remote_addr=remote_addr[:64], at=now))
+            session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        raise
+    return user
 
 
 def authenticate(ctx: ServiceContext, username: str, password: str) -> User:

@@ -162,3 +162,14 @@ def missing_files(session: Session, file_ids: list[str]) -> list[str]:
         return []
     found = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(file_ids))))
     return [f for f in file_ids if f not in found]
+
+
+def uploaded_by(session: Session, file_id: str) -> int | None:
+    """Who uploaded a stored file (None when unknown)."""
+    return session.scalar(select(StoredFile.uploaded_by_id).where(StoredFile.id == file_id))
+
+
+def may_preview(ctx: ServiceContext, file_id: str, actor_id: int) -> bool:
+    """Whether a file is the user's own upload (to show it back on a form that came back with errors)."""
+    with ctx.db.read() as session:
+        return uploaded_by(session, file_id) == actor_id

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, aliased, undefer
 
 from ..engine import STATE_VERSION, next_occurrence
 from ..errors import (
@@ -307,3 +308,67 @@ def run_schedules(ctx: ServiceContext, now: datetime | None = None) -> list[int]
         if new_id is not None:
             started.append(new_id)
     return started
+
+
+@dataclass(frozen=True)
+class MyRequest:
+    id: int
+    title: str
+    process_name: str
+    status: str
+    outcome: str | None
+    created_at: datetime
+    updated_at: datetime
+    waiting_on: list[tuple[str, str | None]]  # (step name, holder's full name or None when unclaimed)
+
+
+def list_my_requests(ctx: ServiceContext, actor: Actor, *, limit: int = 100) -> list[MyRequest]:
+    """The requests the actor started, newest first, with the steps they wait on and who holds them."""
+    holder = aliased(User)
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(ProcessInstance, ProcessDefinition.name)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .where(ProcessInstance.started_by_id == actor.id)
+            .order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
+            .limit(limit)
+        ).all()
+        ids = [instance.id for instance, _ in rows]
+        waiting: dict[int, list[tuple[str, str | None]]] = {}
+        if ids:
+            for instance_id, name, full_name in session.execute(
+                select(HumanTask.instance_id, HumanTask.name, holder.full_name)
+                .outerjoin(holder, holder.id == HumanTask.assigned_user_id)
+                .where(HumanTask.instance_id.in_(ids), HumanTask.status.in_(OPEN_STATUSES))
+                .order_by(HumanTask.id)
+            ):
+                waiting.setdefault(instance_id, []).append((name, full_name))
+        return [
+            MyRequest(
+                id=i.id,
+                title=i.title,
+                process_name=name,
+                status=i.status,
+                outcome=i.outcome,
+                created_at=i.created_at,
+                updated_at=i.updated_at,
+                waiting_on=waiting.get(i.id, []),
+            )
+            for i, name in rows
+        ]
+
+
+def first_task_for(ctx: ServiceContext, instance_id: int, actor: Actor) -> int | None:
+    """The open task of a request the actor may do now (after starting it: the first form)."""
+    with ctx.db.read() as session:
+        return session.scalar(
+            select(HumanTask.id)
+            .where(
+                HumanTask.instance_id == instance_id,
+                HumanTask.status.in_(OPEN_STATUSES),
+                HumanTask.lane == "requester",
+                HumanTask.requester_id == actor.id,
+            )
+            .order_by(HumanTask.id)
+            .limit(1)
+        )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Text, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from ..db import contains_pattern
 from ..engine import OperatorCall, Operators
 from ..errors import NotFoundError
 from ..models import Group, ProcessInstance, PublishedItem, RoleAssignment, StoredFile
@@ -178,7 +179,7 @@ def list_public_items(
         stmt = stmt.where(PublishedItem.fiscal_year == fiscal_year_be)
     if q:
         # Thai has no spaces between words: substring search, not word search.
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(q)
         stmt = stmt.where(
             or_(
                 PublishedItem.title.ilike(pattern, escape="\\"),

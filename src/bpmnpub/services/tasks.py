@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, undefer
 
+from ..db import contains_pattern
 from ..errors import (
     ConflictError,
     FieldProblem,
@@ -16,11 +18,11 @@ from ..errors import (
     StepFailedError,
     ValidationError,
 )
-from ..forms import validate
-from ..models import HumanTask, ProcessInstance, User
+from ..forms import FILE_ID, validate
+from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, StoredFile, User
 from ..permissions import OPEN_STATUSES, Actor, TaskColumns, TaskScope, actionable_clause, eligible, may_act
 from .context import ServiceContext
-from .files import missing_files
+from .files import missing_files, uploaded_by
 from .instances import action_view
 from .progress import (
     add_event,
@@ -31,7 +33,7 @@ from .progress import (
     run_engine,
     spec_for,
 )
-from .views import InstanceView, TaskDetail, TaskSummary
+from .views import EventView, InboxPage, InstanceView, TaskDetail, TaskSummary
 
 _COLUMNS = TaskColumns(
     lane=HumanTask.lane,
@@ -49,15 +51,42 @@ def _scope(task: HumanTask) -> TaskScope:
     )
 
 
-def list_tasks(ctx: ServiceContext, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[TaskSummary]:
-    """Tasks the actor can act on now: held by them, or unclaimed and theirs to claim. No workflow is
-    deserialized: this reads the human_task projection only."""
-    assignee = aliased(User)
-    stmt = (
-        select(HumanTask, ProcessInstance.title, ProcessInstance.process_id, assignee.username)
+def _actionable(actor: Actor) -> Any:
+    return (
+        select(HumanTask)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .outerjoin(assignee, assignee.id == HumanTask.assigned_user_id)
         .where(actionable_clause(actor, _COLUMNS), ProcessInstance.status == "running")
+    )
+
+
+def list_tasks(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    process_id: str | None = None,
+    task_spec: str | None = None,
+    q: str | None = None,
+) -> list[TaskSummary]:
+    """Tasks the actor can act on now: held by them, or unclaimed and theirs to claim, oldest first.
+    No workflow is deserialized: this reads the human_task projection only."""
+    assignee, requester = aliased(User), aliased(User)
+    stmt = (
+        _filtered(_actionable(actor), process_id, task_spec, q)
+        .with_only_columns(
+            HumanTask,
+            ProcessInstance.title,
+            ProcessInstance.process_id,
+            ProcessDefinition.name,
+            requester.full_name,
+            Group.name,
+            assignee.username,
+        )
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(requester, requester.id == ProcessInstance.started_by_id)
+        .outerjoin(Group, Group.id == ProcessInstance.group_id)
+        .outerjoin(assignee, assignee.id == HumanTask.assigned_user_id)
         .order_by(HumanTask.created_at, HumanTask.id)
         .limit(min(max(limit, 1), 200))
         .offset(max(offset, 0))
@@ -72,13 +101,74 @@ def list_tasks(ctx: ServiceContext, actor: Actor, *, limit: int = 50, offset: in
                 lane=t.lane,
                 status=t.status,
                 round=t.round,
-                process_id=process_id,
-                assigned_to=username,
+                process_id=process,
+                assigned_to=holder,
                 created_at=t.created_at,
                 due_at=t.due_at,
+                process_name=process_name,
+                requester=requester_name,
+                group=group_name,
+                task_spec=t.task_spec,
             )
-            for t, title, process_id, username in session.execute(stmt)
+            for t, title, process, process_name, requester_name, group_name, holder in session.execute(stmt)
         ]
+
+
+def _filtered(stmt: Any, process_id: str | None, task_spec: str | None, q: str | None) -> Any:
+    if process_id:
+        stmt = stmt.where(ProcessInstance.process_id == process_id)
+    if task_spec:
+        stmt = stmt.where(HumanTask.task_spec == task_spec)
+    if q:
+        pattern = contains_pattern(q)
+        stmt = stmt.where(ProcessInstance.title.ilike(pattern, escape="\\"))
+    return stmt
+
+
+def count_tasks(ctx: ServiceContext, actor: Actor) -> int:
+    """How many tasks the actor can act on now (the inbox badge)."""
+    with ctx.db.read() as session:
+        return int(session.scalar(_actionable(actor).with_only_columns(func.count(HumanTask.id))) or 0)
+
+
+def inbox(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    process_id: str | None = None,
+    task_spec: str | None = None,
+    q: str | None = None,
+) -> InboxPage:
+    """One page of the actor's inbox with its total and the procedures to filter by."""
+    page = max(page, 1)
+    items = list_tasks(
+        ctx,
+        actor,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+        process_id=process_id,
+        task_spec=task_spec,
+        q=q,
+    )
+    with ctx.db.read() as session:
+        total = int(
+            session.scalar(
+                _filtered(_actionable(actor), process_id, task_spec, q).with_only_columns(
+                    func.count(HumanTask.id)
+                )
+            )
+            or 0
+        )
+        processes = session.execute(
+            _actionable(actor)
+            .with_only_columns(ProcessInstance.process_id, ProcessDefinition.name)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .distinct()
+            .order_by(ProcessDefinition.name)
+        ).all()
+    return InboxPage(items, total, page, per_page, [(p, n) for p, n in processes])
 
 
 def _get(session: Session, task_id: int) -> HumanTask:
@@ -185,7 +275,7 @@ def complete_task(
         task, instance, rows = _locked_task(session, task_id)
         _check_actor(actor, task)
         require_running(instance)
-        cleaned = _validated(session, instance, task, data)
+        cleaned = _validated(session, instance, task, data, actor)
         task.status = "completed"
         task.assigned_user_id = actor.id
         task.completed_by_id = actor.id
@@ -218,20 +308,115 @@ def complete_task(
     return recording_failures(ctx, action)
 
 
-def _validated(session: Session, instance: ProcessInstance, task: HumanTask, data: Any) -> dict[str, Any]:
-    """The submission checked against the task's form, files included. Raises ValidationError."""
+def _validated(
+    session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor
+) -> dict[str, Any]:
+    """The submission checked against the task's form, files included: a file must exist and be the
+    submitter's own upload or already part of the request. Raises ValidationError."""
     if not task.form_key:
         return {}
     form = form_for(session, instance.definition, task.form_key)
     cleaned = validate(form, data if data is not None else {})
-    missing = missing_files(session, form.file_ids(cleaned))
+    ids = form.file_ids(cleaned)
+    missing = missing_files(session, ids)
     if missing:
         raise ValidationError(
             "attached files do not exist",
             [FieldProblem("", f"ไม่พบไฟล์แนบ (file not found): {', '.join(missing)}")],
         )
+    # File ids are 32 random hex digits: one found in the saved state is part of this request.
+    foreign = [f for f in ids if f not in instance.state and uploaded_by(session, f) != actor.id]
+    if foreign:
+        raise ValidationError(
+            "attached files belong to someone else",
+            [FieldProblem("", "ไฟล์แนบไม่ได้อัปโหลดโดยคุณและไม่อยู่ในคำขอนี้ (not your upload)")],
+        )
     return cleaned
+
+
+def check_submission(ctx: ServiceContext, task_id: int, data: Any, actor: Actor) -> None:
+    """Validate a submission without completing the task (to show every problem of a form at once).
+    Raises NotFoundError, PermissionDeniedError, ConflictError, ValidationError."""
+    with ctx.db.read() as session:
+        task = _get(session, task_id)
+        instance = session.get(ProcessInstance, task.instance_id, options=[undefer(ProcessInstance.state)])
+        assert instance is not None
+        _check_actor(actor, task)
+        _validated(session, instance, task, data, actor)
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    task: TaskDetail
+    process_name: str
+    requester: str | None
+    group: str | None
+    events: list[EventView]
+    files: dict[str, dict[str, Any]]  # id -> {filename, content_type, size} of files the request refers to
+    labels: dict[str, str]  # data key -> the Thai title its form gives it
+    choices: dict[str, dict[str, str]]  # data key -> {code: label} for fields with labelled options
+
+
+def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
+    """Everything the task page shows: the task and its form, the request, its whole timeline, its files.
+    Raises NotFoundError, PermissionDeniedError."""
+    detail = get_task(ctx, task_id, actor)
+    with ctx.db.read() as session:
+        instance = session.get(ProcessInstance, detail.instance_id)
+        assert instance is not None
+        rows = session.execute(
+            select(InstanceEvent, User.username, User.full_name)
+            .outerjoin(User, User.id == InstanceEvent.actor_id)
+            .where(InstanceEvent.instance_id == instance.id)
+            .order_by(InstanceEvent.id)
+        ).all()
+        events = [EventView.of(event, full_name or username) for event, username, full_name in rows]
+        all_forms = session.scalar(
+            select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
+        )
+        labels, choices = _labels(all_forms or {})
+        ids = sorted(set(_file_ids(detail.context)))
+        stored = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))).all() if ids else []
+        return TaskPage(
+            task=detail,
+            process_name=instance.definition.name,
+            requester=instance.started_by.full_name if instance.started_by else None,
+            group=instance.group.name if instance.group else None,
+            events=events,
+            files={
+                f.id: {"filename": f.filename, "content_type": f.content_type, "size": f.size} for f in stored
+            },
+            labels=labels,
+            choices=choices,
+        )
+
+
+def _labels(all_forms: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Field titles and option labels of every form of a process version, to show a request's data."""
+    labels: dict[str, str] = {}
+    choices: dict[str, dict[str, str]] = {}
+    for schema in all_forms.values():
+        for name, prop in schema.get("properties", {}).items():
+            labels.setdefault(name, str(prop.get("title", name)))
+            options = prop.get("oneOf") or prop.get("items", {}).get("oneOf") or []
+            for option in options:
+                if isinstance(option, dict) and "const" in option:
+                    choices.setdefault(name, {})[str(option["const"])] = str(
+                        option.get("title", option["const"])
+                    )
+    return labels, choices
+
+
+def _file_ids(value: Any) -> list[str]:
+    """Every file id anywhere in a request's data (strings of 32 hex digits)."""
+    if isinstance(value, str):
+        return [value] if FILE_ID.match(value) else []
+    if isinstance(value, dict):
+        return [i for v in value.values() for i in _file_ids(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in _file_ids(v)]
+    return []

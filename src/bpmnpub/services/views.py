@@ -38,6 +38,10 @@ class TaskSummary:
     assigned_to: str | None
     created_at: datetime
     due_at: datetime | None
+    process_name: str = ""
+    requester: str | None = None  # full name
+    group: str | None = None  # group name
+    task_spec: str = ""
 
     @classmethod
     def of(cls, task: HumanTask, instance: ProcessInstance, assigned_to: str | None) -> TaskSummary:
@@ -53,6 +57,7 @@ class TaskSummary:
             assigned_to=assigned_to,
             created_at=task.created_at,
             due_at=task.due_at,
+            task_spec=task.task_spec,
         )
 
 
@@ -138,3 +143,16 @@ class InstanceView:
             tasks=tasks,
             events=events,
         )
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[TaskSummary]
+    total: int
+    page: int
+    per_page: int
+    processes: list[tuple[str, str]]  # (process id, name) the actor has tasks in, for the filter
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))

@@ -7,13 +7,25 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
+from flask_login import current_user
 
 from ..errors import FieldProblem, UnsupportedMediaTypeError, ValidationError
 from ..services import accounts, definitions, files, instances, publishing, tasks
-from .auth import caller, ctx
+from .auth import caller, check_api_csrf, ctx
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _csrf_for_cookie_sessions() -> None:
+    """Bearer calls carry no ambient credential; a write on a browser session must prove its origin
+    (HTML forms are checked by Flask-WTF; the API is exempt from it and checks its header here)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    # Loading the user decides how the caller authenticated: a session cookie wins over a header.
+    if getattr(current_user, "is_authenticated", False) and not g.get("bearer"):
+        check_api_csrf()
 
 
 def _plain(value: Any) -> Any:
@@ -80,7 +92,7 @@ def create_session() -> Response:
                 if not isinstance(body.get(f), str)
             ],
         )
-    user = accounts.authenticate(ctx(), username, password)
+    user = accounts.sign_in(ctx(), username, password, request.remote_addr or "")
     token = accounts.create_token(ctx(), user.username, label="api session")
     return _json({"token": token, "user": _user(user)}, 201)
 

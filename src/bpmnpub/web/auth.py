@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
@@ -15,7 +14,7 @@ from ..services import accounts
 from ..services.context import ServiceContext
 
 login_manager = LoginManager()
-login_manager.login_view = "home.index"
+login_manager.login_view = "account.login"
 
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -68,21 +67,20 @@ def caller() -> SignedInUser:
         if request.headers.get("Authorization"):
             raise AuthenticationError("the token is not valid")
         raise AuthenticationError("sign in or send Authorization: Bearer <token>")
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("bearer"):
-        _check_csrf()
     return user  # type: ignore[no-any-return]
 
 
-def csrf_token() -> str:
-    token = session.get("csrf_token")
-    if not token:
-        token = session["csrf_token"] = secrets.token_urlsafe(32)
-    return str(token)
+def check_api_csrf() -> None:
+    """A cookie-authenticated API write must prove it came from our own page: the page's signed
+    token (`csrf_token()` in templates) or the session's raw token, in the X-CSRF-Token header."""
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError as TokenError
 
-
-def _check_csrf() -> None:
-    """A cookie-authenticated write must prove it came from our own page."""
-    sent = request.headers.get(CSRF_HEADER) or (request.form.get("csrf_token") if request.form else None)
+    sent = request.headers.get(CSRF_HEADER) or request.headers.get("X-CSRFToken")
     expected = session.get("csrf_token")
-    if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
-        raise PermissionDeniedError("missing or wrong CSRF token")
+    if sent and expected and hmac.compare_digest(str(sent), str(expected)):
+        return
+    try:
+        validate_csrf(sent)
+    except TokenError as exc:
+        raise PermissionDeniedError("missing or wrong CSRF token") from exc

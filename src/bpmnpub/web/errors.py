@@ -16,6 +16,7 @@ from ..errors import (
     DiagramError,
     NotFoundError,
     PermissionDeniedError,
+    TooManyAttemptsError,
     UnsupportedMediaTypeError,
     UploadTooLargeError,
     ValidationError,
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 STATUS: dict[type[BpmnpubError], int] = {
     AuthenticationError: 401,
+    TooManyAttemptsError: 429,
     PermissionDeniedError: 403,
     NotFoundError: 404,
     ConflictError: 409,
@@ -81,7 +83,10 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 def register(app: Flask) -> None:
     @app.errorhandler(BpmnpubError)
     def _domain(error: BpmnpubError) -> Response:
-        return error_response(status_of(error), error.code, error.message, _details(error))
+        response = error_response(status_of(error), error.code, error.message, _details(error))
+        if isinstance(error, TooManyAttemptsError):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

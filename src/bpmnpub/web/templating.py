@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import current_user
 
 from .. import thaidate
-from .auth import csrf_token
+from ..services import tasks
+from .auth import ctx
 
 
 def file_size(size: int) -> str:
@@ -21,4 +23,9 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["thai_date"] = thaidate.format_date
     app.jinja_env.filters["thai_digits"] = thaidate.thai_digits
     app.jinja_env.filters["file_size"] = file_size
-    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.context_processor
+    def _inbox_count() -> dict[str, object]:
+        if getattr(current_user, "is_authenticated", False):
+            return {"inbox_count": tasks.count_tasks(ctx(), current_user.actor)}
+        return {}

@@ -1,0 +1,79 @@
+/* bpmnpub task forms (templates/_macros/form.html): add / remove rows of repeatable fieldsets,
+   tidy B.E. dates, focus the error summary. No dependencies; the form works without it for the rows
+   already on the page (the server renumbers rows, so gaps left by removed rows are fine). */
+(function () {
+  "use strict";
+
+  function children(parent, selector) {
+    return Array.prototype.filter.call(parent.children, function (el) { return el.matches(selector); });
+  }
+
+  function renumber(rows) {
+    children(rows, "[data-f-row]").forEach(function (row, i) {
+      children(row, "legend, [data-f-remove]").forEach(function (el) {
+        el.querySelectorAll("[data-f-num]").forEach(function (num) { num.textContent = String(i + 1); });
+      });
+    });
+  }
+
+  function showButtons(root) {
+    root.querySelectorAll("[data-f-add], [data-f-remove]").forEach(function (b) { b.hidden = false; });
+  }
+
+  function addRow(array) {
+    var rows = children(array, "[data-f-rows]")[0];
+    var template = children(array, "template[data-f-template]")[0];
+    if (!rows || !template) { return; }
+    var next = parseInt(rows.getAttribute("data-f-next"), 10) || 0;
+    var count = children(rows, "[data-f-row]").length;
+    rows.insertAdjacentHTML("beforeend",
+      template.innerHTML.replace(/__i__/g, String(next)).replace(/__n__/g, String(count + 1)));
+    rows.setAttribute("data-f-next", String(next + 1));
+    var row = rows.lastElementChild;
+    showButtons(row);
+    var first = row.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) { first.focus(); }
+  }
+
+  function removeRow(button) {
+    var row = button.closest("[data-f-row]");
+    if (!row) { return; }
+    var rows = row.parentElement;
+    var array = rows.closest("[data-f-array]");
+    row.remove();
+    renumber(rows);
+    var add = array && children(array, "[data-f-add]")[0];
+    if (add) { add.focus(); }
+  }
+
+  function tidyDate(input) {
+    var v = input.value.trim().replace(/[๐-๙]/g, function (d) { return String(d.charCodeAt(0) - 0x0E50); });
+    var m = /^(\d{2})(\d{2})(\d{4})$/.exec(v) || /^(\d{1,2})[.\-\s/](\d{1,2})[.\-\s/](\d{4})$/.exec(v);
+    if (m) {
+      input.value = ("0" + m[1]).slice(-2) + "/" + ("0" + m[2]).slice(-2) + "/" + m[3];
+    }
+  }
+
+  function init() {
+    document.querySelectorAll("[data-f-array]").forEach(showButtons);
+    document.addEventListener("click", function (event) {
+      var target = event.target instanceof Element ? event.target : null;
+      var add = target && target.closest("[data-f-add]");
+      if (add) { addRow(add.closest("[data-f-array]")); return; }
+      var remove = target && target.closest("[data-f-remove]");
+      if (remove) { removeRow(remove); }
+    });
+    document.addEventListener("change", function (event) {
+      var target = event.target;
+      if (target instanceof HTMLInputElement && target.hasAttribute("data-f-date")) { tidyDate(target); }
+    });
+    var summary = document.getElementById("f-error-summary");
+    if (summary) { summary.focus(); }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

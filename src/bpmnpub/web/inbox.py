@@ -1,0 +1,27 @@
+"""The inbox: tasks I hold and tasks I may claim, with filters, search and pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from ..services import tasks
+from .auth import caller, ctx
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return min(max(int(raw), 1), 10_000) if raw.isdigit() else 1
+
+
+@bp.get("")
+@login_required  # type: ignore[untyped-decorator]
+def index() -> str:
+    user = caller()
+    q = (request.args.get("q") or "").strip()[:200] or None
+    process_id = request.args.get("process") or None
+    page = tasks.inbox(ctx(), user.actor, page=_page_arg(), process_id=process_id, q=q)
+    return render_template("inbox/index.html", inbox=page, q=q or "", process_id=process_id or "",
+                           now=ctx().now())  # fmt: skip

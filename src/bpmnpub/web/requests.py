@@ -1,0 +1,37 @@
+"""Starting a request and following my requests."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from ..services import definitions, instances
+from .auth import caller, ctx
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+
+@bp.get("")
+@login_required  # type: ignore[untyped-decorator]
+def mine() -> str:
+    return render_template("requests/mine.html", requests=instances.list_my_requests(ctx(), caller().actor))
+
+
+@bp.get("/new")
+@login_required  # type: ignore[untyped-decorator]
+def new() -> str:
+    return render_template("requests/new.html", processes=definitions.list_startable(ctx(), caller().actor))
+
+
+@bp.post("/new/<process_id>")
+@login_required  # type: ignore[untyped-decorator]
+def start(process_id: str) -> Response:
+    user = caller()
+    started = instances.start_instance(ctx(), process_id, None, user.actor)
+    first = instances.first_task_for(ctx(), started.id, user.actor)
+    if first is not None:
+        return redirect(url_for("tasks.show", task_id=first))
+    flash(_("เริ่ม %(name)s แล้ว", name=started.title or process_id))
+    return redirect(url_for("requests.mine"))

@@ -1,0 +1,137 @@
+"""The task page: the request, its timeline and files, and the task's form. Submitting it completes
+the task; a form with errors comes back with everything typed and uploaded still there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from ..errors import ConflictError, NotFoundError, ValidationError
+from ..forms import FormSpec
+from ..services import files, tasks
+from .auth import caller, ctx
+from .formdata import parse_submission
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _render(
+    task_id: int,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    page = tasks.get_task_page(ctx(), task_id, caller().actor)
+    shown = page.task.data if values is None else values
+    known: dict[str, dict[str, Any]] = {i: _with_url(task_id, i, info) for i, info in page.files.items()}
+    form = FormSpec(page.task.form.get("key", ""), page.task.form.get("schema", {}))
+    for file_id in set(form.file_ids(shown)) - set(known):
+        try:  # uploaded with a submission that came back with errors: show its name
+            info = files.get_file(ctx(), file_id)[0]
+        except NotFoundError:
+            continue
+        known[file_id] = _with_url(task_id, file_id, vars(info))
+    html = render_template(
+        "tasks/show.html",
+        page=page,
+        task=page.task,
+        values=shown,
+        errors=errors or {},
+        files=known,
+        now=ctx().now(),
+    )
+    return html, status
+
+
+def _with_url(task_id: int, file_id: str, info: dict[str, Any]) -> dict[str, Any]:
+    return {**info, "url": url_for("tasks.file", task_id=task_id, file_id=file_id)}
+
+
+@bp.get("/<int(max=2147483647):task_id>")
+@login_required  # type: ignore[untyped-decorator]
+def show(task_id: int) -> tuple[str, int]:
+    return _render(task_id)
+
+
+@bp.post("/<int(max=2147483647):task_id>")
+@login_required  # type: ignore[untyped-decorator]
+def submit(task_id: int) -> tuple[str, int] | Response:
+    user = caller()
+    detail = tasks.get_task(ctx(), task_id, user.actor)
+    if detail.status not in ("ready", "claimed"):
+        flash(_("งานนี้ดำเนินการเสร็จแล้ว ไม่ต้องส่งซ้ำ"))
+        return redirect(url_for("inbox.index"))
+    schema = detail.form.get("schema", {})
+
+    def store(upload: FileStorage) -> str:
+        return files.upload_file(ctx(), upload.stream, upload.filename or "file", actor_id=user.id).id
+
+    parsed = parse_submission(schema, request.form, request.files, store)
+    try:
+        if parsed.problems:  # still validate, so every problem shows at once (parse problems first)
+            tasks.check_submission(ctx(), task_id, parsed.data, user.actor)
+            raise ValidationError("the form has errors", [])
+        tasks.complete_task(ctx(), task_id, parsed.data, user.actor)
+    except ValidationError as exc:
+        errors = dict(parsed.errors)
+        for problem in exc.problems:
+            errors.setdefault(problem.field or "_form", problem.message)
+        return _render(task_id, parsed.form_values, errors, 422)
+    except ConflictError as exc:
+        flash(_("ไม่ได้บันทึก: %(why)s", why=_conflict_text(exc)))
+        return redirect(url_for("inbox.index"))
+    flash(_("บันทึก “%(name)s” แล้ว", name=detail.name))
+    return redirect(url_for("inbox.index"))
+
+
+def _conflict_text(exc: ConflictError) -> str:
+    if "already been completed" in exc.message:
+        return str(_("งานนี้ดำเนินการเสร็จแล้ว"))
+    if "someone else" in exc.message:
+        return str(_("มีผู้อื่นรับงานนี้ไปแล้ว"))
+    return exc.message
+
+
+@bp.post("/<int(max=2147483647):task_id>/claim")
+@login_required  # type: ignore[untyped-decorator]
+def claim(task_id: int) -> Response:
+    try:
+        tasks.claim_task(ctx(), task_id, caller().actor)
+        flash(_("รับงานแล้ว ผู้อื่นจะไม่เห็นงานนี้จนกว่าคุณจะคืนงาน"))
+    except ConflictError as exc:
+        flash(_("รับงานไม่ได้: %(why)s", why=_conflict_text(exc)))
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<int(max=2147483647):task_id>/release")
+@login_required  # type: ignore[untyped-decorator]
+def release(task_id: int) -> Response:
+    try:
+        tasks.release_task(ctx(), task_id, caller().actor)
+        flash(_("คืนงานแล้ว"))
+    except ConflictError as exc:
+        flash(exc.message)
+    return redirect(url_for("inbox.index"))
+
+
+@bp.get("/<int(max=2147483647):task_id>/files/<file_id>")
+@login_required  # type: ignore[untyped-decorator]
+def file(task_id: int, file_id: str) -> Response:
+    """A file the request refers to, for whoever may see the task (inline for PDF and images)."""
+    user = caller()
+    page = tasks.get_task_page(ctx(), task_id, user.actor)
+    if file_id not in page.files and not files.may_preview(ctx(), file_id, user.id):
+        abort(404)
+    info, path = files.get_file(ctx(), file_id)
+    inline = info.content_type == "application/pdf" or info.content_type.startswith("image/")
+    response = send_file(
+        path, mimetype=info.content_type, as_attachment=not inline, download_name=info.filename
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
