@@ -36,6 +36,7 @@ from .progress import (
     add_event,
     lock_instance,
     names_of,
+    open_tasks,
     recording_failures,
     run_engine,
 )
@@ -320,6 +321,7 @@ class MyRequest:
     created_at: datetime
     updated_at: datetime
     waiting_on: list[tuple[str, str | None]]  # (step name, holder's full name or None when unclaimed)
+    withdrawable: bool  # running and nobody has decided on it yet
 
 
 def list_my_requests(ctx: ServiceContext, actor: Actor, *, limit: int = 100) -> list[MyRequest]:
@@ -343,6 +345,17 @@ def list_my_requests(ctx: ServiceContext, actor: Actor, *, limit: int = 100) -> 
                 .order_by(HumanTask.id)
             ):
                 waiting.setdefault(instance_id, []).append((name, full_name))
+            decided = set(
+                session.scalars(
+                    select(HumanTask.instance_id).where(
+                        HumanTask.instance_id.in_(ids),
+                        HumanTask.status == "completed",
+                        HumanTask.lane != "requester",
+                    )
+                )
+            )
+        else:
+            decided = set()
         return [
             MyRequest(
                 id=i.id,
@@ -353,6 +366,7 @@ def list_my_requests(ctx: ServiceContext, actor: Actor, *, limit: int = 100) -> 
                 created_at=i.created_at,
                 updated_at=i.updated_at,
                 waiting_on=waiting.get(i.id, []),
+                withdrawable=i.status == "running" and i.id not in decided,
             )
             for i, name in rows
         ]
@@ -372,3 +386,38 @@ def first_task_for(ctx: ServiceContext, instance_id: int, actor: Actor) -> int |
             .order_by(HumanTask.id)
             .limit(1)
         )
+
+
+def withdraw_request(ctx: ServiceContext, instance_id: int, actor: Actor, reason: str) -> InstanceView:
+    """The requester takes back a request nobody has decided on yet; the reason is recorded.
+    Raises NotFoundError, PermissionDeniedError, ConflictError, ValidationError."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("a reason is required", [FieldProblem("reason", "กรุณาระบุเหตุผล (required)")])
+    now = ctx.now()
+    with ctx.db.write() as session:
+        instance = lock_instance(session, instance_id)
+        if instance.started_by_id != actor.id:
+            raise PermissionDeniedError("only the requester can withdraw a request")
+        if instance.status != "running":
+            raise ConflictError(f"request {instance_id} is {instance.status}; it cannot be withdrawn")
+        decided = session.scalar(
+            select(HumanTask.id).where(
+                HumanTask.instance_id == instance_id,
+                HumanTask.status == "completed",
+                HumanTask.lane != "requester",
+            )
+        )
+        if decided is not None:
+            raise ConflictError("someone has already decided on this request; it can no longer be withdrawn")
+        for task in open_tasks(session, instance_id):
+            task.status = "cancelled"
+            task.completed_at = now
+        instance.status = "terminated"
+        instance.outcome = "withdrawn"
+        instance.completed_at = now
+        instance.updated_at = now
+        instance.next_timer_due = None
+        add_event(session, instance, "withdrawn", now, actor_id=actor.id, comment=reason)
+        session.flush()
+        return _view(session, instance)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from ..errors import ConflictError, ValidationError
 from ..services import definitions, instances
 from .auth import caller, ctx
 
@@ -17,6 +18,19 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 @login_required  # type: ignore[untyped-decorator]
 def mine() -> str:
     return render_template("requests/mine.html", requests=instances.list_my_requests(ctx(), caller().actor))
+
+
+@bp.post("/<int(max=2147483647):instance_id>/withdraw")
+@login_required  # type: ignore[untyped-decorator]
+def withdraw(instance_id: int) -> Response:
+    try:
+        instances.withdraw_request(ctx(), instance_id, caller().actor, request.form.get("reason", ""))
+        flash(_("ถอนคำขอแล้ว"))
+    except ValidationError:
+        flash(_("ถอนคำขอไม่ได้: กรุณาระบุเหตุผล"))
+    except ConflictError:
+        flash(_("ถอนคำขอไม่ได้: มีผู้พิจารณาคำขอนี้แล้ว"))
+    return redirect(url_for("requests.mine"))
 
 
 @bp.get("/new")
