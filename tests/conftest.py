@@ -22,9 +22,12 @@ from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
 from bpmnpub.models import (
     ApiToken,
+    Comment,
+    Delegation,
     HumanTask,
     InstanceEvent,
     LoginFailure,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     ProcessSchedule,
@@ -40,6 +43,9 @@ PROCESSES = ROOT / "processes"
 PG_URL = os.environ.get("BPMNPUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 RUNTIME_TABLES = (
+    Notification,
+    Comment,
+    Delegation,
     InstanceEvent,
     LoginFailure,
     HumanTask,

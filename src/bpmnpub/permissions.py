@@ -9,7 +9,10 @@ the two agree on every combination.
   per-group task is for), never on their own request;
 - any other lane: a holder of that role, office-wide;
 - nobody decides (a task whose form has a `decision` field) on a request they started;
-- a task someone has claimed is theirs alone until they release it.
+- a task someone has claimed is theirs alone until they release it;
+- acting for (รักษาราชการแทน): during a delegation, a substitute may also do what the absent person
+  may do; it is recorded as done by the substitute for that person, and the substitute still never
+  decides on a request they started themselves.
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ class Actor:
     group_id: int | None
     director_of: frozenset[int]  # groups this user directs
     username: str = ""
+    acting_for: tuple[Actor, ...] = ()  # people whose tasks this user also does today
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return (self.id, *(p.id for p in self.acting_for))
 
     @property
     def is_admin(self) -> bool:
@@ -62,19 +70,34 @@ class TaskScope:
     decides: bool = True
 
 
-def eligible(actor: Actor, task: TaskScope) -> str | None:
-    """None when the actor may act on the task by its lane; otherwise the reason they may not."""
+def _eligible_as(subject: Actor, task: TaskScope, doer_id: int) -> str | None:
     if task.lane == "requester":
-        return None if actor.id == task.requester_id else "only the requester can do this step"
-    if task.decides and task.requester_id is not None and actor.id == task.requester_id:
+        return None if subject.id == task.requester_id else "only the requester can do this step"
+    if task.decides and task.requester_id is not None and task.requester_id in (subject.id, doer_id):
         return "nobody decides on their own request"
     if task.lane == "group_director":
-        if task.scope_group_id is not None and task.scope_group_id in actor.director_of:
+        if task.scope_group_id is not None and task.scope_group_id in subject.director_of:
             return None
         return "only the director of the request's group can do this step"
-    if task.lane in actor.roles:
+    if task.lane in subject.roles:
         return None
     return f"this step needs the role {task.lane!r}"
+
+
+def acting_as(actor: Actor, task: TaskScope) -> Actor | None:
+    """Whose authority lets the actor do the task: themselves, or someone they act for; None if nobody's."""
+    for subject in (actor, *actor.acting_for):
+        if _eligible_as(subject, task, actor.id) is None:
+            return subject
+    return None
+
+
+def eligible(actor: Actor, task: TaskScope) -> str | None:
+    """None when the actor may act on the task by its lane (their own or by acting for someone);
+    otherwise the reason they may not."""
+    if acting_as(actor, task) is not None:
+        return None
+    return _eligible_as(actor, task, actor.id)
 
 
 def may_act(actor: Actor, task: TaskScope) -> str | None:
@@ -82,7 +105,7 @@ def may_act(actor: Actor, task: TaskScope) -> str | None:
     reason = eligible(actor, task)
     if reason is not None:
         return reason
-    if task.assigned_user_id is not None and task.assigned_user_id != actor.id:
+    if task.assigned_user_id is not None and task.assigned_user_id not in actor.ids:
         return "someone else holds this task"
     return None
 
@@ -105,22 +128,28 @@ class TaskColumns:
 
 def actionable_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
     """SQL: open tasks the actor holds, or unclaimed ones they may claim (mirrors `may_act`)."""
-    not_own = or_(c.decides.is_(False), c.requester_id.is_(None), c.requester_id != actor.id)
-    by_lane = [and_(c.lane == "requester", c.requester_id == actor.id)]
-    if actor.director_of:
-        by_lane.append(
-            and_(c.lane == "group_director", c.scope_group_id.in_(sorted(actor.director_of)), not_own)
-        )
-    other = sorted(actor.roles & (LANE_ROLES - {"requester", "group_director"}))
-    if other:
-        by_lane.append(and_(c.lane.in_(other), not_own))
-    eligible_sql = or_(*by_lane) if by_lane else false()
+    by_subject = [_eligible_sql(subject, actor.id, c) for subject in (actor, *actor.acting_for)]
     # Holding a task never bypasses the lane rule: eligible, and unclaimed or held by the actor.
     return and_(
         c.status.in_(OPEN_STATUSES),
-        eligible_sql,
-        or_(c.assigned_user_id.is_(None), c.assigned_user_id == actor.id),
+        or_(*by_subject),
+        or_(c.assigned_user_id.is_(None), c.assigned_user_id.in_(actor.ids)),
     )
+
+
+def _eligible_sql(subject: Actor, doer_id: int, c: TaskColumns) -> ColumnElement[bool]:
+    not_own = or_(
+        c.decides.is_(False), c.requester_id.is_(None), c.requester_id.not_in({subject.id, doer_id})
+    )
+    by_lane = [and_(c.lane == "requester", c.requester_id == subject.id)]
+    if subject.director_of:
+        by_lane.append(
+            and_(c.lane == "group_director", c.scope_group_id.in_(sorted(subject.director_of)), not_own)
+        )
+    other = sorted(subject.roles & (LANE_ROLES - {"requester", "group_director"}))
+    if other:
+        by_lane.append(and_(c.lane.in_(other), not_own))
+    return or_(*by_lane) if by_lane else false()
 
 
 OFFICE_WIDE_ROLES = frozenset({"legal_officer", "deputy_director", "director", "publisher", "pr_officer"})

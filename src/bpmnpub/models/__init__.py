@@ -2,17 +2,28 @@
 
 from .base import Base, JSONText, UTCDateTime
 from .content import PublishedItem, StoredFile
-from .org import ApiToken, Group, LoginFailure, RoleAssignment, User
-from .process import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, ProcessSchedule
+from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User
+from .process import (
+    Comment,
+    HumanTask,
+    InstanceEvent,
+    Notification,
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessSchedule,
+)
 
 __all__ = [
     "ApiToken",
     "Base",
+    "Comment",
+    "Delegation",
     "Group",
     "HumanTask",
     "InstanceEvent",
     "JSONText",
     "LoginFailure",
+    "Notification",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessSchedule",

@@ -121,6 +121,7 @@ class InstanceEvent(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # acting for (รักษาราชการแทน)
     action: Mapped[str] = mapped_column(String(32))
     human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
     task_spec: Mapped[str | None] = mapped_column(String(128))
@@ -129,7 +130,7 @@ class InstanceEvent(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[actor_id])
 
 
 class ProcessSchedule(Base):
@@ -140,3 +141,32 @@ class ProcessSchedule(Base):
     process_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Comment(Base):
+    """One thread per request, across every step and round."""
+
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """An in-app notice: a task arrived, a request came back for revision, was decided or published."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..errors import AuthenticationError, NotFoundError, TooManyAttemptsError
-from ..models import ApiToken, Group, LoginFailure, RoleAssignment, User
+from ..errors import AuthenticationError, FieldProblem, NotFoundError, TooManyAttemptsError, ValidationError
+from ..models import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User
 from ..permissions import ALL_ROLES, Actor
+from ..thaidate import local_date
 from .context import ServiceContext
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -120,22 +122,6 @@ def create_token(ctx: ServiceContext, username: str, label: str = "") -> str:
     return token
 
 
-def user_for_token(ctx: ServiceContext, token: str) -> User | None:
-    with ctx.db.read() as session:
-        row = session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
-        )
-        if row is None or not row.user.is_active:
-            return None
-        return row.user
-
-
-def load_user(ctx: ServiceContext, user_id: int) -> User | None:
-    with ctx.db.read() as session:
-        user = session.get(User, user_id)
-        return user if user is not None and user.is_active else None
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -180,3 +166,139 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _office_today(ctx: ServiceContext) -> date:
+    return local_date(ctx.now())
+
+
+def actor_with_delegations(session: Session, user: User, today: date) -> Actor:
+    """The user as the rules see them today, including the people they act for (รักษาราชการแทน)."""
+    principals = session.scalars(
+        select(User)
+        .join(Delegation, Delegation.user_id == User.id)
+        .where(
+            Delegation.substitute_id == user.id,
+            Delegation.starts_on <= today,
+            Delegation.ends_on >= today,
+            Delegation.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+        .order_by(User.id)
+    ).all()
+    own = actor_of(user)
+    return replace(own, acting_for=tuple(actor_of(p) for p in principals if p.id != user.id))
+
+
+def signed_in(ctx: ServiceContext, user_id: int) -> tuple[User, Actor] | None:
+    """An active user by id and their actor for today (None when unknown or inactive)."""
+    with ctx.db.read() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            return None
+        return user, actor_with_delegations(session, user, _office_today(ctx))
+
+
+def bearer(ctx: ServiceContext, token: str) -> tuple[User, Actor] | None:
+    """The user a bearer token belongs to, and their actor for today."""
+    with ctx.db.read() as session:
+        row = session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+        )
+        if row is None or not row.user.is_active:
+            return None
+        return row.user, actor_with_delegations(session, row.user, _office_today(ctx))
+
+
+@dataclass(frozen=True)
+class DelegationView:
+    id: int
+    user: str  # full name of the person who is away
+    substitute: str  # full name of who acts for them
+    starts_on: date
+    ends_on: date
+    reason: str
+    active: bool
+
+
+def add_delegation(
+    ctx: ServiceContext, actor: Actor, substitute_username: str, starts_on: date, ends_on: date, reason: str
+) -> DelegationView:
+    """Name a substitute for a date range (inclusive). Raises ValidationError."""
+    problems = []
+    if ends_on < starts_on:
+        problems.append(FieldProblem("ends_on", "วันสิ้นสุดต้องไม่ก่อนวันเริ่ม"))
+    with ctx.db.write() as session:
+        substitute = find_user(session, substitute_username)
+        if substitute is None or not substitute.is_active:
+            problems.append(FieldProblem("substitute", "ไม่พบผู้ใช้นี้"))
+        elif substitute.id == actor.id:
+            problems.append(FieldProblem("substitute", "เลือกผู้อื่นที่จะรักษาราชการแทน"))
+        if problems:
+            raise ValidationError("the delegation has errors", problems)
+        assert substitute is not None
+        row = Delegation(
+            user_id=actor.id,
+            substitute_id=substitute.id,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason.strip()[:500],
+            created_at=ctx.now(),
+        )
+        session.add(row)
+        session.flush()
+        return _delegation_view(session, row, _office_today(ctx))
+
+
+def revoke_delegation(ctx: ServiceContext, actor: Actor, delegation_id: int) -> None:
+    """End a delegation the actor gave. Raises NotFoundError."""
+    with ctx.db.write() as session:
+        row = session.get(Delegation, delegation_id)
+        if row is None or row.user_id != actor.id or row.revoked_at is not None:
+            raise NotFoundError("no such delegation")
+        row.revoked_at = ctx.now()
+
+
+def list_delegations(ctx: ServiceContext, actor: Actor) -> tuple[list[DelegationView], list[DelegationView]]:
+    """(delegations the actor gave, delegations to the actor), current and future ones."""
+    today = _office_today(ctx)
+    with ctx.db.read() as session:
+        rows = session.scalars(
+            select(Delegation)
+            .where(
+                (Delegation.user_id == actor.id) | (Delegation.substitute_id == actor.id),
+                Delegation.revoked_at.is_(None),
+                Delegation.ends_on >= today,
+            )
+            .order_by(Delegation.starts_on)
+        ).all()
+        views = [(_delegation_view(session, r, today), r.user_id == actor.id) for r in rows]
+    return [v for v, given in views if given], [v for v, given in views if not given]
+
+
+def _delegation_view(session: Session, row: Delegation, today: date) -> DelegationView:
+    names = dict(
+        session.execute(
+            select(User.id, User.full_name).where(User.id.in_([row.user_id, row.substitute_id]))
+        ).all()
+    )
+    return DelegationView(
+        id=row.id,
+        user=names.get(row.user_id, ""),
+        substitute=names.get(row.substitute_id, ""),
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        reason=row.reason,
+        active=row.starts_on <= today <= row.ends_on and row.revoked_at is None,
+    )
+
+
+def list_colleagues(ctx: ServiceContext, actor: Actor) -> list[tuple[str, str]]:
+    """(username, "full name — position") of every other active user, to choose a substitute."""
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(User.username, User.full_name, User.position)
+            .where(User.is_active.is_(True), User.id != actor.id)
+            .order_by(User.full_name)
+        ).all()
+    return [(u, f"{name} — {position}" if position else name) for u, name, position in rows]

@@ -145,6 +145,7 @@ def _view(session: Session, instance: ProcessInstance) -> InstanceView:
     events = session.scalars(
         select(InstanceEvent).where(InstanceEvent.instance_id == instance.id).order_by(InstanceEvent.id)
     ).all()
+    names = _usernames(session, {e.on_behalf_of_id for e in events})
     return InstanceView.of(
         instance,
         started_by=instance.started_by.username if instance.started_by else None,
@@ -153,7 +154,10 @@ def _view(session: Session, instance: ProcessInstance) -> InstanceView:
             TaskSummary.of(t, instance, users.get(t.assigned_user_id or t.completed_by_id or 0))
             for t in tasks
         ],
-        events=[EventView.of(e, e.actor.username if e.actor else None) for e in events],
+        events=[
+            EventView.of(e, e.actor.username if e.actor else None, names.get(e.on_behalf_of_id or 0))
+            for e in events
+        ],
     )
 
 

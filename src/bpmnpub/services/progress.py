@@ -17,7 +17,7 @@ from ..engine import ParsedSpec, PendingTask, RunResult, add_duration
 from ..errors import ConflictError, NotFoundError, StepFailedError
 from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, User
 from ..permissions import OPEN_STATUSES
-from . import publishing
+from . import notify, publishing
 from .context import ServiceContext
 
 # What this transaction wrote, for the response of the action (see instances.action_view).
@@ -123,6 +123,7 @@ def add_event(
     now: datetime,
     *,
     actor_id: int | None = None,
+    on_behalf_of_id: int | None = None,
     task: HumanTask | None = None,
     task_spec: str | None = None,
     task_name: str | None = None,
@@ -134,6 +135,7 @@ def add_event(
         instance_id=instance.id,
         at=now,
         actor_id=actor_id,
+        on_behalf_of_id=on_behalf_of_id,
         action=action,
         human_task_id=task.id if task is not None else None,
         task_spec=task.task_spec if task is not None else task_spec,
@@ -200,7 +202,7 @@ def run_engine(
     except StepFailedError as exc:
         raise EngineStepFailed(exc) from exc
     with session.no_autoflush:  # one UPDATE of the instance at commit, not one per query
-        apply_result(session, instance, result, now, open_rows)
+        apply_result(session, instance, result, now, open_rows, actor_id)
     return result
 
 
@@ -210,9 +212,11 @@ def apply_result(
     result: RunResult,
     now: datetime,
     open_rows: list[HumanTask] | None = None,
+    actor_id: int | None = None,
 ) -> None:
-    """Write state, status, the task projection and the events of automatic steps.
-    `open_rows`: the instance's open task rows when the caller already has them."""
+    """Write state, status, the task projection, the events of automatic steps and the notifications
+    (never to `actor_id`, who is right there). `open_rows`: the instance's open task rows when the
+    caller already has them."""
     rows = open_tasks(session, instance.id) if open_rows is None else open_rows
     for step in result.steps:
         if step.kind == "service":
@@ -242,6 +246,8 @@ def apply_result(
             row.decides = "decision" in form_for(session, instance.definition, pending.form_key).fields
         session.add(row)
         session.info.setdefault(WRITTEN_TASKS, []).append(row)
+        if row.requester_id != actor_id or row.lane != "requester":
+            notify.task_arrived(session, instance, row, now, sent_back=len(counts) > 1, skip=actor_id)
     instance.step_counts = counts
     instance.state = result.state
     instance.updated_at = now
@@ -257,6 +263,7 @@ def apply_result(
         instance.completed_at = now
         instance.next_timer_due = None
         end = next((s for s in result.steps if s.kind == "end"), None)
+        notify.request_ended(session, instance, result.outcome, now)
         add_event(
             session,
             instance,

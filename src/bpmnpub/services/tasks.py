@@ -20,7 +20,16 @@ from ..errors import (
 )
 from ..forms import FILE_ID, validate
 from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, StoredFile, User
-from ..permissions import OPEN_STATUSES, Actor, TaskColumns, TaskScope, actionable_clause, eligible, may_act
+from ..permissions import (
+    OPEN_STATUSES,
+    Actor,
+    TaskColumns,
+    TaskScope,
+    acting_as,
+    actionable_clause,
+    eligible,
+    may_act,
+)
 from .context import ServiceContext
 from .files import missing_files, uploaded_by
 from .instances import action_view
@@ -223,6 +232,12 @@ def _locked_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInst
     return task, instance, rows
 
 
+def _for_whom(actor: Actor, task: HumanTask) -> int | None:
+    """The person the actor acts for on this task, when it is not their own (รักษาราชการแทน)."""
+    subject = acting_as(actor, _scope(task))
+    return subject.id if subject is not None and subject.id != actor.id else None
+
+
 def _check_actor(actor: Actor, task: HumanTask) -> None:
     reason = eligible(actor, _scope(task))
     if reason is not None:
@@ -241,7 +256,15 @@ def claim_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskSummary:
         if task.assigned_user_id != actor.id:
             task.assigned_user_id = actor.id
             task.status = "claimed"
-            add_event(session, instance, "claimed", now, actor_id=actor.id, task=task)
+            add_event(
+                session,
+                instance,
+                "claimed",
+                now,
+                actor_id=actor.id,
+                on_behalf_of_id=_for_whom(actor, task),
+                task=task,
+            )
         return TaskSummary.of(task, instance, _username(session, actor.id))
 
 
@@ -286,6 +309,7 @@ def complete_task(
             "task_completed",
             when,
             actor_id=actor.id,
+            on_behalf_of_id=_for_whom(actor, task),
             task=task,
             decision=_text(cleaned.get("decision")),
             comment=_text(cleaned.get("comment")),
@@ -368,13 +392,17 @@ def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
     with ctx.db.read() as session:
         instance = session.get(ProcessInstance, detail.instance_id)
         assert instance is not None
+        principal = aliased(User)
         rows = session.execute(
-            select(InstanceEvent, User.username, User.full_name)
+            select(InstanceEvent, User.username, User.full_name, principal.full_name)
             .outerjoin(User, User.id == InstanceEvent.actor_id)
+            .outerjoin(principal, principal.id == InstanceEvent.on_behalf_of_id)
             .where(InstanceEvent.instance_id == instance.id)
             .order_by(InstanceEvent.id)
         ).all()
-        events = [EventView.of(event, full_name or username) for event, username, full_name in rows]
+        events = [
+            EventView.of(e, full_name or username, for_whom) for e, username, full_name, for_whom in rows
+        ]
         all_forms = session.scalar(
             select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
         )

@@ -87,9 +87,10 @@ class EventView:
     decision: str | None
     comment: str | None
     details: dict[str, Any] | None
+    on_behalf_of: str | None = None  # acting for (รักษาราชการแทน)
 
     @classmethod
-    def of(cls, event: InstanceEvent, actor: str | None) -> EventView:
+    def of(cls, event: InstanceEvent, actor: str | None, on_behalf_of: str | None = None) -> EventView:
         return cls(
             at=event.at,
             action=event.action,
@@ -99,6 +100,7 @@ class EventView:
             decision=event.decision,
             comment=event.comment,
             details=event.details,
+            on_behalf_of=on_behalf_of,
         )
 
 

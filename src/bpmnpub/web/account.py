@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..errors import AuthenticationError, TooManyAttemptsError
-from ..services import accounts
-from .auth import SignedInUser, ctx
+from ..errors import AuthenticationError, TooManyAttemptsError, ValidationError
+from ..services import accounts, notify
+from .auth import SignedInUser, caller, ctx
+from .formdata import parse_date
 from .i18n import LANGUAGES
 
 bp = Blueprint("account", __name__)
@@ -78,3 +80,69 @@ def language(code: str) -> Response:
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(local_target(request.args.get("next"), url_for("home.index")))
+
+
+@bp.get("/notifications")
+@login_required  # type: ignore[untyped-decorator]
+def notifications() -> str:
+    return render_template(
+        "account/notifications.html", items=notify.list_notifications(ctx(), caller().actor)
+    )
+
+
+@bp.post("/notifications/read")
+@login_required  # type: ignore[untyped-decorator]
+def notifications_read() -> Response:
+    if FlaskForm().validate_on_submit():
+        notify.mark_all_read(ctx(), caller().actor)
+    return redirect(url_for("account.notifications"))
+
+
+@bp.route("/account/acting-for", methods=["GET", "POST"])
+@login_required  # type: ignore[untyped-decorator]
+def acting_for() -> tuple[str, int] | Response:
+    """Name a substitute (รักษาราชการแทน) for a date range; list the ones given and received."""
+    user = caller()
+    errors: dict[str, str] = {}
+    values = {"substitute": "", "starts_on": "", "ends_on": "", "reason": ""}
+    status = 200
+    if request.method == "POST":
+        values = {k: (request.form.get(k) or "").strip() for k in values}
+        if not FlaskForm().validate_on_submit():
+            errors["_form"] = str(_("แบบฟอร์มหมดอายุ กรุณาลองใหม่"))
+        dates: dict[str, date] = {}
+        for key in ("starts_on", "ends_on"):
+            try:
+                dates[key] = date.fromisoformat(parse_date(values[key]))
+            except ValueError as exc:
+                errors[key] = str(exc) or str(_("วันที่ไม่ถูกต้อง"))
+        if not errors:
+            try:
+                accounts.add_delegation(
+                    ctx(),
+                    user.actor,
+                    values["substitute"],
+                    dates["starts_on"],
+                    dates["ends_on"],
+                    values["reason"],
+                )
+                flash(_("บันทึกผู้รักษาราชการแทนแล้ว"))
+                return redirect(url_for("account.acting_for"))
+            except ValidationError as exc:
+                errors.update({p.field: p.message for p in exc.problems})
+        status = 422
+    given, received = accounts.list_delegations(ctx(), user.actor)
+    people = accounts.list_colleagues(ctx(), user.actor)
+    html = render_template(
+        "account/acting_for.html", given=given, received=received, people=people, values=values, errors=errors
+    )
+    return html, status
+
+
+@bp.post("/account/acting-for/<int(max=2147483647):delegation_id>/revoke")
+@login_required  # type: ignore[untyped-decorator]
+def revoke(delegation_id: int) -> Response:
+    if FlaskForm().validate_on_submit():
+        accounts.revoke_delegation(ctx(), caller().actor, delegation_id)
+        flash(_("ยกเลิกผู้รักษาราชการแทนแล้ว"))
+    return redirect(url_for("account.acting_for"))

@@ -22,14 +22,15 @@ CSRF_HEADER = "X-CSRF-Token"
 class SignedInUser(UserMixin):  # type: ignore[misc]
     """The session's view of a user: plain values, safe after the database session closed."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, actor: Actor | None = None) -> None:
         self.id = user.id
         self.username = user.username
         self.full_name = user.full_name
         self.position = user.position
         self.group_code = user.group.code if user.group else None
         self.group_name = user.group.name if user.group else None
-        self.actor: Actor = accounts.actor_of(user)
+        self.actor: Actor = actor or accounts.actor_of(user)
+        self.acting_for = [p.username for p in self.actor.acting_for]
 
     def get_id(self) -> str:
         return str(self.id)
@@ -45,19 +46,19 @@ def init(app: Flask) -> None:
 
     @login_manager.user_loader  # type: ignore[untyped-decorator]
     def _load(user_id: str) -> SignedInUser | None:
-        user = accounts.load_user(ctx(), int(user_id)) if user_id.isdigit() else None
-        return SignedInUser(user) if user else None
+        found = accounts.signed_in(ctx(), int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+        return SignedInUser(*found) if found else None
 
     @login_manager.request_loader  # type: ignore[untyped-decorator]
     def _from_token(req: Any) -> SignedInUser | None:
         header = req.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):
             return None
-        user = accounts.user_for_token(ctx(), header[7:].strip())
-        if user is None:
+        found = accounts.bearer(ctx(), header[7:].strip())
+        if found is None:
             return None
         g.bearer = True
-        return SignedInUser(user)
+        return SignedInUser(*found)
 
 
 def caller() -> SignedInUser:

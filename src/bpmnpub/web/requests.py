@@ -8,7 +8,8 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
-from ..services import definitions, instances
+from ..services import comments, definitions, instances
+from .account import local_target
 from .auth import caller, ctx
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -31,6 +32,16 @@ def withdraw(instance_id: int) -> Response:
     except ConflictError:
         flash(_("ถอนคำขอไม่ได้: มีผู้พิจารณาคำขอนี้แล้ว"))
     return redirect(url_for("requests.mine"))
+
+
+@bp.post("/<int(max=2147483647):instance_id>/comments")
+@login_required  # type: ignore[untyped-decorator]
+def comment(instance_id: int) -> Response:
+    try:
+        comments.add_comment(ctx(), instance_id, caller().actor, request.form.get("body", ""))
+    except ValidationError:
+        flash(_("กรุณาพิมพ์ความเห็นก่อนส่ง"))
+    return redirect(local_target(request.form.get("next"), url_for("requests.mine")) + "#comments")
 
 
 @bp.get("/new")

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..forms import FormSpec
-from ..services import files, tasks
+from ..services import comments, files, tasks
 from .auth import caller, ctx
 from .formdata import parse_submission
 
@@ -44,6 +44,7 @@ def _render(
         errors=errors or {},
         files=known,
         now=ctx().now(),
+        comments=comments.list_comments(ctx(), page.task.instance_id, caller().actor),
     )
     return html, status
 

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from .. import thaidate
-from ..services import tasks
+from ..services import notify, tasks
 from .auth import ctx
 
 
@@ -27,5 +27,9 @@ def init(app: Flask) -> None:
     @app.context_processor
     def _inbox_count() -> dict[str, object]:
         if getattr(current_user, "is_authenticated", False):
-            return {"inbox_count": tasks.count_tasks(ctx(), current_user.actor)}
+            actor = current_user.actor
+            return {
+                "inbox_count": tasks.count_tasks(ctx(), actor),
+                "unread_count": notify.unread_count(ctx(), actor),
+            }
         return {}

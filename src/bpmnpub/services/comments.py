@@ -1,0 +1,96 @@
+"""One comment thread per request, across every step and round, for everyone involved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
+from ..models import Comment, HumanTask, Notification, ProcessInstance, User
+from ..permissions import OPEN_STATUSES, Actor, TaskScope, eligible, may_view_instance
+from .context import ServiceContext
+
+MAX_LENGTH = 4000
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+def involved(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """Whether the actor takes part in a request: may see it by role, has done or holds a step of it,
+    or may do one of its open steps."""
+    if may_view_instance(actor, instance.started_by_id, instance.group_id):
+        return True
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).all()
+    for task in rows:
+        if actor.id in (task.completed_by_id, task.assigned_user_id):
+            return True
+        scope = TaskScope(
+            task.lane,
+            task.status,
+            task.requester_id,
+            task.scope_group_id,
+            task.assigned_user_id,
+            task.decides,
+        )
+        if task.status in OPEN_STATUSES and eligible(actor, scope) is None:
+            return True
+    return False
+
+
+def _instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFoundError(f"request {instance_id} not found")
+    if not involved(session, actor, instance):
+        raise PermissionDeniedError("you take no part in this request")
+    return instance
+
+
+def list_comments(ctx: ServiceContext, instance_id: int, actor: Actor) -> list[CommentView]:
+    """Raises NotFoundError, PermissionDeniedError."""
+    with ctx.db.read() as session:
+        _instance(session, instance_id, actor)
+        rows = session.execute(
+            select(Comment, User.full_name)
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.instance_id == instance_id)
+            .order_by(Comment.id)
+        ).all()
+        return [CommentView(c.id, name, c.body, c.created_at) for c, name in rows]
+
+
+def add_comment(ctx: ServiceContext, instance_id: int, actor: Actor, body: str) -> CommentView:
+    """Add to a request's thread; the requester is notified of others' comments.
+    Raises NotFoundError, PermissionDeniedError, ValidationError."""
+    text = body.strip()
+    if not text or len(text) > MAX_LENGTH:
+        raise ValidationError(
+            "comment length", [FieldProblem("body", f"กรุณาพิมพ์ความเห็น (ไม่เกิน {MAX_LENGTH} ตัวอักษร)")]
+        )
+    now = ctx.now()
+    with ctx.db.write() as session:
+        instance = _instance(session, instance_id, actor)
+        comment = Comment(instance_id=instance_id, author_id=actor.id, body=text, created_at=now)
+        session.add(comment)
+        if instance.started_by_id and instance.started_by_id != actor.id:
+            session.add(
+                Notification(
+                    user_id=instance.started_by_id,
+                    instance_id=instance_id,
+                    kind="comment",
+                    text=f"ความเห็นใหม่ในคำขอ “{instance.title}”"[:500],
+                    created_at=now,
+                )
+            )
+        session.flush()
+        author = session.scalar(select(User.full_name).where(User.id == actor.id)) or ""
+        return CommentView(comment.id, author, comment.body, comment.created_at)

@@ -1,0 +1,106 @@
+"""Comments, notifications and acting-for through the pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bpmnpub import create_app
+from bpmnpub.services import instances, tasks
+from bpmnpub.services.context import ServiceContext
+
+from ..services.conftest import request_data, task_id, upload_pdf
+
+
+@pytest.fixture
+def app(ctx: ServiceContext) -> Flask:
+    app = create_app(context=ctx)
+    app.testing = True
+    return app
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    token = csrf(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"csrf_token": token, "username": username, "password": "demo1234"})
+    return client
+
+
+@pytest.fixture
+def filed(ctx: ServiceContext, actor: Any) -> int:
+    owner = actor("owner1")
+    started = instances.start_instance(ctx, "general_publication", None, owner)
+    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(upload_pdf(ctx, owner)), owner)
+    return started.id
+
+
+def test_a_comment_reaches_the_thread_and_notifies_the_requester(
+    app: Flask, ctx: ServiceContext, actor: Any, filed: int
+) -> None:
+    gdir = signed_in(app, "gdir_plan")
+    review = f"/tasks/{task_id(ctx, actor('gdir_plan'), filed)}"
+    page = gdir.get(review).get_data(as_text=True)
+    response = gdir.post(
+        f"/requests/{filed}/comments",
+        data={"csrf_token": csrf(page), "body": "ขอไฟล์ต้นฉบับด้วย", "next": review},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == review + "#comments"
+    assert "ขอไฟล์ต้นฉบับด้วย" in gdir.get(review).get_data(as_text=True)
+    owner = signed_in(app, "owner1")
+    notices = owner.get("/notifications").get_data(as_text=True)
+    assert "ความเห็นใหม่ในคำขอ" in notices
+    outsider = signed_in(app, "gdir_hr")
+    denied = outsider.post(f"/requests/{filed}/comments", data={"csrf_token": csrf(page), "body": "x"})
+    assert denied.status_code in (400, 403)
+
+
+def test_the_director_is_notified_when_the_task_arrives(
+    app: Flask, ctx: ServiceContext, actor: Any, filed: int
+) -> None:
+    gdir = actor("gdir_plan")
+    tasks.complete_task(ctx, task_id(ctx, gdir, filed), {"decision": "approve"}, gdir)
+    director = signed_in(app, "director1")
+    inbox = director.get("/inbox").get_data(as_text=True)
+    assert re.search(r'แจ้งเตือน\s*<span class="badge"', inbox)
+    assert "มีงานรอคุณ: ผอ.สพป. พิจารณา อนุญาต" in director.get("/notifications").get_data(as_text=True)
+
+
+def test_a_substitute_is_named_with_buddhist_era_dates(app: Flask, ctx: ServiceContext, filed: int) -> None:
+    director = signed_in(app, "director1")
+    page = director.get("/account/acting-for").get_data(as_text=True)
+    bad = director.post(
+        "/account/acting-for",
+        data={
+            "csrf_token": csrf(page),
+            "substitute": "deputy1",
+            "starts_on": "31/02/2569",
+            "ends_on": "20/11/2569",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'value="31/02/2569"' in bad.get_data(as_text=True)  # what was typed stays
+    good = director.post(
+        "/account/acting-for",
+        data={
+            "csrf_token": csrf(page),
+            "substitute": "deputy1",
+            "starts_on": "16/11/2569",
+            "ends_on": "20/11/2569",
+            "reason": "ไปราชการ",
+        },
+    )
+    assert good.status_code == 302
+    assert "16 พ.ย. 2569" in director.get("/account/acting-for").get_data(as_text=True)
+    deputy = signed_in(app, "deputy1")
+    assert "รักษาราชการแทน" in deputy.get("/inbox").get_data(as_text=True)
