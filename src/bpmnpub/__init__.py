@@ -33,7 +33,20 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     """Build the application. `overrides` are settings (see bpmnpub.config); tests pass a context."""
     from flask_wtf.csrf import CSRFProtect
 
-    from .web import account, api, auth, errors, home, i18n, inbox, public, requests, task_pages, templating
+    from .web import (
+        account,
+        admin,
+        api,
+        auth,
+        errors,
+        home,
+        i18n,
+        inbox,
+        public,
+        requests,
+        task_pages,
+        templating,
+    )
 
     settings = context.settings if context is not None else load_settings(overrides)
     app = Flask(
@@ -64,6 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.register_blueprint(inbox.bp)
     app.register_blueprint(task_pages.bp)
     app.register_blueprint(requests.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
     return app
