@@ -97,7 +97,7 @@ def validate(form: FormSpec, data: Any) -> dict[str, Any]:
             "the form data must be an object", [FieldProblem("", "ต้องเป็นข้อมูลแบบฟอร์ม (object)")]
         )
     unknown = sorted(set(data) - set(form.fields))
-    problems = [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้ (not a field of this form)") for name in unknown]
+    problems = [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้") for name in unknown]
     validator = _validator(form)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         problems.extend(_problems(error, data))
@@ -107,6 +107,23 @@ def validate(form: FormSpec, data: Any) -> dict[str, Any]:
             seen.setdefault(problem.field, problem)
         raise ValidationError("the form has errors", list(seen.values()))
     return dict(data)
+
+
+def missing_message(prop: Any) -> str:
+    """What to say about an empty required field, by its kind."""
+    if not isinstance(prop, dict):
+        return "กรุณากรอกข้อมูลนี้"
+    items = prop.get("items")
+    item_format = items.get("format") if isinstance(items, dict) else None
+    if prop.get("format") == "file-id" or item_format == "file-id":
+        return "กรุณาแนบไฟล์"
+    if prop.get("type") == "array":
+        return "กรุณาเลือกหรือเพิ่มอย่างน้อยหนึ่งรายการ"
+    if prop.get("type") == "boolean":
+        return "กรุณาทำเครื่องหมายยืนยัน"
+    if "oneOf" in prop or "enum" in prop:
+        return "กรุณาเลือก"
+    return "กรุณากรอกข้อมูลนี้"
 
 
 def _field(path: Any) -> str:
@@ -120,10 +137,11 @@ def _problems(error: jsonschema.ValidationError, data: Any) -> list[FieldProblem
         instance = error.instance if isinstance(error.instance, dict) else {}
         required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
         missing = [name for name in required if name not in instance]
-        return [FieldProblem(_field([*path, name]), "กรุณากรอกข้อมูลนี้ (required)") for name in missing]
+        props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return [FieldProblem(_field([*path, name]), missing_message(props.get(name))) for name in missing]
     value = error.validator_value
     messages = {
-        "minLength": "กรุณากรอกข้อมูลนี้ (required)" if value == 1 else f"ต้องมีอย่างน้อย {value} ตัวอักษร",
+        "minLength": "กรุณากรอกข้อมูลนี้" if value == 1 else f"ต้องมีอย่างน้อย {value} ตัวอักษร",
         "maxLength": f"ยาวได้ไม่เกิน {value} ตัวอักษร",
         "minItems": "กรุณาเลือกหรือแนบอย่างน้อยหนึ่งรายการ" if value == 1 else f"ต้องมีอย่างน้อย {value} รายการ",
         "maxItems": f"มีได้ไม่เกิน {value} รายการ",

@@ -71,3 +71,12 @@ def previous_half_year(now: datetime) -> tuple[date, date]:
         return date(today.year - 1, 10, 1), date(today.year, 3, 31)
     year = today.year if today.month >= 10 else today.year - 1
     return date(year, 4, 1), date(year, 9, 30)
+
+
+def format_datetime(value: datetime | None, *, digits: str = "arabic") -> str:
+    """15 ม.ค. 2569 09:05 น. (office time)."""
+    if value is None:
+        return ""
+    local = value.astimezone(BANGKOK) if value.tzinfo else value
+    text = f"{format_date(local)} {local:%H:%M} น."
+    return thai_digits(text) if digits == "thai" else text

@@ -115,7 +115,7 @@ def _check_start_data(session: Session, definition: ProcessDefinition, data: dic
     if unknown:
         raise ValidationError(
             "start data may only fill fields of this process's forms",
-            [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มในกระบวนงานนี้ (not a form field)") for name in unknown],
+            [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มในกระบวนงานนี้") for name in unknown],
         )
 
 
@@ -397,7 +397,7 @@ def withdraw_request(ctx: ServiceContext, instance_id: int, actor: Actor, reason
     Raises NotFoundError, PermissionDeniedError, ConflictError, ValidationError."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError("a reason is required", [FieldProblem("reason", "กรุณาระบุเหตุผล (required)")])
+        raise ValidationError("a reason is required", [FieldProblem("reason", "กรุณาระบุเหตุผล")])
     now = ctx.now()
     with ctx.db.write() as session:
         instance = lock_instance(session, instance_id)

@@ -346,14 +346,14 @@ def _validated(
     if missing:
         raise ValidationError(
             "attached files do not exist",
-            [FieldProblem("", f"ไม่พบไฟล์แนบ (file not found): {', '.join(missing)}")],
+            [FieldProblem("", f"ไม่พบไฟล์แนบ: {', '.join(missing)}")],
         )
     # File ids are 32 random hex digits: one found in the saved state is part of this request.
     foreign = [f for f in ids if f not in instance.state and uploaded_by(session, f) != actor.id]
     if foreign:
         raise ValidationError(
             "attached files belong to someone else",
-            [FieldProblem("", "ไฟล์แนบไม่ได้อัปโหลดโดยคุณและไม่อยู่ในคำขอนี้ (not your upload)")],
+            [FieldProblem("", "ไฟล์แนบไม่ได้อัปโหลดโดยคุณและไม่อยู่ในคำขอนี้")],
         )
     return cleaned
 

@@ -69,9 +69,7 @@ def _int_arg(name: str, default: int, *, low: int = 0, high: int = 1_000_000) ->
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ValidationError(
-            f"{name} must be a number", [FieldProblem(name, "ต้องเป็นตัวเลข (a number)")]
-        ) from exc
+        raise ValidationError(f"{name} must be a number", [FieldProblem(name, "ต้องเป็นตัวเลข")]) from exc
     if not low <= value <= high:
         raise ValidationError(
             f"{name} must be between {low} and {high}", [FieldProblem(name, f"ต้องอยู่ระหว่าง {low} ถึง {high}")]
