@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, delete, func, select, text
@@ -24,6 +25,7 @@ from bpmnpub.models import (
     ApiToken,
     Comment,
     Delegation,
+    Group,
     HumanTask,
     InstanceEvent,
     LoginFailure,
@@ -33,6 +35,7 @@ from bpmnpub.models import (
     ProcessSchedule,
     PublishedItem,
     StoredFile,
+    User,
 )
 from bpmnpub.permissions import LANE_ROLES, Actor
 from bpmnpub.services import accounts, definitions, demo
@@ -42,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PROCESSES = ROOT / "processes"
 PG_URL = os.environ.get("BPMNPUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Users and groups made by a test (admin pages) are removed too, so the next test sees the demo office.
+SETUP_TABLES: tuple[Any, ...] = (ProcessDefinition, User, Group)
 RUNTIME_TABLES = (
     Notification,
     Comment,
@@ -133,12 +138,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, shared_engine: Eng
 @pytest.fixture(scope="session")
 def postgres_baseline(
     postgres_url: str, tmp_path_factory: pytest.TempPathFactory, shared_engine: Engine
-) -> int:
+) -> dict[Any, int]:
+    """The highest id of each set-up table after preparing: rows above it were made by a test."""
     folder = tmp_path_factory.mktemp("pg")
     ctx = ServiceContext(Database(postgres_url), shared_engine, _settings(folder, postgres_url))
     _prepare(ctx)
     with ctx.db.read() as session:
-        baseline = session.scalar(select(func.max(ProcessDefinition.id))) or 0
+        baseline = {model: session.scalar(select(func.max(model.id))) or 0 for model in SETUP_TABLES}
     ctx.db.dispose()
     return baseline
 
@@ -171,12 +177,13 @@ def ctx(
     context.db.dispose()
 
 
-def _reset_postgres(url: str, baseline: int) -> None:
+def _reset_postgres(url: str, baseline: dict[Any, int]) -> None:
     db = Database(url)
     with db.write() as session:
         for table in RUNTIME_TABLES:
             session.execute(delete(table))
-        session.execute(delete(ProcessDefinition).where(ProcessDefinition.id > baseline))
+        for model in SETUP_TABLES:  # role assignments go with their users (ON DELETE CASCADE)
+            session.execute(delete(model).where(model.id > baseline[model]))
     db.dispose()
 
 

@@ -39,6 +39,12 @@ class FormSpec:
     def fields(self) -> list[str]:
         return list(self.schema.get("properties", {}))
 
+    @property
+    def decides(self) -> bool:
+        """A decision on the request (nobody may take it on their own request): the form has a
+        `decision` field, or says so with `"x-decides": true` (e.g. certifying before publishing)."""
+        return "decision" in self.fields or self.schema.get("x-decides") is True
+
     def ui(self) -> dict[str, Any]:
         props = self.schema.get("properties", {})
         widgets = {

@@ -209,3 +209,30 @@ def test_state_is_text_and_survives_the_database(
                 select(func.pg_typeof(ProcessInstance.state)).where(ProcessInstance.id == filed.id)
             )
             assert kind == "text"
+
+
+def test_a_publisher_does_not_certify_their_own_request(ctx: ServiceContext, actor: Any) -> None:
+    publisher, other = actor("publisher1"), actor("pr1")
+    started = instances.start_instance(ctx, "general_publication", None, publisher)
+    tasks.complete_task(
+        ctx, task_id(ctx, publisher, started.id), request_data(upload_pdf(ctx, publisher)), publisher
+    )
+    for who in ("gdir_plan", "director1"):
+        tasks.complete_task(ctx, task_id(ctx, actor(who), started.id), {"decision": "approve"}, actor(who))
+    assert [t for t in tasks.list_tasks(ctx, publisher) if t.instance_id == started.id] == []
+    check = task_id(ctx, other, started.id)
+    with pytest.raises(PermissionDeniedError, match="own request"):
+        tasks.complete_task(ctx, check, {"certified": True}, publisher)
+    assert tasks.complete_task(ctx, check, {"certified": True}, other).outcome == "published"
+
+
+def test_a_finished_step_still_shows_the_request_and_its_files(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
+    gdir = actor("gdir_plan")
+    review = task_id(ctx, gdir, filed.id)
+    tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
+    page = tasks.get_task_page(ctx, review, gdir)
+    assert page.task.status == "completed"
+    assert page.task.context["title"] == "ประกาศผลการคัดเลือกครูผู้ช่วย"
+    assert len(page.files) == 1

@@ -243,7 +243,7 @@ def apply_result(
         counts[pending.spec_id] = counts.get(pending.spec_id, 0) + 1
         row = _task_row(instance, pending, counts[pending.spec_id], group_ids, now)
         if pending.form_key:
-            row.decides = "decision" in form_for(session, instance.definition, pending.form_key).fields
+            row.decides = form_for(session, instance.definition, pending.form_key).decides
         session.add(row)
         session.info.setdefault(WRITTEN_TASKS, []).append(row)
         if row.requester_id != actor_id or row.lane != "requester":

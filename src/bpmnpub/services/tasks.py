@@ -196,10 +196,11 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
         instance = session.get(ProcessInstance, task.instance_id)
         assert instance is not None
         form = form_for(session, instance.definition, task.form_key) if task.form_key else None
-        context: dict[str, Any] = {}
+        parsed = spec_for(ctx, session, instance.definition)
         if task.status in OPEN_STATUSES:
-            parsed = spec_for(ctx, session, instance.definition)
             context = ctx.engine.task_data(parsed, instance.state, task.task_guid)
+        else:  # a finished step shows the request as it stands now
+            context = dict(ctx.engine.inspect_state(parsed, instance.state, ctx.now()).data)
         fields = form.fields if form else []
         data = {name: context[name] for name in fields if name in context}
         holder = session.get(User, task.assigned_user_id) if task.assigned_user_id else None
