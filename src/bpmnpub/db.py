@@ -31,6 +31,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # 32 MiB of page cache per connection (default 2 MB): inboxes over 100 000 requests stay in memory.
+        cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -236,3 +236,23 @@ def test_a_finished_step_still_shows_the_request_and_its_files(
     assert page.task.status == "completed"
     assert page.task.context["title"] == "ประกาศผลการคัดเลือกครูผู้ช่วย"
     assert len(page.files) == 1
+
+
+def test_the_inbox_filters_by_procedure_step_category_and_title(ctx: ServiceContext, actor: Any) -> None:
+    owner, gdir = actor("owner1"), actor("gdir_plan")
+    for title, category in (("ประกาศจัดซื้อวัสดุ", "1.9"), ("แผนปฏิบัติการประจำปี", "1.6")):
+        started = instances.start_instance(ctx, "general_publication", None, owner)
+        tasks.complete_task(
+            ctx,
+            task_id(ctx, owner, started.id),
+            request_data(upload_pdf(ctx, owner), title=title, category=category),
+            owner,
+        )
+    page = tasks.inbox(ctx, gdir)
+    assert page.total == 2
+    assert page.steps == [("Task_GroupDirectorReview", "ผอ.กลุ่ม/หน่วย พิจารณา")]
+    assert page.categories == ["1.6", "1.9"]
+    assert [t.title for t in tasks.inbox(ctx, gdir, category="1.9").items] == ["ประกาศจัดซื้อวัสดุ"]
+    assert [t.title for t in tasks.inbox(ctx, gdir, q="ปฏิบัติ").items] == ["แผนปฏิบัติการประจำปี"]
+    assert tasks.inbox(ctx, gdir, task_spec="Task_DirectorDecision").total == 0
+    assert tasks.inbox(ctx, gdir, process_id="memo_publication").items == []

@@ -257,6 +257,9 @@ def apply_result(
     title = result.data.get("title")
     if isinstance(title, str) and title.strip():
         instance.title = title.strip()[:500]
+    category = result.data.get("category")
+    if isinstance(category, str) and category.strip():
+        instance.category = category.strip()[:128]
     if result.status in ("completed", "rejected"):
         instance.status = result.status
         instance.outcome = result.outcome

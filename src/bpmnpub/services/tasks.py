@@ -77,12 +77,13 @@ def list_tasks(
     process_id: str | None = None,
     task_spec: str | None = None,
     q: str | None = None,
+    category: str | None = None,
 ) -> list[TaskSummary]:
     """Tasks the actor can act on now: held by them, or unclaimed and theirs to claim, oldest first.
     No workflow is deserialized: this reads the human_task projection only."""
     assignee, requester = aliased(User), aliased(User)
     stmt = (
-        _filtered(_actionable(actor), process_id, task_spec, q)
+        _filtered(_actionable(actor), process_id, task_spec, q, category)
         .with_only_columns(
             HumanTask,
             ProcessInstance.title,
@@ -123,7 +124,11 @@ def list_tasks(
         ]
 
 
-def _filtered(stmt: Any, process_id: str | None, task_spec: str | None, q: str | None) -> Any:
+def _filtered(
+    stmt: Any, process_id: str | None, task_spec: str | None, q: str | None, category: str | None = None
+) -> Any:
+    if category:
+        stmt = stmt.where(ProcessInstance.category == category)
     if process_id:
         stmt = stmt.where(ProcessInstance.process_id == process_id)
     if task_spec:
@@ -149,8 +154,10 @@ def inbox(
     process_id: str | None = None,
     task_spec: str | None = None,
     q: str | None = None,
+    category: str | None = None,
 ) -> InboxPage:
-    """One page of the actor's inbox with its total and the procedures to filter by."""
+    """One page of the actor's inbox with its total and what to filter by (procedures, steps,
+    categories of the tasks they can act on)."""
     page = max(page, 1)
     items = list_tasks(
         ctx,
@@ -160,24 +167,37 @@ def inbox(
         process_id=process_id,
         task_spec=task_spec,
         q=q,
+        category=category,
     )
+    mine = _actionable(actor)
     with ctx.db.read() as session:
-        total = int(
-            session.scalar(
-                _filtered(_actionable(actor), process_id, task_spec, q).with_only_columns(
-                    func.count(HumanTask.id)
-                )
-            )
-            or 0
-        )
+        filtered = _filtered(mine, process_id, task_spec, q, category)
+        total = int(session.scalar(filtered.with_only_columns(func.count(HumanTask.id))) or 0)
         processes = session.execute(
-            _actionable(actor)
-            .with_only_columns(ProcessInstance.process_id, ProcessDefinition.name)
+            mine.with_only_columns(ProcessInstance.process_id, ProcessDefinition.name)
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
             .distinct()
             .order_by(ProcessDefinition.name)
         ).all()
-    return InboxPage(items, total, page, per_page, [(p, n) for p, n in processes])
+        steps = session.execute(
+            mine.with_only_columns(HumanTask.task_spec, HumanTask.name).distinct().order_by(HumanTask.name)
+        ).all()
+        categories = session.scalars(
+            mine.with_only_columns(ProcessInstance.category)
+            .where(ProcessInstance.category.is_not(None))
+            .distinct()
+            .order_by(ProcessInstance.category)
+        ).all()
+    return InboxPage(
+        items, total, page, per_page, [(p, n) for p, n in processes], _unique_steps(steps), list(categories)
+    )
+
+
+def _unique_steps(rows: Any) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for spec, name in rows:
+        seen.setdefault(spec, name)
+    return sorted(seen.items(), key=lambda item: item[1])
 
 
 def _get(session: Session, task_id: int) -> HumanTask:
@@ -393,35 +413,37 @@ def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
     with ctx.db.read() as session:
         instance = session.get(ProcessInstance, detail.instance_id)
         assert instance is not None
-        principal = aliased(User)
-        rows = session.execute(
-            select(InstanceEvent, User.username, User.full_name, principal.full_name)
-            .outerjoin(User, User.id == InstanceEvent.actor_id)
-            .outerjoin(principal, principal.id == InstanceEvent.on_behalf_of_id)
-            .where(InstanceEvent.instance_id == instance.id)
-            .order_by(InstanceEvent.id)
-        ).all()
-        events = [
-            EventView.of(e, full_name or username, for_whom) for e, username, full_name, for_whom in rows
-        ]
-        all_forms = session.scalar(
-            select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
-        )
-        labels, choices = _labels(all_forms or {})
-        ids = sorted(set(_file_ids(detail.context)))
-        stored = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))).all() if ids else []
-        return TaskPage(
-            task=detail,
-            process_name=instance.definition.name,
-            requester=instance.started_by.full_name if instance.started_by else None,
-            group=instance.group.name if instance.group else None,
-            events=events,
-            files={
-                f.id: {"filename": f.filename, "content_type": f.content_type, "size": f.size} for f in stored
-            },
-            labels=labels,
-            choices=choices,
-        )
+        parts = request_parts(session, instance, detail.context)
+        return TaskPage(task=detail, **parts)
+
+
+def request_parts(session: Session, instance: ProcessInstance, context: dict[str, Any]) -> dict[str, Any]:
+    """What a page shows about a request besides a form: names, timeline, files, field labels."""
+    principal = aliased(User)
+    rows = session.execute(
+        select(InstanceEvent, User.username, User.full_name, principal.full_name)
+        .outerjoin(User, User.id == InstanceEvent.actor_id)
+        .outerjoin(principal, principal.id == InstanceEvent.on_behalf_of_id)
+        .where(InstanceEvent.instance_id == instance.id)
+        .order_by(InstanceEvent.id)
+    ).all()
+    all_forms = session.scalar(
+        select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
+    )
+    labels, choices = _labels(all_forms or {})
+    ids = sorted(set(_file_ids(context)))
+    stored = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))).all() if ids else []
+    return {
+        "process_name": instance.definition.name,
+        "requester": instance.started_by.full_name if instance.started_by else None,
+        "group": instance.group.name if instance.group else None,
+        "events": [EventView.of(e, name or username, for_whom) for e, username, name, for_whom in rows],
+        "files": {
+            f.id: {"filename": f.filename, "content_type": f.content_type, "size": f.size} for f in stored
+        },
+        "labels": labels,
+        "choices": choices,
+    }
 
 
 def _labels(all_forms: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:

@@ -154,6 +154,8 @@ class InboxPage:
     page: int
     per_page: int
     processes: list[tuple[str, str]]  # (process id, name) the actor has tasks in, for the filter
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (task spec, step name)
+    categories: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_login import login_required
 
 from ..services import tasks
@@ -22,6 +22,12 @@ def index() -> str:
     user = caller()
     q = (request.args.get("q") or "").strip()[:200] or None
     process_id = request.args.get("process") or None
-    page = tasks.inbox(ctx(), user.actor, page=_page_arg(), process_id=process_id, q=q)
-    return render_template("inbox/index.html", inbox=page, q=q or "", process_id=process_id or "",
-                           now=ctx().now())  # fmt: skip
+    step = request.args.get("step") or None
+    category = request.args.get("category") or None
+    page = tasks.inbox(
+        ctx(), user.actor, page=_page_arg(), process_id=process_id, task_spec=step, q=q, category=category
+    )
+    filters = {"q": q or None, "process": process_id, "step": step, "category": category}
+    if not any(filters.values()):
+        g.inbox_count = page.total
+    return render_template("inbox/index.html", inbox=page, filters=filters, now=ctx().now())

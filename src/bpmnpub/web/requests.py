@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
-from ..services import comments, definitions, instances
+from ..services import comments, definitions, instances, request_page
+from ..services import files as files_service
 from .account import local_target
 from .auth import caller, ctx
 
@@ -19,6 +20,35 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 @login_required  # type: ignore[untyped-decorator]
 def mine() -> str:
     return render_template("requests/mine.html", requests=instances.list_my_requests(ctx(), caller().actor))
+
+
+@bp.get("/<int(max=2147483647):instance_id>")
+@login_required  # type: ignore[untyped-decorator]
+def show(instance_id: int) -> str:
+    user = caller()
+    page = request_page.get_request_page(ctx(), instance_id, user.actor)
+    files = {
+        i: {**info, "url": url_for("requests.file", instance_id=instance_id, file_id=i)}
+        for i, info in page.files.items()
+    }
+    thread = comments.list_comments(ctx(), instance_id, user.actor)
+    return render_template("requests/show.html", page=page, files=files, comments=thread)
+
+
+@bp.get("/<int(max=2147483647):instance_id>/files/<file_id>")
+@login_required  # type: ignore[untyped-decorator]
+def file(instance_id: int, file_id: str) -> Response:
+    page = request_page.get_request_page(ctx(), instance_id, caller().actor)
+    if file_id not in page.files:
+        abort(404)
+    info, path = files_service.get_file(ctx(), file_id)
+    inline = info.content_type == "application/pdf" or info.content_type.startswith("image/")
+    response = send_file(
+        path, mimetype=info.content_type, as_attachment=not inline, download_name=info.filename
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 @bp.post("/<int(max=2147483647):instance_id>/withdraw")

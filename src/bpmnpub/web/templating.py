@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 
 from .. import thaidate
@@ -29,8 +29,7 @@ def init(app: Flask) -> None:
     def _inbox_count() -> dict[str, object]:
         if getattr(current_user, "is_authenticated", False):
             actor = current_user.actor
-            return {
-                "inbox_count": tasks.count_tasks(ctx(), actor),
-                "unread_count": notify.unread_count(ctx(), actor),
-            }
+            known = g.get("inbox_count")  # the inbox page has just counted: do not count twice
+            count = known if known is not None else tasks.count_tasks(ctx(), actor)
+            return {"inbox_count": count, "unread_count": notify.unread_count(ctx(), actor)}
         return {}

@@ -1,0 +1,63 @@
+"""A request as the people involved see it: its data, files, timeline and open steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..errors import NotFoundError, PermissionDeniedError
+from ..models import HumanTask, ProcessInstance
+from ..permissions import OPEN_STATUSES, Actor
+from .comments import involved
+from .context import ServiceContext
+from .progress import spec_for
+from .tasks import request_parts
+from .views import EventView
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    id: int
+    title: str
+    status: str
+    outcome: str | None
+    created_at: datetime
+    process_name: str
+    requester: str | None
+    group: str | None
+    context: dict[str, Any]
+    events: list[EventView]
+    files: dict[str, dict[str, Any]]
+    labels: dict[str, str]
+    choices: dict[str, dict[str, str]]
+    open_steps: list[tuple[int, str]]  # (task id, step name) still to be done
+
+
+def get_request_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> RequestPage:
+    """Raises NotFoundError, PermissionDeniedError."""
+    with ctx.db.read() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFoundError(f"request {instance_id} not found")
+        if not involved(session, actor, instance):
+            raise PermissionDeniedError("you take no part in this request")
+        parsed = spec_for(ctx, session, instance.definition)
+        context = dict(ctx.engine.inspect_state(parsed, instance.state, ctx.now()).data)
+        steps = session.execute(
+            select(HumanTask.id, HumanTask.name)
+            .where(HumanTask.instance_id == instance_id, HumanTask.status.in_(OPEN_STATUSES))
+            .order_by(HumanTask.id)
+        ).all()
+        return RequestPage(
+            id=instance.id,
+            title=instance.title,
+            status=instance.status,
+            outcome=instance.outcome,
+            created_at=instance.created_at,
+            context=context,
+            open_steps=[(i, n) for i, n in steps],
+            **request_parts(session, instance, context),
+        )
