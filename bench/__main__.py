@@ -13,12 +13,12 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from . import bulk, profiling, sql_count, state_size, task_list
+from . import bulk, profiling, sql_count, state_size, task_list, web_pages
 from .api_level import ApiClient, ApiRunner
 from .bare import BareRunner
 from .database import prepared
 from .engine_level import EngineRunner
-from .report import ListStage, Results, render
+from .report import ListStage, Results, WebStage, render
 from .scenario import LOOPS
 from .service_level import ServiceRunner
 from .timing import Runner, Samples, now
@@ -29,6 +29,9 @@ REPS = {"full": {1: 15, 10: 7, 100: 3}, "quick": {1: 5, 10: 3, 100: 1}}
 STAGES = {"full": ((10_000, 30), (100_000, 10)), "quick": ((10_000, 30),)}
 LIST_REQUESTS = {"full": {10_000: 300, 100_000: 200}, "quick": {10_000: 200}}
 LIST_USERS = ("owner1", "director1")
+WEB_REQUESTS = {"full": 200, "quick": 60}  # per web page case and stage
+WHAT_IF_REQUESTS = {"full": 100, "quick": 30}  # per case and variant, last stage only
+SHAPE_USERS = ("owner1", "gdir_plan", "director1")
 
 
 def log(message: str) -> None:
@@ -81,6 +84,7 @@ def task_lists(results: Results, mode: str) -> None:
         log("task list: real instances for the templates")
         generator = bulk.Generator(db, bulk.templates(db))
         api = ApiClient(db)
+        real: web_pages.RealTasks | None = None
         for instances, planted in STAGES[mode]:
             count = instances - generator.totals.instances
             log(f"task list: generating {count:,} instances")
@@ -98,6 +102,18 @@ def task_lists(results: Results, mode: str) -> None:
                 task_list.query_plan(db, api, LIST_USERS[0]),
             )
             results.stages.append(stage)
+            if real is None:  # real requests for the task pages (after the bulk rows of the first stage)
+                log("web pages: driving the requests shown on the task pages")
+                real = web_pages.real_tasks(db)
+                results.web_real = real
+            log(f"web pages: {instances:,} instances, {WEB_REQUESTS[mode]} requests per page")
+            pages = web_pages.run(db, api.app, real, WEB_REQUESTS[mode])
+            results.web.append(WebStage(instances, generator.totals.open_rows, pages))
+        if real is not None:
+            log(f"web pages: what-if (page cache, candidate indexes), {WHAT_IF_REQUESTS[mode]} requests each")
+            results.web_what_if = web_pages.what_if(db, api.app, real, WHAT_IF_REQUESTS[mode])
+            log("web pages: the list query in one and two steps")
+            results.web_shapes = web_pages.list_shapes(db, SHAPE_USERS)
         if mode == "full":
             log("task list: ANALYZE, then owner1 again")
             task_list.analyze(db)
@@ -109,7 +125,7 @@ def task_lists(results: Results, mode: str) -> None:
 
 
 def _copy(totals: bulk.Totals) -> bulk.Totals:
-    return bulk.Totals(**{**vars(totals), "by_lane": dict(totals.by_lane)})
+    return bulk.Totals(**{**vars(totals), "by_lane": dict(totals.by_lane), "by_group": dict(totals.by_group)})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,9 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     results = Results(
         mode, datetime.now().astimezone().isoformat(timespec="minutes"), environment(), REPS[mode]
     )
+    load = os.getloadavg()[0]
     completes(results, REPS[mode])
     task_lists(results, mode)
     results.run_seconds = now() - STARTED
+    results.load = (load, os.getloadavg()[0])
     text = render(results)
     print(text)
     if args.profile:

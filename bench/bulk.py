@@ -4,12 +4,16 @@ Driving 100 000 instances through the engine would take far too long, so the eng
 (one instance left waiting, one driven to its end) and every generated instance copies one of those
 two real state strings. human_task rows follow real paths of general_publication (prepare,
 review/revise loops, director, publisher), with the names, lanes, forms and instructions of the real
-rows. About 20% of human_task rows are open (ready or claimed); requesters are demo users; the
-group-director tasks are scoped to the requester's group.
+rows. About 20% of instances are running, each with one open task (ready or claimed), so 100 000
+instances hold ~20 000 open tasks (the staff web UI issue's figure) among ~580 000 human_task rows;
+the rest are completed or rejected with their whole path of completed rows. Requesters are demo
+users of five groups (weights below); group-director tasks are scoped to the requester's group (only
+plan and hr have a director in the demo office).
 
 The measured user (owner1, a plain requester) is planted with a fixed number of open tasks so the
 inbox under test is a realistic 20-50 tasks; everyone else's rows are still in the same tables and
-indexes. instance_event rows are not generated (the inbox never reads them).
+indexes. instance_event rows are not generated (the inbox never reads them; the task page reads the
+events of one instance through an index, and the instances it shows are real, see `web_pages`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from .service_level import open_task
 
 MEASURED_USER = "owner1"
 CHUNK = 5000
-P_RUNNING, P_REJECTED = 0.70, 0.045  # the rest completed; gives ~20% open human_task rows
+P_RUNNING, P_REJECTED = 0.20, 0.045  # the rest completed; ~20 000 open tasks per 100 000 instances
 P_CLAIMED = 0.3  # share of open rows someone has claimed
 REQUESTERS = {  # username: weight (demo users who belong to a group)
     "owner1": 2,
@@ -69,6 +73,7 @@ class Templates:
     rows: dict[str, dict[str, Any]]  # task_spec -> a human_task row of that step
     users: dict[str, tuple[int, int | None]]  # username -> (id, group id)
     group_directors: dict[int, int]  # group id -> its director's user id
+    group_codes: dict[int, str] = field(default_factory=dict)  # group id -> code (plan, hr, ...)
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -99,11 +104,12 @@ def templates(db: BenchDatabase) -> Templates:
                     group = role.group_id or user.group_id
                     if group is not None:
                         group_directors[group] = user.id
-        assert (session.scalar(select(func.count()).select_from(Group)) or 0) >= 5
+        group_codes = {g.id: g.code for g in session.scalars(select(Group))}
+        assert len(group_codes) >= 5
     assert running["state"]
     assert finished["status"] == "completed"
     assert set(rows) == {PREPARE, REVIEW, REVISE, DIRECTOR, PUBLISHER}, sorted(rows)
-    return Templates(running, finished, rows, users, group_directors)
+    return Templates(running, finished, rows, users, group_directors, group_codes)
 
 
 @dataclass
@@ -116,6 +122,7 @@ class Totals:
     planted: int = 0
     seconds: float = 0.0
     by_lane: dict[str, int] = field(default_factory=dict)  # open rows per lane
+    by_group: dict[str, int] = field(default_factory=dict)  # open group-director rows per group code
 
     @property
     def open_share(self) -> float:
@@ -128,14 +135,19 @@ class Generator:
         self.tpl = tpl
         self.rng = random.Random(seed)
         self.totals = Totals()
-        with db.ctx.db.read() as session:
-            self.next_instance = (session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
-            self.next_task = (session.scalar(select(func.max(HumanTask.id))) or 0) + 1
+        self.next_instance = self.next_task = 0
+        self._sync_ids()
         names = list(REQUESTERS)
         self.requester_names = names
         self.requester_weights = [REQUESTERS[n] for n in names]
         self.others = [n for n in names if n != MEASURED_USER]
         self.other_weights = [REQUESTERS[n] for n in self.others]
+
+    def _sync_ids(self) -> None:
+        """Continue after the highest ids (real instances may have been added between two stages)."""
+        with self.db.ctx.db.read() as session:
+            self.next_instance = (session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
+            self.next_task = (session.scalar(select(func.max(HumanTask.id))) or 0) + 1
 
     # -- one instance -------------------------------------------------------------------------
 
@@ -216,6 +228,9 @@ class Generator:
                 self.totals.open_rows += 1
                 self.totals.claimed += int(claimed)
                 self.totals.by_lane[lane] = self.totals.by_lane.get(lane, 0) + 1
+                if lane == "group_director":
+                    code = tpl.group_codes.get(group_id or 0, "none")
+                    self.totals.by_group[code] = self.totals.by_group.get(code, 0) + 1
             at += timedelta(hours=rng.uniform(4, 60))
         finished = status != "running"
         instance = {
@@ -248,6 +263,7 @@ class Generator:
         from .timing import now
 
         started = now()
+        self._sync_ids()
         plant_at = set(self.rng.sample(range(count), planted))
         instance_table, task_table = cast(Table, ProcessInstance.__table__), cast(Table, HumanTask.__table__)
         with self.db.ctx.db.write_engine.begin() as conn:

@@ -12,6 +12,16 @@ from .sql_count import StepCount
 from .state_size import StateSize
 from .task_list import ListLatency
 from .timing import Samples, ms
+from .web_pages import (
+    CACHE_KIB,
+    CANDIDATE_INDEXES,
+    TARGET,
+    VARIANTS,
+    PageLatency,
+    RealTasks,
+    ShapeTiming,
+    WhatIf,
+)
 
 LEVELS = (
     ("bare", "bare SpiffWorkflow round trip (BASELINE)"),
@@ -39,6 +49,13 @@ class ListStage:
 
 
 @dataclass
+class WebStage:
+    instances: int
+    open_tasks: int  # open human_task rows generated (the real requests add 3)
+    pages: list[PageLatency]
+
+
+@dataclass
 class Results:
     mode: str
     started: str
@@ -55,6 +72,11 @@ class Results:
     profile_shares: list[tuple[str, float]] = field(default_factory=list)
     profile_top: str = ""
     run_seconds: float = 0.0
+    load: tuple[float, float] | None = None  # 1-minute load average at the start and at the end
+    web: list[WebStage] = field(default_factory=list)
+    web_real: RealTasks | None = None
+    web_what_if: list[WhatIf] = field(default_factory=list)
+    web_shapes: list[ShapeTiming] = field(default_factory=list)
 
 
 def _n(value: int) -> str:
@@ -87,14 +109,17 @@ def render(r: Results) -> str:
     add = out.append
     add(f"# bpmnpub benchmarks ({r.mode} run, {r.started})")
     add("")
-    add(f"{r.environment}. Run time {r.run_seconds:.0f} s.")
+    load = (
+        f" Load average (1 min) {r.load[0]:.1f} at the start, {r.load[1]:.1f} at the end." if r.load else ""
+    )
+    add(f"{r.environment}. Run time {r.run_seconds:.0f} s.{load}")
     add("")
     add("BASELINE = bare SpiffWorkflow 3.2.0 round trip per user task, stock serializer (spec included):")
     add("restore from JSON, complete one user task (data.update + run), do_engine_steps, find the next")
     add("ready user task, serialize; the publish service task answers from a stub script engine. It is")
     add("measured in this run and every × is against it. Absolute times swing ~1.8× between runs.")
     add("")
-    for section in (_per_task, _states, _sql, _lists, _where, _targets):
+    for section in (_per_task, _states, _sql, _lists, _web, _where, _targets):
         section(r, add)
     return "\n".join(out) + "\n"
 
@@ -264,6 +289,11 @@ def _lists(r: Results, add: Add) -> None:
     last = r.stages[-1]
     lanes = ", ".join(f"{lane} {_n(n)}" for lane, n in sorted(last.totals.by_lane.items()))
     add(f"Open rows by lane at {_n(last.instances)}: {lanes}.")
+    groups = ", ".join(f"{code} {_n(n)}" for code, n in sorted(last.totals.by_group.items()))
+    if groups:
+        add(
+            f"Open group-director rows by the requester's group: {groups} (only plan and hr have a director)."
+        )
     add("")
     add(f"SQLite plan of owner1's inbox query at {_n(last.instances)} instances:")
     add("")
@@ -271,6 +301,184 @@ def _lists(r: Results, add: Add) -> None:
     for line in last.plan + (["-- after ANALYZE:", *last.analyzed_plan] if last.analyzed_plan else []):
         add(line)
     add("```")
+    add("")
+
+
+def _web(r: Results, add: Add) -> None:
+    if not r.web:
+        return
+    base = r.per_task[("bare", 1)].median
+    add(f"## 7. Staff web UI pages (Flask test client, browser session; target p95 ≤ {_ms(TARGET)} ms)")
+    add("")
+    add("Signed in through `POST /auth/login` (CSRF token from the login page); HTML rendered in full. The")
+    add("inbox runs services.tasks.inbox (page of 25, total, procedures of the filter) plus the header badge")
+    add("(count_tasks); the task page runs services.tasks.get_task_page on real requests driven through the")
+    add("services (their workflow state and event log are genuine). Visible = the total the inbox shows.")
+    add("SQL alone = every SELECT of one request re-run alone on a pooled connection (rows fetched, fastest")
+    add(
+        "of 5); the rest of a request is Flask, the ORM, the workflow restore and Jinja. CPU = thread time of"
+    )
+    add("the request (p50), less affected than wall time by other load on the machine. × = p95 against the")
+    add(f"baseline round trip at 1 loop ({_ms(base)} ms).")
+    add("")
+    add(
+        _row(
+            "instances",
+            "open tasks",
+            "page",
+            "visible",
+            "SQL / request",
+            "SQL alone ms",
+            "costliest statement, ms",
+            "p50 ms",
+            "p95 ms",
+            "CPU p50 ms",
+            "p95 × baseline",
+            "p95 ≤ 50 ms",
+        )
+    )
+    add("|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---|")
+    for stage in r.web:
+        for n, lat in enumerate(stage.pages):
+            head = [_n(stage.instances), _n(stage.open_tasks)] if n == 0 else ["", ""]
+            top = lat.profile[0] if lat.profile else None
+            statements = str(lat.statements) + (f" ({lat.repeated} repeated)" if lat.repeated else "")
+            add(
+                _row(
+                    *head,
+                    lat.case.label,
+                    "" if lat.visible is None else _n(lat.visible),
+                    statements,
+                    _ms(lat.sql_seconds),
+                    f"{top.name}, {_ms(top.seconds)}" if top else "",
+                    _ms(lat.p50),
+                    _ms(lat.p95),
+                    _ms(lat.cpu_p50),
+                    _x(lat.p95 / base),
+                    _met(lat.met),
+                )
+            )
+    add("")
+    add(
+        f"Requests per page and stage: {r.web[0].pages[0].requests} after 20 warm-up requests, interleaved "
+        "(one request of each page in turn). "
+        '"repeated" = a SELECT sent twice in one request with the same parameters (the badge\'s count is the '
+        "inbox total's count when no filter is set)."
+    )
+    add("")
+    last = r.web[-1]
+    missed = [lat for lat in last.pages if not lat.met]
+    if missed:
+        _web_where(last, missed, add)
+    if r.web_what_if:
+        _web_what_if(last, r.web_what_if, add)
+    if r.web_shapes:
+        _web_shapes(r.web_shapes, add)
+
+
+def _web_where(stage: WebStage, missed: list[PageLatency], add: Add) -> None:
+    add(f"### Where the time goes: pages over the target at {_n(stage.instances)} instances")
+    add("")
+    add("SELECTs of one request, re-run alone (ms, rows returned), with SQLite's plan; statements under")
+    add("0.5 ms are left out. Plans repeat across pages of the same shape.")
+    add("")
+    add("```")
+    for lat in missed:
+        add(
+            f"{lat.case.label}: p50 {_ms(lat.p50)} ms, p95 {_ms(lat.p95)} ms; "
+            f"SQL alone {_ms(lat.sql_seconds)} ms "
+            f"in {len(lat.profile)} SELECTs"
+        )
+        for st in lat.profile:
+            if st.seconds < 0.0005:
+                continue
+            add(f"  {_ms(st.seconds):>6} ms  {st.name} ({st.rows} rows)")
+            for line in st.plan:
+                add(f"             {line}")
+        add("")
+    add("```")
+    add("")
+
+
+def _web_what_if(stage: WebStage, variants: list[WhatIf], add: Add) -> None:
+    add(f"### What would fix it: the same pages at {_n(stage.instances)} instances with a bigger page cache")
+    add("and/or candidate indexes (bench database only; src/ unchanged)")
+    add("")
+    add(
+        f"- page cache: `PRAGMA cache_size=-{CACHE_KIB}` ({CACHE_KIB // 1024} MiB) on every app connection "
+        "(SQLite's"
+    )
+    add("  default is 2 000 KiB per connection), as a `connect` listener would set it in bpmnpub.db;")
+    add("- indexes (created in the bench database, dropped afterwards; no ANALYZE):")
+    for name, target in CANDIDATE_INDEXES.items():
+        add(f"  `CREATE INDEX {name} ON {target}`")
+    add("")
+    requests = variants[0].pages[0].requests if variants[0].pages else 0
+    add(
+        f'p50 / p95 ms ({requests} requests per page and variant; "as is" is the measurement above); '
+        "SQL alone"
+    )
+    add("with the indexes = the page's SELECTs re-run alone as above.")
+    add("")
+    add(_row("page", "as is", *VARIANTS, "SQL alone ms: as is → indexes"))
+    add("|---|---:|" + "---:|" * len(VARIANTS) + "---:|")
+    by_variant = {v.label: {lat.case.key: lat for lat in v.pages} for v in variants}
+    for lat in stage.pages:
+        cells = []
+        for label in VARIANTS:
+            other = by_variant.get(label, {}).get(lat.case.key)
+            cells.append(
+                f"{_ms(other.p50)} / {_ms(other.p95)} ({_met(other.met).strip('*')})" if other else "—"
+            )
+        indexed = by_variant.get(VARIANTS[1], {}).get(lat.case.key)
+        add(
+            _row(
+                lat.case.label,
+                f"{_ms(lat.p50)} / {_ms(lat.p95)} ({_met(lat.met).strip('*')})",
+                *cells,
+                f"{_ms(lat.sql_seconds)} → {_ms(indexed.sql_seconds)}" if indexed else "—",
+            )
+        )
+    add("")
+    with_indexes = by_variant.get(VARIANTS[1], {})
+    plans = [page for key, page in with_indexes.items() if key in ("inbox-owner1", "inbox-director")]
+    if plans:
+        add("Plans with the candidate indexes:")
+        add("")
+        add("```")
+        for page in plans:
+            add(page.case.label)
+            for st in page.profile:
+                if "human_task" in st.sql and (
+                    "count(" in st.sql or "DISTINCT" in st.sql or "LIMIT" in st.sql
+                ):
+                    add(f"  {_ms(st.seconds):>6} ms  {st.name}")
+                    for line in st.plan:
+                        add(f"             {line}")
+        add("```")
+        add("")
+
+
+def _web_shapes(shapes: list[ShapeTiming], add: Add) -> None:
+    add("### The list query in two steps")
+    add("")
+    add("One step = services.tasks.list_tasks' statement for the first page (every candidate row is joined")
+    add("and carried through the sort); two steps = the page's ids first (ORDER BY created_at, id LIMIT 25")
+    add("on indexed columns), then those 25 rows joined for display, as one statement with `IN (subquery)`.")
+    add("Same rows checked. ms re-run alone.")
+    add("")
+    add(_row("user", "indexes", "one step ms", "two steps ms", "two-step plan"))
+    add("|---|---|---:|---:|---|")
+    for s in shapes:
+        add(
+            _row(
+                s.username,
+                s.variant,
+                _ms(s.one_step.seconds),
+                _ms(s.two_step.seconds),
+                " / ".join(s.two_step.plan[:4]) + (" / …" if len(s.two_step.plan) > 4 else ""),
+            )
+        )
     add("")
 
 
@@ -326,4 +534,22 @@ def _targets(r: Results, add: Add) -> None:
         add(_row(target, f"{_ms(lat.p95)} ms", _met(lat.p95 <= LIST_P95_LIMIT)))
     else:
         add(_row("task list p95 ≤ 20 ms at 100 000 instances", "not measured in this mode (--quick)", "—"))
+    web = next((s for s in r.web if s.instances >= 100_000), None)
+    if web:
+        for page in web.pages:
+            what = "inbox" if page.case.is_inbox else "task page"
+            seen = f", {_n(page.visible)} visible" if page.visible is not None else ""
+            target = (
+                f"{what} p95 ≤ {_ms(TARGET)} ms at {_n(web.instances)} instances, {_n(web.open_tasks)} open "
+                f"({page.case.label}{seen})"
+            )
+            add(_row(target, f"{_ms(page.p95)} ms", _met(page.met)))
+    else:
+        add(
+            _row(
+                "inbox and task page p95 ≤ 50 ms at 100 000 instances",
+                "not measured in this mode (--quick)",
+                "—",
+            )
+        )
     add("")
