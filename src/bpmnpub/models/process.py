@@ -95,6 +95,10 @@ class HumanTask(Base):
             "decides",
             "instance_id",
             "created_at",
+            "process_id",
+            "category",
+            "task_spec",
+            "name",
         ),
         Index("ix_human_task_assignee", "assigned_user_id", "status"),
         Index(
@@ -115,6 +119,9 @@ class HumanTask(Base):
     task_guid: Mapped[str] = mapped_column(String(36))
     task_spec: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(255))
+    # Copied from the request so the inbox's filters are answered from the index alone.
+    process_id: Mapped[str] = mapped_column(String(128), default="")
+    category: Mapped[str | None] = mapped_column(String(128))
     lane: Mapped[str] = mapped_column(String(64))
     form_key: Mapped[str | None] = mapped_column(String(128))
     instructions: Mapped[str] = mapped_column(Text, default="")

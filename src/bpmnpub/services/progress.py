@@ -235,6 +235,11 @@ def apply_result(
         if guid not in pending_guids:
             row.status = "cancelled"
             row.completed_at = now
+    category = result.data.get("category")
+    if isinstance(category, str) and category.strip() and category.strip()[:128] != instance.category:
+        instance.category = category.strip()[:128]
+        for row in still_open.values():
+            row.category = instance.category
     counts = dict(instance.step_counts or {})
     group_ids = _group_ids(session, {p.scope_group for p in result.pending if p.scope_group})
     for pending in result.pending:
@@ -257,9 +262,6 @@ def apply_result(
     title = result.data.get("title")
     if isinstance(title, str) and title.strip():
         instance.title = title.strip()[:500]
-    category = result.data.get("category")
-    if isinstance(category, str) and category.strip():
-        instance.category = category.strip()[:128]
     if result.status in ("completed", "rejected"):
         instance.status = result.status
         instance.outcome = result.outcome
@@ -295,6 +297,8 @@ def _task_row(
         task_guid=pending.guid,
         task_spec=pending.spec_id,
         name=pending.name,
+        process_id=instance.process_id,
+        category=instance.category,
         lane=pending.lane or "",
         form_key=pending.form_key,
         instructions=pending.instructions,

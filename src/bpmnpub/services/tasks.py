@@ -128,9 +128,9 @@ def _filtered(
     stmt: Any, process_id: str | None, task_spec: str | None, q: str | None, category: str | None = None
 ) -> Any:
     if category:
-        stmt = stmt.where(ProcessInstance.category == category)
+        stmt = stmt.where(HumanTask.category == category)
     if process_id:
-        stmt = stmt.where(ProcessInstance.process_id == process_id)
+        stmt = stmt.where(HumanTask.process_id == process_id)
     if task_spec:
         stmt = stmt.where(HumanTask.task_spec == task_spec)
     if q:
@@ -173,24 +173,21 @@ def inbox(
     with ctx.db.read() as session:
         filtered = _filtered(mine, process_id, task_spec, q, category)
         total = int(session.scalar(filtered.with_only_columns(func.count(HumanTask.id))) or 0)
-        processes = session.execute(
-            mine.with_only_columns(ProcessInstance.process_id, ProcessDefinition.name)
-            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-            .distinct()
-            .order_by(ProcessDefinition.name)
-        ).all()
-        steps = session.execute(
-            mine.with_only_columns(HumanTask.task_spec, HumanTask.name).distinct().order_by(HumanTask.name)
-        ).all()
-        categories = session.scalars(
-            mine.with_only_columns(ProcessInstance.category)
-            .where(ProcessInstance.category.is_not(None))
-            .distinct()
-            .order_by(ProcessInstance.category)
-        ).all()
-    return InboxPage(
-        items, total, page, per_page, [(p, n) for p, n in processes], _unique_steps(steps), list(categories)
-    )
+        # Every list below comes from the inbox index (human_task copies process id and category).
+        process_ids = session.scalars(mine.with_only_columns(HumanTask.process_id).distinct()).all()
+        names = dict(
+            session.execute(
+                select(ProcessDefinition.process_id, ProcessDefinition.name)
+                .where(ProcessDefinition.process_id.in_(process_ids))
+                .order_by(ProcessDefinition.version)
+            ).all()
+        )
+        processes = sorted(((p, names.get(p, p)) for p in process_ids), key=lambda item: item[1])
+        steps = session.execute(mine.with_only_columns(HumanTask.task_spec, HumanTask.name).distinct()).all()
+        categories = sorted(
+            c for c in session.scalars(mine.with_only_columns(HumanTask.category).distinct()).all() if c
+        )
+    return InboxPage(items, total, page, per_page, processes, _unique_steps(steps), categories)
 
 
 def _unique_steps(rows: Any) -> list[tuple[str, str]]:

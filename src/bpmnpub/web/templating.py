@@ -22,6 +22,7 @@ def file_size(size: int) -> str:
 def init(app: Flask) -> None:
     app.jinja_env.filters["thai_date"] = thaidate.format_date
     app.jinja_env.filters["thai_datetime"] = thaidate.format_datetime
+    app.jinja_env.filters["fiscal_year"] = thaidate.fiscal_year
     app.jinja_env.filters["thai_digits"] = thaidate.thai_digits
     app.jinja_env.filters["file_size"] = file_size
 
