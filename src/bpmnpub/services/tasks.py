@@ -80,10 +80,21 @@ def list_tasks(
     category: str | None = None,
 ) -> list[TaskSummary]:
     """Tasks the actor can act on now: held by them, or unclaimed and theirs to claim, oldest first.
-    No workflow is deserialized: this reads the human_task projection only."""
+    No workflow is deserialized: this reads the human_task projection only. In two steps: the page's
+    ids from the inbox index, then the details of just those (a director may see thousands)."""
     assignee, requester = aliased(User), aliased(User)
-    stmt = (
+    page_ids = (
         _filtered(_actionable(actor), process_id, task_spec, q, category)
+        .with_only_columns(HumanTask.id)
+        .order_by(HumanTask.created_at, HumanTask.id)
+        .limit(min(max(limit, 1), 200))
+        .offset(max(offset, 0))
+        .scalar_subquery()
+    )
+    stmt = (
+        select(HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.id.in_(page_ids))
         .with_only_columns(
             HumanTask,
             ProcessInstance.title,
@@ -98,8 +109,6 @@ def list_tasks(
         .outerjoin(Group, Group.id == ProcessInstance.group_id)
         .outerjoin(assignee, assignee.id == HumanTask.assigned_user_id)
         .order_by(HumanTask.created_at, HumanTask.id)
-        .limit(min(max(limit, 1), 200))
-        .offset(max(offset, 0))
     )
     with ctx.db.read() as session:
         return [
