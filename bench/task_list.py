@@ -54,11 +54,10 @@ def inbox_query(db: BenchDatabase, api: ApiClient, username: str) -> tuple[str, 
 
 
 def visible_count(db: BenchDatabase, api: ApiClient, username: str) -> int:
-    statement, parameters = inbox_query(db, api, username)
-    assert statement.rstrip().endswith("LIMIT ? OFFSET ?"), statement[-40:]
-    everything = (*parameters[:-2], -1, 0)  # SQLite: LIMIT -1 = no limit
-    with db.ctx.db.read_engine.connect() as conn:
-        return int(conn.exec_driver_sql(f"SELECT count(*) FROM ({statement})", everything).scalar_one())
+    """How many tasks the user can act on (the same rule the inbox lists by, counted by the service)."""
+    from bpmnpub.services import tasks
+
+    return tasks.count_tasks(db.ctx, db.actor(username))
 
 
 def measure(db: BenchDatabase, api: ApiClient, username: str, requests: int) -> ListLatency:
