@@ -100,7 +100,7 @@ def postgres_url() -> Iterator[str]:
     if problem:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI and is not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")  # locally only: under CI it fails above
     schema = f"bpmnpub_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -83,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _unavailable(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"Browser tests are required under CI: {reason} (run `make system-deps`)")
-    pytest.skip(f"{reason} (install it with `make system-deps`)")
+    pytest.skip(f"{reason} (install it with `make system-deps`)")  # locally only: under CI it fails above
 
 
 @pytest.fixture

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from bpmnpub import create_app
-from bpmnpub.services.context import ServiceContext
-
-
-@pytest.fixture
-def app(ctx: ServiceContext) -> Flask:
-    app = create_app(context=ctx)
-    app.testing = True
-    return app
+from .pages import csrf
 
 
 @pytest.fixture
@@ -26,10 +16,7 @@ def browser(app: Flask) -> FlaskClient:
 
 
 def token(client: FlaskClient, path: str = "/auth/login") -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "the page carries a CSRF token"
-    return match.group(1)
+    return csrf(client.get(path).get_data(as_text=True))
 
 
 def sign_in(

@@ -6,33 +6,8 @@ import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from bpmnpub import create_app
-from bpmnpub.services.context import ServiceContext
-
-
-@pytest.fixture
-def app(ctx: ServiceContext) -> Flask:
-    app = create_app(context=ctx)
-    app.testing = True
-    return app
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-def signed_in(app: Flask, username: str, password: str = "demo1234") -> FlaskClient:
-    client = app.test_client()
-    token = csrf(client.get("/auth/login").get_data(as_text=True))
-    response = client.post(
-        "/auth/login", data={"csrf_token": token, "username": username, "password": password}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
+from .pages import csrf, signed_in
 
 
 @pytest.mark.parametrize("username", ["owner1", "gdir_plan", "director1", "procowner1"])

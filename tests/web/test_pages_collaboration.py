@@ -7,33 +7,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from bpmnpub import create_app
 from bpmnpub.services import instances, tasks
 from bpmnpub.services.context import ServiceContext
 
 from ..services.conftest import request_data, task_id, upload_pdf
-
-
-@pytest.fixture
-def app(ctx: ServiceContext) -> Flask:
-    app = create_app(context=ctx)
-    app.testing = True
-    return app
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    token = csrf(client.get("/auth/login").get_data(as_text=True))
-    client.post("/auth/login", data={"csrf_token": token, "username": username, "password": "demo1234"})
-    return client
+from .pages import csrf, signed_in
 
 
 @pytest.fixture

@@ -5,37 +5,12 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bpmnpub import create_app
-from bpmnpub.services.context import ServiceContext
+from .pages import csrf, signed_in
 
 PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-@pytest.fixture
-def app(ctx: ServiceContext) -> Flask:
-    app = create_app(context=ctx)
-    app.testing = True
-    return app
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    token = csrf(client.get("/auth/login").get_data(as_text=True))
-    response = client.post(
-        "/auth/login", data={"csrf_token": token, "username": username, "password": "demo1234"}
-    )
-    assert response.status_code == 302, username
-    return client
 
 
 def task_link(client: FlaskClient) -> str:
