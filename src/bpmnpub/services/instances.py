@@ -27,8 +27,9 @@ from ..models import (
     ProcessSchedule,
     User,
 )
-from ..permissions import OPEN_STATUSES, Actor, may_start, may_view_instance
+from ..permissions import OPEN_STATUSES, Actor, may_start
 from . import definitions
+from .comments import involved
 from .context import ServiceContext
 from .progress import (
     WRITTEN_EVENTS,
@@ -125,15 +126,8 @@ def get_instance(ctx: ServiceContext, instance_id: int, actor: Actor) -> Instanc
         instance = session.get(ProcessInstance, instance_id)
         if instance is None:
             raise NotFoundError(f"request {instance_id} not found")
-        if not may_view_instance(actor, instance.started_by_id, instance.group_id):
-            has_task = session.scalar(
-                select(HumanTask.id).where(
-                    HumanTask.instance_id == instance_id,
-                    (HumanTask.assigned_user_id == actor.id) | (HumanTask.completed_by_id == actor.id),
-                )
-            )
-            if has_task is None:
-                raise PermissionDeniedError("you may not see this request")
+        if not involved(session, actor, instance):  # the one rule for who may see a request
+            raise PermissionDeniedError("you may not see this request")
         return _view(session, instance)
 
 
