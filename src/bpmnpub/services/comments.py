@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
-from ..models import Comment, HumanTask, Notification, ProcessInstance, User
-from ..permissions import OPEN_STATUSES, Actor, TaskScope, eligible, may_view_instance
+from ..models import Comment, Notification, ProcessInstance, User
+from ..permissions import Actor
+from .access import involved
 from .context import ServiceContext
 
 MAX_LENGTH = 4000
@@ -22,28 +23,6 @@ class CommentView:
     author: str
     body: str
     created_at: datetime
-
-
-def involved(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    """Whether the actor takes part in a request: may see it by role, has done or holds a step of it,
-    or may do one of its open steps."""
-    if may_view_instance(actor, instance.started_by_id, instance.group_id):
-        return True
-    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).all()
-    for task in rows:
-        if actor.id in (task.completed_by_id, task.assigned_user_id):
-            return True
-        scope = TaskScope(
-            task.lane,
-            task.status,
-            task.requester_id,
-            task.scope_group_id,
-            task.assigned_user_id,
-            task.decides,
-        )
-        if task.status in OPEN_STATUSES and eligible(actor, scope) is None:
-            return True
-    return False
 
 
 def _instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..permissions import OPEN_STATUSES, Actor, may_start
 from . import definitions
-from .comments import involved
+from .access import involved
 from .context import ServiceContext
 from .progress import (
     WRITTEN_EVENTS,

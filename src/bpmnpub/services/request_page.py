@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..errors import NotFoundError, PermissionDeniedError
 from ..models import HumanTask, ProcessInstance
 from ..permissions import OPEN_STATUSES, Actor
-from .comments import involved
+from .access import involved
 from .context import ServiceContext
 from .progress import spec_for
 from .tasks import request_parts
