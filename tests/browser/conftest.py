@@ -49,6 +49,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "demo1234"  # DESIGN §5: every demo user
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+BROWSER_SCHEMES = frozenset({"chrome", "chrome-extension", "data", "blob", "about"})
 # Families that draw Thai: fonts-thai-tlwg (Laksaman is metric-compatible with TH Sarabun New), plus the
 # usual Thai families a developer's machine may have instead.
 THAI_FONTS = (
@@ -132,7 +133,9 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
 
     def _route(route: Any) -> None:
         url = route.request.url
-        if urlsplit(url).hostname in LOCAL_HOSTS:
+        parts = urlsplit(url)
+        # The browser's own pages (its PDF viewer: chrome://, chrome-extension://) are not the network.
+        if parts.hostname in LOCAL_HOSTS or parts.scheme in BROWSER_SCHEMES:
             route.continue_()
         else:
             blocked.append(url)

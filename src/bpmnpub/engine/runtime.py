@@ -134,11 +134,11 @@ class Engine:
             return _result(parsed, workflow, script_engine)
 
     def inspect_state(self, parsed: ParsedSpec, state: str, now: datetime) -> RunResult:
-        """Describe a saved state without running anything."""
+        """Describe a saved state without running anything (the state given back is the same one)."""
         script_engine = SafeScriptEngine({}, now)
         with engine_time(now):
             workflow = self._restore(parsed, state, script_engine)
-            return _result(parsed, workflow, script_engine)
+            return _result(parsed, workflow, script_engine, saved=state)
 
     def task_data(self, parsed: ParsedSpec, state: str, task_guid: str) -> dict[str, Any]:
         """The current data of one task (for showing a form). Raises ConflictError when it is gone."""
@@ -221,7 +221,10 @@ def _step_failed(exc: SpiffWorkflowException, state: str) -> StepFailedError:
     return StepFailedError(f"{where or spec_id or 'a step'} failed: {message}", spec_id, state)
 
 
-def _result(parsed: ParsedSpec, workflow: Any, script_engine: SafeScriptEngine) -> RunResult:
+def _result(
+    parsed: ParsedSpec, workflow: Any, script_engine: SafeScriptEngine, saved: str | None = None
+) -> RunResult:
+    """The outcome of an engine call; `saved`: the unchanged state of a read-only call (not dumped again)."""
     model = parsed.model
     user_tasks = {t.id: t for t in model.user_tasks}
     pending = tuple(
@@ -256,7 +259,7 @@ def _result(parsed: ParsedSpec, workflow: Any, script_engine: SafeScriptEngine) 
             )
     elif pending:
         data = dict(pending[-1].data)
-    state = serialization.dump(workflow, model.spec_key)
+    state = saved if saved is not None else serialization.dump(workflow, model.spec_key)
     return RunResult(
         state=state,
         status=status,

@@ -251,8 +251,7 @@ def apply_result(
             row.decides = form_for(session, instance.definition, pending.form_key).decides
         session.add(row)
         session.info.setdefault(WRITTEN_TASKS, []).append(row)
-        if row.requester_id != actor_id or row.lane != "requester":
-            notify.task_arrived(session, instance, row, now, sent_back=len(counts) > 1, skip=actor_id)
+        notify.task_arrived(session, instance, row, now, sent_back=len(counts) > 1, skip=actor_id)
     instance.step_counts = counts
     instance.state = result.state
     instance.updated_at = now

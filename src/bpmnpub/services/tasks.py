@@ -112,22 +112,14 @@ def list_tasks(
     )
     with ctx.db.read() as session:
         return [
-            TaskSummary(
-                id=t.id,
-                instance_id=t.instance_id,
-                name=t.name,
+            TaskSummary.from_row(
+                t,
                 title=title,
-                lane=t.lane,
-                status=t.status,
-                round=t.round,
                 process_id=process,
                 assigned_to=holder,
-                created_at=t.created_at,
-                due_at=t.due_at,
                 process_name=process_name,
                 requester=requester_name,
                 group=group_name,
-                task_spec=t.task_spec,
             )
             for t, title, process, process_name, requester_name, group_name, holder in session.execute(stmt)
         ]

@@ -45,18 +45,38 @@ class TaskSummary:
 
     @classmethod
     def of(cls, task: HumanTask, instance: ProcessInstance, assigned_to: str | None) -> TaskSummary:
+        return cls.from_row(
+            task, title=instance.title, process_id=instance.process_id, assigned_to=assigned_to
+        )
+
+    @classmethod
+    def from_row(
+        cls,
+        task: HumanTask,
+        *,
+        title: str,
+        process_id: str,
+        assigned_to: str | None,
+        process_name: str = "",
+        requester: str | None = None,
+        group: str | None = None,
+    ) -> TaskSummary:
+        """A task row with what the inbox shows of its request (names read in the same query)."""
         return cls(
             id=task.id,
             instance_id=task.instance_id,
             name=task.name,
-            title=instance.title,
+            title=title,
             lane=task.lane,
             status=task.status,
             round=task.round,
-            process_id=instance.process_id,
+            process_id=process_id,
             assigned_to=assigned_to,
             created_at=task.created_at,
             due_at=task.due_at,
+            process_name=process_name,
+            requester=requester,
+            group=group,
             task_spec=task.task_spec,
         )
 

@@ -6,11 +6,12 @@ publish step hands out alive from day one.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, send_file, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..services import files, publishing
+from ..services import publishing
 from .auth import ctx
+from .downloads import send_stored_file
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -25,12 +26,6 @@ def item(item_id: int, slug: str | None = None) -> str | BaseResponse:
 
 
 @bp.get("/files/<file_id>/<path:filename>")
-def download(file_id: str, filename: str) -> Response:
-    info = publishing.public_file(ctx(), file_id)
-    _, path = files.get_file(ctx(), info.id)
-    inline = info.content_type in ("application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp")
-    response = send_file(
-        path, mimetype=info.content_type, as_attachment=not inline, download_name=info.filename, max_age=3600
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+def download(file_id: str, filename: str) -> BaseResponse:
+    info = publishing.public_file(ctx(), file_id)  # only files of published items
+    return send_stored_file(info.id, max_age=3600)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
 from ..services import comments, definitions, instances, request_page
-from ..services import files as files_service
 from .account import local_target
 from .auth import caller, ctx
+from .downloads import send_stored_file
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -41,14 +41,7 @@ def file(instance_id: int, file_id: str) -> Response:
     page = request_page.get_request_page(ctx(), instance_id, caller().actor)
     if file_id not in page.files:
         abort(404)
-    info, path = files_service.get_file(ctx(), file_id)
-    inline = info.content_type == "application/pdf" or info.content_type.startswith("image/")
-    response = send_file(
-        path, mimetype=info.content_type, as_attachment=not inline, download_name=info.filename
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
-    return response
+    return send_stored_file(file_id)
 
 
 @bp.post("/<int(max=2147483647):instance_id>/withdraw")

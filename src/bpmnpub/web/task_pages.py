@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.datastructures import FileStorage
@@ -15,6 +15,7 @@ from ..errors import ConflictError, NotFoundError, ValidationError
 from ..forms import FormSpec
 from ..services import comments, files, tasks
 from .auth import caller, ctx
+from .downloads import send_stored_file
 from .formdata import parse_submission
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -128,11 +129,4 @@ def file(task_id: int, file_id: str) -> Response:
     page = tasks.get_task_page(ctx(), task_id, user.actor)
     if file_id not in page.files and not files.may_preview(ctx(), file_id, user.id):
         abort(404)
-    info, path = files.get_file(ctx(), file_id)
-    inline = info.content_type == "application/pdf" or info.content_type.startswith("image/")
-    response = send_file(
-        path, mimetype=info.content_type, as_attachment=not inline, download_name=info.filename
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
-    return response
+    return send_stored_file(file_id)
