@@ -23,17 +23,26 @@ MO := src/bpmnpub/translations/en/LC_MESSAGES/messages.mo
 $(MO): src/bpmnpub/translations/en/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel -q compile -d src/bpmnpub/translations
 
-install: $(STAMP) $(MO)
+# Browser assets and browser-test tools come from the committed npm lockfile (never a CDN at run time).
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed (Node.js 20)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-*
+	touch $@
 
-run: $(STAMP) $(MO)
+install: $(STAMP) $(MO) $(NODE_STAMP)
+
+run: $(STAMP) $(MO) $(NODE_STAMP)
 	$(BIN)/bpmnpub init --demo
 	$(BIN)/bpmnpub serve --host $(HOST) --port $(PORT)
 
-# Debian's Chromium and Thai fonts for the browser tests (Playwright's own download does not work here).
+# Debian's Chromium and Thai fonts for the browser tests (Playwright's own download does not work here),
+# poppler-utils (pdftotext, pdftoppm) to read back the memo PDFs the tests render.
 system-deps:
-	@missing=""; command -v chromium >/dev/null || missing=" chromium"; dpkg-query -W -f='$${Status}' fonts-thai-tlwg 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-thai-tlwg"; [ -z "$$missing" ] || { echo "Installing$$missing with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
+	@missing=""; command -v chromium >/dev/null || missing=" chromium"; command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; dpkg-query -W -f='$${Status}' fonts-thai-tlwg 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-thai-tlwg"; [ -z "$$missing" ] || { echo "Installing$$missing with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
 
-test: $(STAMP) $(MO) system-deps
+test: $(STAMP) $(MO) $(NODE_STAMP) system-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

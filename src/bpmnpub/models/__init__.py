@@ -1,6 +1,16 @@
 """SQLAlchemy models only. Imports nothing of bpmnpub but its own base; no engine, no Flask."""
 
 from .base import Base, JSONText, UTCDateTime
+from .catalogue import (
+    PERIOD_RULES,
+    Category,
+    ItaFramework,
+    ItaItem,
+    ItemEvent,
+    ItemViewDay,
+    OfficeSetting,
+    category_ita_item,
+)
 from .content import PublishedItem, StoredFile
 from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User
 from .process import (
@@ -14,16 +24,23 @@ from .process import (
 )
 
 __all__ = [
+    "PERIOD_RULES",
     "ApiToken",
     "Base",
+    "Category",
     "Comment",
     "Delegation",
     "Group",
     "HumanTask",
     "InstanceEvent",
+    "ItaFramework",
+    "ItaItem",
+    "ItemEvent",
+    "ItemViewDay",
     "JSONText",
     "LoginFailure",
     "Notification",
+    "OfficeSetting",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessSchedule",
@@ -32,4 +49,5 @@ __all__ = [
     "StoredFile",
     "UTCDateTime",
     "User",
+    "category_ita_item",
 ]

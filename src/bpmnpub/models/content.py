@@ -29,7 +29,10 @@ class PublishedItem(Base):
     """An item on the public portal: one stable URL for its whole life."""
 
     __tablename__ = "published_item"
-    __table_args__ = (Index("ix_published_item_status_date", "status", "published_at"),)
+    __table_args__ = (
+        Index("ix_published_item_status_date", "status", "published_at"),
+        Index("ix_published_item_category_date", "category", "status", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
@@ -48,4 +51,9 @@ class PublishedItem(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Filled by publishing, never shown: the one column Thai substring search reads (title + body +
+    # captions + file names), lower-cased.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     views: Mapped[int] = mapped_column(Integer, default=0)
