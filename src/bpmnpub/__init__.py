@@ -42,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         home,
         i18n,
         inbox,
+        ita,
         public,
         requests,
         task_pages,
@@ -80,4 +81,5 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(ita.bp)
     return app

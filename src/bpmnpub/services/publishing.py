@@ -32,6 +32,14 @@ def slugify(title: str) -> str:
     return "-".join(words)[:120] or "item"
 
 
+def search_text(title: str, body: str, extras: list[str] | tuple[str, ...] = ()) -> str:
+    """What Thai substring search reads: title, body, captions and file names, lower-cased.
+
+    Thai has no spaces between words, so the portal matches substrings of this one column.
+    """
+    return "\n".join([title, body, *extras]).lower()
+
+
 def public_url(base: str, item_id: int, slug: str) -> str:
     return f"{base.rstrip('/')}/public/items/{item_id}-{slug}"
 
@@ -111,6 +119,7 @@ def _publish(
         }
         for p in photos
     ]
+    item.search_text = search_text(item.title, item.body, [p["caption"] for p in item.photos])
     item.group_id = instance.group_id
     item.status = "published"
     item.withdrawn_reason = None

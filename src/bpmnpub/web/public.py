@@ -16,6 +16,16 @@ from .downloads import send_stored_file
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 
+@bp.get("/")
+def home() -> str:
+    return render_template("public/item.html")  # placeholder until the portal home lands
+
+
+@bp.get("/search")
+def search() -> str:
+    return render_template("public/item.html")  # placeholder until search lands
+
+
 @bp.get("/items/<int(max=2147483647):item_id>-<path:slug>")
 @bp.get("/items/<int(max=2147483647):item_id>")
 def item(item_id: int, slug: str | None = None) -> str | BaseResponse:

@@ -6,7 +6,7 @@ from flask import Flask, g
 from flask_login import current_user
 
 from .. import thaidate
-from ..services import notify, tasks
+from ..services import notify, office, tasks
 from .auth import ctx
 
 
@@ -27,6 +27,11 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["file_size"] = file_size
 
     @app.context_processor
+    def _office() -> dict[str, object]:
+        # Read lazily: only pages that print the office's name pay for the query.
+        return {"office": _LazyOffice()}
+
+    @app.context_processor
     def _inbox_count() -> dict[str, object]:
         if getattr(current_user, "is_authenticated", False):
             actor = current_user.actor
@@ -34,3 +39,13 @@ def init(app: Flask) -> None:
             count = known if known is not None else tasks.count_tasks(ctx(), actor)
             return {"inbox_count": count, "unread_count": notify.unread_count(ctx(), actor)}
         return {}
+
+
+class _LazyOffice:
+    """The office settings, read from the database on first use within one request."""
+
+    def __getattr__(self, name: str) -> object:
+        settings = g.get("office_settings")
+        if settings is None:
+            settings = g.office_settings = office.get_settings(ctx())
+        return getattr(settings, name)
