@@ -16,26 +16,34 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import Table, create_engine, delete, func, insert, select, text
 
 from bpmnpub.config import load_settings
 from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
 from bpmnpub.models import (
     ApiToken,
+    Category,
     Comment,
     Delegation,
     Group,
     HumanTask,
     InstanceEvent,
+    ItaFramework,
+    ItaItem,
+    ItemEvent,
+    ItemViewDay,
     LoginFailure,
     Notification,
+    OfficeSetting,
     ProcessDefinition,
+    ProcessDraft,
     ProcessInstance,
     ProcessSchedule,
     PublishedItem,
     StoredFile,
     User,
+    category_ita_item,
 )
 from bpmnpub.permissions import LANE_ROLES, Actor
 from bpmnpub.services import accounts, definitions, demo
@@ -48,6 +56,10 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Users and groups made by a test (admin pages) are removed too, so the next test sees the demo office.
 SETUP_TABLES: tuple[Any, ...] = (ProcessDefinition, User, Group)
 RUNTIME_TABLES = (
+    ItemEvent,
+    ItemViewDay,
+    OfficeSetting,
+    ProcessDraft,
     Notification,
     Comment,
     Delegation,
@@ -60,6 +72,13 @@ RUNTIME_TABLES = (
     ApiToken,
     ProcessSchedule,
 )
+# Small lists the demo fills and tests edit: put back exactly as they were after set-up.
+SNAPSHOT_TABLES: tuple[Table, ...] = (
+    category_ita_item,
+    ItaItem.__table__,
+    ItaFramework.__table__,
+    Category.__table__,
+)  # children first
 
 
 class Clock:
@@ -144,7 +163,11 @@ def postgres_baseline(
     ctx = ServiceContext(Database(postgres_url), shared_engine, _settings(folder, postgres_url))
     _prepare(ctx)
     with ctx.db.read() as session:
-        baseline = {model: session.scalar(select(func.max(model.id))) or 0 for model in SETUP_TABLES}
+        baseline: dict[Any, Any] = {
+            model: session.scalar(select(func.max(model.id))) or 0 for model in SETUP_TABLES
+        }
+        for table in SNAPSHOT_TABLES:
+            baseline[table] = [dict(row) for row in session.execute(select(table)).mappings()]
     ctx.db.dispose()
     return baseline
 
@@ -182,6 +205,11 @@ def _reset_postgres(url: str, baseline: dict[Any, int]) -> None:
     with db.write() as session:
         for table in RUNTIME_TABLES:
             session.execute(delete(table))
+        for table in SNAPSHOT_TABLES:
+            session.execute(delete(table))
+        for table in reversed(SNAPSHOT_TABLES):
+            if baseline[table]:
+                session.execute(insert(table), baseline[table])
         for model in SETUP_TABLES:  # role assignments go with their users (ON DELETE CASCADE)
             session.execute(delete(model).where(model.id > baseline[model]))
     db.dispose()

@@ -19,6 +19,7 @@ from .process import (
     InstanceEvent,
     Notification,
     ProcessDefinition,
+    ProcessDraft,
     ProcessInstance,
     ProcessSchedule,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Notification",
     "OfficeSetting",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "ProcessSchedule",
     "PublishedItem",

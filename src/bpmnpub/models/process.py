@@ -199,3 +199,21 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessDraft(Base):
+    """A process owner's unsaved-to-production work on a diagram: one shared draft per process.
+
+    Saving a draft checks nothing; deploying it validates exactly as `bpmnpub processes check` does and
+    creates an immutable ProcessDefinition. `base_version` is the version the draft was opened from, so a
+    deploy can warn when someone else deployed in between.
+    """
+
+    __tablename__ = "process_draft"
+
+    process_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)  # form key -> JSON Schema
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
