@@ -24,10 +24,13 @@ $(MO): src/bpmnpub/translations/en/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel -q compile -d src/bpmnpub/translations
 
 # Browser assets and browser-test tools come from the committed npm lockfile (never a CDN at run time).
-NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
-$(NODE_STAMP): package.json package-lock.json
+# assets/build.mjs bundles our assets/*.js with esbuild and copies bpmn-js's CSS and font into the
+# git-ignored static/vendor/ (esbuild's binary is the optional package @esbuild/linux-x64: no install script).
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json assets/* | sha1sum | cut -c1-12)
+$(NODE_STAMP): package.json package-lock.json $(wildcard assets/*)
 	@command -v npm >/dev/null || { echo "npm is needed (Node.js 20)"; exit 1; }
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	node assets/build.mjs
 	rm -f node_modules/.installed-*
 	touch $@
 

@@ -7,6 +7,7 @@ within one run compare. Nothing here passes or fails; targets are printed as met
 Modules: `timing` (clock and statistics), `scenario` (the general_publication path with N revise
 loops), `database` (a prepared SQLite database in a temp dir), one module per measurement
 (`bare`, `engine_level`, `service_level`, `api_level`, `state_size`, `sql_count`, `task_list` with
-`bulk` for its data, `web_pages` for the staff web UI's inbox and task page over the same data),
-`report` (the Markdown), `__main__` (the run).
+`bulk` for its data, `web_pages` for the staff web UI's inbox and task page over the same data,
+`portal` with `portal_data` for the public portal at 50 000 published items on SQLite and
+PostgreSQL), `report` (the Markdown), `__main__` (the run).
 """

@@ -13,7 +13,7 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from . import bulk, profiling, sql_count, state_size, task_list, web_pages
+from . import bulk, portal, profiling, sql_count, state_size, task_list, web_pages
 from .api_level import ApiClient, ApiRunner
 from .bare import BareRunner
 from .database import prepared
@@ -145,9 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     completes(results, REPS[mode])
     task_lists(results, mode)
+    log("portal: 50 000 published items (bench/portal.py)")
+    portal_section = portal.run(mode)
     results.run_seconds = now() - STARTED
     results.load = (load, os.getloadavg()[0])
-    text = render(results)
+    text = render(results) + "\n" + portal_section
     print(text)
     if args.profile:
         print(

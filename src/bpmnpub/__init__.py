@@ -38,12 +38,18 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         admin,
         api,
         auth,
+        catalogue,
         errors,
         home,
         i18n,
         inbox,
+        instances_admin,
         ita,
+        office,
+        processes,
         public,
+        publishing,
+        reports,
         requests,
         task_pages,
         templating,
@@ -79,7 +85,13 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.register_blueprint(task_pages.bp)
     app.register_blueprint(requests.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(instances_admin.bp)
+    app.register_blueprint(catalogue.bp)
+    app.register_blueprint(office.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(ita.bp)
+    app.register_blueprint(processes.bp)
+    app.register_blueprint(publishing.bp)
+    app.register_blueprint(reports.bp)
     return app

@@ -59,6 +59,27 @@ class FormSpec:
             _collect_file_ids(prop, data.get(name), ids)
         return ids
 
+    def sourced(self, data: dict[str, Any], source: str) -> list[tuple[str, Any]]:
+        """(field path, value) of every field with `"x-source": source` in `data`, rows included
+        ("topics.0.category"), so the service owning that list can check the values."""
+        found: list[tuple[str, Any]] = []
+        for name, prop in self.schema.get("properties", {}).items():
+            _collect_sourced(prop, name, data.get(name), source, found)
+        return found
+
+
+def _collect_sourced(prop: Any, path: str, value: Any, source: str, out: list[tuple[str, Any]]) -> None:
+    if not isinstance(prop, dict) or value is None:
+        return
+    if prop.get("x-source") == source:
+        out.append((path, value))
+    elif prop.get("type") == "array" and isinstance(value, list):
+        for index, item in enumerate(value):
+            _collect_sourced(prop.get("items", {}), f"{path}.{index}", item, source, out)
+    elif prop.get("type") == "object" and isinstance(value, dict):
+        for name, sub in prop.get("properties", {}).items():
+            _collect_sourced(sub, f"{path}.{name}", value.get(name), source, out)
+
 
 def _collect_file_ids(prop: Any, value: Any, out: list[str]) -> None:
     if not isinstance(prop, dict) or value is None:

@@ -9,7 +9,8 @@ the two agree on every combination.
   per-group task is for), never on their own request;
 - any other lane: a holder of that role, office-wide;
 - nobody decides (a task whose form has a `decision` field) on a request they started;
-- a task someone has claimed is theirs alone until they release it;
+- a task someone holds is theirs alone until they release it: claimed while eligible, or given to them
+  by an administrator (services/steering.reassign_task, which may go past the lane and group);
 - acting for (รักษาราชการแทน): during a delegation, a substitute may also do what the absent person
   may do; it is recorded as done by the substitute for that person, and the substitute still never
   decides on a request they started themselves.
@@ -70,11 +71,13 @@ class TaskScope:
     decides: bool = True
 
 
-def _eligible_as(subject: Actor, task: TaskScope, doer_id: int) -> str | None:
+def _eligible_as(subject: Actor, task: TaskScope, doer_id: int, held: bool = True) -> str | None:
     if task.lane == "requester":
         return None if subject.id == task.requester_id else "only the requester can do this step"
     if task.decides and task.requester_id is not None and task.requester_id in (subject.id, doer_id):
         return "nobody decides on their own request"
+    if held and task.assigned_user_id is not None and task.assigned_user_id == subject.id:
+        return None  # held: claimed while eligible, or given to them by an administrator
     if task.lane == "group_director":
         if task.scope_group_id is not None and task.scope_group_id in subject.director_of:
             return None
@@ -86,9 +89,11 @@ def _eligible_as(subject: Actor, task: TaskScope, doer_id: int) -> str | None:
 
 def acting_as(actor: Actor, task: TaskScope) -> Actor | None:
     """Whose authority lets the actor do the task: themselves, or someone they act for; None if nobody's."""
-    for subject in (actor, *actor.acting_for):
-        if _eligible_as(subject, task, actor.id) is None:
-            return subject
+    # By the lane rule first, so that a substitute holding a task still acts for the person it is for.
+    for held in (False, True):
+        for subject in (actor, *actor.acting_for):
+            if _eligible_as(subject, task, actor.id, held) is None:
+                return subject
     return None
 
 
@@ -142,6 +147,7 @@ def _eligible_sql(subject: Actor, doer_id: int, c: TaskColumns) -> ColumnElement
         c.decides.is_(False), c.requester_id.is_(None), c.requester_id.not_in({subject.id, doer_id})
     )
     by_lane = [and_(c.lane == "requester", c.requester_id == subject.id)]
+    by_lane.append(and_(c.lane != "requester", c.assigned_user_id == subject.id, not_own))
     if subject.director_of:
         by_lane.append(
             and_(c.lane == "group_director", c.scope_group_id.in_(sorted(subject.director_of)), not_own)
@@ -150,6 +156,15 @@ def _eligible_sql(subject: Actor, doer_id: int, c: TaskColumns) -> ColumnElement
     if other:
         by_lane.append(and_(c.lane.in_(other), not_own))
     return or_(*by_lane) if by_lane else false()
+
+
+ITEM_MANAGERS = frozenset({"publisher", "admin"})
+
+
+def may_manage_items(actor: Actor) -> bool:
+    """Who may withdraw and republish items on the public portal: publishers and admins, by their own
+    roles (acting for a publisher covers their tasks, not the portal)."""
+    return bool(actor.roles & ITEM_MANAGERS)
 
 
 OFFICE_WIDE_ROLES = frozenset({"legal_officer", "deputy_director", "director", "publisher", "pr_officer"})

@@ -64,7 +64,7 @@ def fill_request(page: Any, title: str | None = TITLE, pdf: Path | None = None, 
     if title is not None:
         page.get_by_label("ชื่อเรื่องที่ขอเผยแพร่").fill(title)
     if rest:
-        page.get_by_label("หมวดหมู่ข้อมูล").fill("1.1 ข้อมูลข่าวประชาสัมพันธ์")
+        page.get_by_label("หมวดหมู่ข้อมูล").select_option("1.3")  # a select of the office's categories
         page.get_by_label("รายละเอียด / เนื้อหาโดยย่อ").fill("รับสมัครระหว่างวันที่ 1–15 ธันวาคม 2569")
         page.get_by_label("วัตถุประสงค์ของการเผยแพร่").fill("เพื่อเผยแพร่ต่อสาธารณะ")
         page.get_by_label("เว็บไซต์ของสำนักงาน").check()
@@ -324,7 +324,7 @@ def filed(ctx: ServiceContext, actor: Any) -> None:
         started = instances.start_instance(ctx, "general_publication", None, owner)
         data: dict[str, Any] = {
             "title": title,
-            "category": "1.1 ข้อมูลข่าวประชาสัมพันธ์",
+            "category": "1.3",
             "description": "รับสมัครระหว่างวันที่ 1–15 ธันวาคม 2569 ณ ห้องประชุมกลุ่มบริหารงานบุคคล",
             "purpose": "เพื่อเผยแพร่ต่อสาธารณะตามมาตรการการเผยแพร่ข้อมูลข่าวสาร",
             "channels": ["website", "social_media"],

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import select
 
 from bpmnpub.models import HumanTask, PublishedItem
@@ -21,10 +22,15 @@ from bpmnpub.permissions import Actor
 from bpmnpub.services import files, instances, publishing, tasks
 from bpmnpub.services.context import ServiceContext
 
+from .. import photos
+
 # The demo user of the *other* group: they must never see a task scoped to this user's group.
 WRONG_USER = {"owner1": "owner2", "owner2": "owner1", "gdir_plan": "gdir_hr", "gdir_hr": "gdir_plan"}
 PLACEHOLDER = re.compile(r"^<(pdf|jpg)(?::([\w-]+))?>$")
-CONTENT = {"pdf": b"%PDF-1.4\n% scenario {}\n%%EOF\n", "jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 {} \xff\xd9"}
+CONTENT: dict[str, Callable[[str], bytes]] = {
+    "pdf": lambda label: f"%PDF-1.4\n% scenario {label}\n%%EOF\n".encode(),
+    "jpg": photos.jpeg,  # a real photo with GPS in its EXIF: the upload must strip it
+}
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,7 @@ def _resolve(ctx: ServiceContext, user: Actor, value: Any, uploads: dict[str, st
         return value
     if value not in uploads:
         kind, label = match.group(1), match.group(2) or "1"
-        content = CONTENT[kind].replace(b"{}", label.encode())
+        content = CONTENT[kind](label)
         uploads[value] = files.upload_file(
             ctx, io.BytesIO(content), f"ไฟล์-{label}.{kind}", actor_id=user.id
         ).id
@@ -194,3 +200,16 @@ def _check_end(
         assert [(p["file"], p["caption"], p["alt_text"]) for p in photos or []] == [
             (p["file"], p["caption"], p["alt_text"]) for p in chosen
         ]
+        for photo in photos or []:
+            _check_clean_photo(ctx, photo)
+
+
+def _check_clean_photo(ctx: ServiceContext, photo: dict[str, Any]) -> None:
+    """A published photo lost its EXIF (GPS included) on upload and has a thumbnail of its own."""
+    _, path = files.get_file(ctx, photo["file"])
+    with Image.open(path) as image:
+        assert not image.getexif(), "EXIF must not reach a stored photo"
+    thumb, thumb_path = files.get_file(ctx, photo["thumb"])
+    assert photo["thumb"] != photo["file"] and thumb.content_type == "image/webp"
+    with Image.open(thumb_path) as image:
+        assert max(image.size) <= 480

@@ -9,10 +9,11 @@ import hashlib
 
 import pytest
 
+from ..photos import png
 from .conftest import PDF, Api, error_of, multipart
 
 MIB = 1024 * 1024
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png()  # a real picture: images are decoded (and cleaned) on upload
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
 

@@ -47,6 +47,7 @@ GROUP_OF: dict[str, str | None] = {u: g for u, _, _, _, g in demo.USERS} | {ANON
 # What each user gets, page by page. A cell is one of:
 #   200 403 404  that status (a refused POST also leaves its task as it was)
 #   login        302 to /auth/login?next=... (signed-in users only)
+#   portal       302 to the public portal's home /public/ (the site's front door for visitors)
 #   started      302 to /tasks/<id>: the first task of a new request, the caller's own
 #   done         302 to /inbox and the task is completed by the caller (a valid form was sent)
 #   held         302 to the task page and the task is now claimed by the caller
@@ -60,7 +61,7 @@ GROUP_OF: dict[str, str | None] = {u: g for u, _, _, _, g in demo.USERS} | {ANON
 # files/attached is the request's attachment; files/foreign the attachment of another group's request.
 MATRIX = """
 method page                             owner1  owner2  gdir_plan gdir_hr legal1  deputy1 director1 publisher1 pr1     procowner1 admin1  anonymous
-GET  /                                  200     200     200       200     200     200     200       200        200     200        200     200
+GET  /                                  200     200     200       200     200     200     200       200        200     200        200     portal
 GET  /inbox                             200     200     200       200     200     200     200       200        200     200        200     login
 GET  /requests                          200     200     200       200     200     200     200       200        200     200        200     login
 GET  /requests/new                      200     200     200       200     200     200     200       200        200     200        200     login
@@ -135,7 +136,7 @@ GROUP_DIRECTOR = {"plan": "gdir_plan", "hr": "gdir_hr"}
 FOREIGN = {step: "hr-prepare" if filer == "owner1" else "prepare" for step, (filer, _) in STEPS.items()}
 MISSING_TASK = 2_147_483_647  # the largest id the route accepts; no such task
 TASK_PAGE = re.compile(r"/tasks/(?P<step>[a-z-]+)(?P<rest>/claim|/files/attached|/files/foreign)?")
-OUTCOMES = {"200", "403", "404", "login", "started", "done", "held", "listed", "absent"}
+OUTCOMES = {"200", "403", "404", "login", "portal", "started", "done", "held", "listed", "absent"}
 ACTS = {"done", "held"}  # cells that change their task: they get a fresh request of their own
 
 # Cells that fail because of a bug in src/: (user, method, page) -> the bug. They xfail strictly.
@@ -354,6 +355,8 @@ def test_who_may_open_which_page(world: World, user: str, method: str, page: str
     try:
         if expected == "login":
             assert sent.status == 302 and sent.location.startswith("/auth/login?next="), said
+        elif expected == "portal":
+            assert (sent.status, sent.location) == (302, "/public/"), said
         elif expected in ("listed", "absent"):
             assert sent.status == 200, said
             assert (f'href="{sent.path}"'.encode() in sent.body) == (expected == "listed")

@@ -9,6 +9,15 @@ no SQLAlchemy and no wall clock (time is passed in). SpiffWorkflow exceptions ar
 from .runtime import Engine
 from .serialization import VERSION as STATE_VERSION
 from .specs import ParsedSpec, xml_text
+from .steering import (
+    DiagramFlow,
+    DiagramGraph,
+    DiagramNode,
+    ElementChange,
+    MigrationPlan,
+    RewindTarget,
+    rewind_targets,
+)
 from .timers import add_duration, next_occurrence
 from .types import (
     COMPLETED,
@@ -33,13 +42,19 @@ __all__ = [
     "REJECTED",
     "RUNNING",
     "STATE_VERSION",
+    "DiagramFlow",
+    "DiagramGraph",
+    "DiagramNode",
+    "ElementChange",
     "Engine",
+    "MigrationPlan",
     "Operator",
     "OperatorCall",
     "Operators",
     "ParsedSpec",
     "PendingTask",
     "ProcessModel",
+    "RewindTarget",
     "RunResult",
     "StepRecord",
     "ThrownMessage",
@@ -47,5 +62,6 @@ __all__ = [
     "UserTaskInfo",
     "add_duration",
     "next_occurrence",
+    "rewind_targets",
     "xml_text",
 ]

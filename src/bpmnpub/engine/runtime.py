@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -32,6 +32,9 @@ from .types import (
     UserTaskInfo,
 )
 
+if TYPE_CHECKING:
+    from .steering import DiagramGraph, MigrationPlan
+
 _MAX_ENGINE_PASSES = 100
 _NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # for restores that run nothing: the engine reads no wall clock
 
@@ -45,6 +48,7 @@ class Engine:
         self.known_roles = known_roles
         self.known_operators = known_operators
         self.cache = SpecCache()
+        self._graphs: dict[str, DiagramGraph] = {}  # per deployed version: versions are immutable
 
     # -- diagrams ---------------------------------------------------------------------------------
 
@@ -148,6 +152,44 @@ class Engine:
         except (TaskNotFoundException, ValueError) as exc:
             raise ConflictError("this task no longer exists in the request") from exc
         return copy.deepcopy(dict(task.data))
+
+    # -- steering (admins; engine/steering.py) ---------------------------------------------------
+
+    def graph(
+        self, spec_key: str, load_xml: Callable[[], tuple[bytes, str]], process_id: str
+    ) -> DiagramGraph:
+        """The diagram of a deployed version as nodes and flows (steering.DiagramGraph), cached."""
+        from .steering import diagram_graph
+
+        key = f"graph:{spec_key}"
+        found = self._graphs.get(key)
+        if found is None:
+            content, filename = load_xml()
+            found = self._graphs[key] = diagram_graph(content, filename, process_id)
+        return found
+
+    def rewind(
+        self, parsed: ParsedSpec, state: str, spec_id: str, now: datetime, operators: Operators
+    ) -> RunResult:
+        """Restart an instance at an earlier step. Raises ConflictError, StepFailedError."""
+        from .steering import rewind
+
+        return rewind(parsed, state, spec_id, now, operators)
+
+    def migrate(
+        self, old: ParsedSpec, state: str, new: ParsedSpec, now: datetime, operators: Operators, apply: bool
+    ) -> MigrationPlan:
+        """Dry run (or apply) moving an instance to another version (steering.MigrationPlan).
+        Raises StepFailedError."""
+        from .steering import migration
+
+        return migration(old, state, new, now, operators, apply)
+
+    def set_value(self, parsed: ParsedSpec, state: str, key: str, value: Any, now: datetime) -> RunResult:
+        """Correct one top-level data value of an instance."""
+        from .steering import set_value
+
+        return set_value(parsed, state, key, value, now)
 
     @staticmethod
     def _restore(parsed: ParsedSpec, state: str, script_engine: SafeScriptEngine) -> Any:

@@ -101,6 +101,9 @@ class HumanTask(Base):
             "name",
         ),
         Index("ix_human_task_assignee", "assigned_user_id", "status"),
+        # The admin list's "overdue" and "waiting longer than N days" filters, and per-step statistics.
+        Index("ix_human_task_open_since", "status", "created_at", "due_at", "instance_id"),
+        Index("ix_human_task_stats", "instance_id", "task_spec", "created_at", "completed_at"),
         Index(
             "ix_human_task_requester_inbox",
             "requester_id",
@@ -143,6 +146,7 @@ class InstanceEvent(Base):
     """Append-only log: who did what to an instance, with which decision and why."""
 
     __tablename__ = "instance_event"
+    __table_args__ = (Index("ix_instance_event_stats", "instance_id", "action", "task_spec", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..models import User
+from ..thaidate import fiscal_year
 from .accounts import create_user, ensure_group
+from .catalogue import install_presets
 from .context import ServiceContext
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo password (DESIGN §5), demo only
@@ -39,7 +41,15 @@ DEMO_USERS_TABLE = [
 
 
 def create_demo_office(ctx: ServiceContext) -> bool:
-    """Create the demo groups and users unless they exist. Returns whether anything was created."""
+    """Create the demo groups, users and catalogue unless they exist. Returns whether anything was created."""
+    people = _create_people(ctx)
+    # The catalogue after the groups (its presets name responsible groups); the current fiscal year gets
+    # the 2568-style ITA list, 2566 its own, so the ITA index has a year to show and one to compare.
+    years = {2566: "ita-2566-oit", fiscal_year(ctx.now()): "ita-2568-oit"}
+    return install_presets(ctx, "categories-phitsanulok2", years) or people
+
+
+def _create_people(ctx: ServiceContext) -> bool:
     with ctx.db.write() as session:
         if session.scalar(select(User.id).where(User.username == "owner1")) is not None:
             return False

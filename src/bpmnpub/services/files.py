@@ -1,4 +1,8 @@
-"""Uploaded files: size-limited, sniffed by content, stored once per sha256 outside workflow data."""
+"""Uploaded files: size-limited, sniffed by content, stored once per sha256 outside workflow data.
+
+Photos (JPEG, PNG, WebP) are cleaned before they are stored (see `images`): what is kept is the image
+without its metadata, plus a thumbnail stored as a file of its own under `thumbnail_id(file id)`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import os
 import secrets
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -16,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError, UnsupportedMediaTypeError, UploadTooLargeError
 from ..models import StoredFile
+from . import images
 from .context import ServiceContext
 
 # extension -> content type. The content must be what the extension says.
@@ -114,22 +120,57 @@ def upload_file(ctx: ServiceContext, stream: IO[bytes], filename: str, *, actor_
         raise UnsupportedMediaTypeError(
             f"the content of {name!r} is not a .{extension} file", {"extension": extension}
         )
+    thumbnail = None
+    if images.cleans(content_type):
+        cleaned = images.clean(content, content_type, name)
+        content, thumbnail = cleaned.content, cleaned.thumbnail
+    now = ctx.now()
+    info = _store(ctx, secrets.token_hex(16), name, content_type, content)
+    rows = [_row(info, actor_id, now)]
+    if thumbnail is not None:
+        small = _store(ctx, thumbnail_id(info.id), _thumbnail_name(name), images.THUMBNAIL_TYPE, thumbnail)
+        rows.append(_row(small, actor_id, now))
+    with ctx.db.write() as session:
+        session.add_all(rows)
+    return info
+
+
+def _store(ctx: ServiceContext, file_id: str, name: str, content_type: str, content: bytes) -> FileInfo:
     digest = hashlib.sha256(content).hexdigest()
     _write_blob(ctx.files_dir, digest, content)
-    info = FileInfo(secrets.token_hex(16), digest, name, content_type, len(content))
-    with ctx.db.write() as session:
-        session.add(
-            StoredFile(
-                id=info.id,
-                sha256=digest,
-                filename=name,
-                content_type=content_type,
-                size=len(content),
-                uploaded_by_id=actor_id,
-                created_at=ctx.now(),
-            )
-        )
-    return info
+    return FileInfo(file_id, digest, name, content_type, len(content))
+
+
+def _row(info: FileInfo, actor_id: int | None, now: datetime) -> StoredFile:
+    return StoredFile(
+        id=info.id,
+        sha256=info.sha256,
+        filename=info.filename,
+        content_type=info.content_type,
+        size=info.size,
+        uploaded_by_id=actor_id,
+        created_at=now,
+    )
+
+
+def thumbnail_id(file_id: str) -> str:
+    """The id a photo's thumbnail is stored under: derived from the photo's (random) id, so finding
+    it needs no column of its own."""
+    return hashlib.sha256(f"thumbnail:{file_id}".encode()).hexdigest()[:32]
+
+
+def _thumbnail_name(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem[:240]}-thumb.webp"
+
+
+def thumbnails(session: Session, file_ids: list[str]) -> dict[str, str]:
+    """{photo id: its thumbnail's id} for the photos among `file_ids` that have one."""
+    wanted = {thumbnail_id(f): f for f in file_ids}
+    if not wanted:
+        return {}
+    found = session.scalars(select(StoredFile.id).where(StoredFile.id.in_(list(wanted))))
+    return {wanted[t]: t for t in found}
 
 
 def _blob_path(files_dir: Path, digest: str) -> Path:

@@ -6,14 +6,28 @@ Read by the portal (header, feeds), the memo PDF and the ITA index. Stored as ke
 
 from __future__ import annotations
 
+import io
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import OfficeSetting
+from ..errors import (
+    FieldProblem,
+    PermissionDeniedError,
+    UnsupportedMediaTypeError,
+    UploadTooLargeError,
+    ValidationError,
+)
+from ..models import OfficeSetting, StoredFile
+from ..permissions import Actor
+from . import files
 from .context import ServiceContext
+
+log = logging.getLogger("bpmnpub.office")
 
 
 @dataclass(frozen=True)
@@ -44,13 +58,120 @@ def get_settings(ctx: ServiceContext) -> OfficeSettings:
 
 
 def store(session: Session, values: dict[str, Any], *, actor_id: int | None, now: Any) -> None:
-    """Write the given keys (unknown keys are refused) inside the caller's transaction."""
+    """Write the given keys (unknown keys are refused) inside the caller's transaction. None puts a
+    key back to its default (the row goes: values are never NULL)."""
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
         raise ValueError(f"unknown office settings: {', '.join(unknown)}")
     for key, value in values.items():
         row = session.get(OfficeSetting, key)
-        if row is None:
+        if value is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
             session.add(OfficeSetting(key=key, value=value, updated_at=now, updated_by_id=actor_id))
         else:
             row.value, row.updated_at, row.updated_by_id = value, now, actor_id
+
+
+# The emblem is printed 1.5 cm high on memos: a small picture is plenty, and it is read for every memo.
+EMBLEM_TYPES = ("image/png", "image/jpeg", "image/webp")
+EMBLEM_MAX_BYTES = 1024 * 1024
+# text settings: key -> (longest, required)
+TEXTS: dict[str, tuple[int, bool]] = {
+    "name": (255, True),
+    "name_en": (255, False),
+    "short_name": (100, True),
+    "address": (500, False),
+    "phone": (100, False),
+    "email": (200, False),
+    "memo_prefix": (50, False),
+}
+
+
+@dataclass(frozen=True)
+class Emblem:
+    """An image uploaded to become the office's emblem (ครุฑ)."""
+
+    stream: IO[bytes]
+    filename: str
+
+
+def update_settings(
+    ctx: ServiceContext, actor: Actor, values: Mapping[str, Any], *, emblem: Emblem | None = None
+) -> OfficeSettings:
+    """Change the given settings (any of `EDITABLE`; `emblem_file_id` None removes the emblem) and,
+    with `emblem`, put a new emblem in place. Every field is checked before anything is stored; the
+    settings change in one transaction. Raises PermissionDeniedError, ValidationError."""
+    if not actor.is_admin:
+        raise PermissionDeniedError("only administrators change the office's settings")
+    cleaned, problems = _checked(values)
+    if problems:
+        raise ValidationError("the office settings have errors", problems)
+    if emblem is not None:
+        cleaned["emblem_file_id"] = _upload_emblem(ctx, actor, emblem)
+    with ctx.db.write() as session:
+        if cleaned.get("emblem_file_id"):
+            _check_emblem(session, cleaned["emblem_file_id"], actor, load(session).emblem_file_id)
+        store(session, cleaned, actor_id=actor.id, now=ctx.now())
+        log.info("%s changed the office settings: %s", actor.username or actor.id, ", ".join(sorted(cleaned)))
+        session.flush()
+        return load(session)
+
+
+def _checked(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProblem]]:
+    cleaned: dict[str, Any] = {}
+    problems = [FieldProblem(key, "ไม่มีการตั้งค่านี้") for key in sorted(set(values) - set(EDITABLE))]
+    for key, value in values.items():
+        if key in TEXTS:
+            longest, required = TEXTS[key]
+            text = value.strip() if isinstance(value, str) else ""
+            if required and not text:
+                problems.append(FieldProblem(key, "กรุณากรอกข้อมูลนี้"))
+            elif len(text) > longest:
+                problems.append(FieldProblem(key, f"ยาวได้ไม่เกิน {longest} ตัวอักษร"))
+            elif key == "email" and text and "@" not in text:
+                problems.append(FieldProblem(key, "กรุณากรอกอีเมลให้ถูกต้อง"))
+            cleaned[key] = text
+        elif key == "thai_digits":
+            if not isinstance(value, bool):
+                problems.append(FieldProblem(key, "ต้องเป็นใช่หรือไม่ใช่"))
+            cleaned[key] = value is True
+        elif key == "emblem_file_id":
+            if value is not None and not isinstance(value, str):
+                problems.append(FieldProblem(key, "ไม่พบไฟล์ตราสัญลักษณ์"))
+            cleaned[key] = value or None
+    return cleaned, problems
+
+
+def _upload_emblem(ctx: ServiceContext, actor: Actor, emblem: Emblem) -> str:
+    """Store the picture (sniffed and cleaned like every upload). Raises ValidationError."""
+    content = emblem.stream.read(EMBLEM_MAX_BYTES + 1)
+    if len(content) > EMBLEM_MAX_BYTES:
+        raise ValidationError(
+            "the emblem is too large", [FieldProblem("emblem", "ไฟล์ตราสัญลักษณ์ต้องไม่เกิน 1 MB")]
+        )
+    if files.ALLOWED.get(emblem.filename.rsplit(".", 1)[-1].lower()) not in EMBLEM_TYPES:
+        raise ValidationError(
+            "the emblem must be an image", [FieldProblem("emblem", "ใช้ไฟล์ภาพ PNG, JPEG หรือ WebP")]
+        )
+    try:
+        return files.upload_file(ctx, io.BytesIO(content), emblem.filename, actor_id=actor.id).id
+    except (UnsupportedMediaTypeError, UploadTooLargeError) as exc:
+        raise ValidationError(
+            "the emblem is not a usable image",
+            [FieldProblem("emblem", "ไฟล์นี้ไม่ใช่ภาพที่ใช้ได้ กรุณาเลือกไฟล์ภาพ PNG, JPEG หรือ WebP")],
+        ) from exc
+
+
+def _check_emblem(session: Session, file_id: str, actor: Actor, current: str | None) -> None:
+    """An emblem is an image the admin uploaded (or the one already in place). Raises ValidationError."""
+    row = session.get(StoredFile, file_id)
+    if (
+        row is None
+        or row.content_type not in EMBLEM_TYPES
+        or (file_id != current and row.uploaded_by_id != actor.id)
+    ):
+        raise ValidationError(
+            "the emblem file is not an image of yours", [FieldProblem("emblem", "ไม่พบไฟล์ภาพตราสัญลักษณ์")]
+        )

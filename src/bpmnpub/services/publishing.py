@@ -1,12 +1,14 @@
 """Publishing to the public portal, and the service-task operators diagrams call by name.
 
 Operators run inside the transaction of the engine call that reached them: a failed step rolls
-their writes back with it.
+their writes back with it. Every publish writes its row of the item's audit trail (`item_event`) in
+that same transaction; withdrawing and republishing are in `published_items`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,11 +19,24 @@ from sqlalchemy.orm import Session
 from ..db import contains_pattern
 from ..engine import OperatorCall, Operators
 from ..errors import NotFoundError
-from ..models import Group, ProcessInstance, PublishedItem, RoleAssignment, StoredFile
+from ..models import (
+    Category,
+    Group,
+    ItaItem,
+    ItemEvent,
+    ProcessInstance,
+    PublishedItem,
+    RoleAssignment,
+    StoredFile,
+    category_ita_item,
+)
 from ..thaidate import BANGKOK, fiscal_year, previous_half_year
+from . import files
 from .context import ServiceContext
 
 KINDS = ("document", "album", "report")
+ITEM_ACTIONS = ("published", "updated", "withdrawn", "republished")
+PDPA_ANSWERS = ("people_identifiable", "children_present", "consent_on_file")
 
 __all__ = ["Operators", "PublicItem", "list_public_items", "operators", "slugify"]
 
@@ -74,14 +89,22 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _publish(
-    session: Session,
-    instance: ProcessInstance,
-    call: OperatorCall,
-    actor_id: int | None,
-    now: datetime,
-    base: str,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Content:
+    """What the publish step's parameters say to put on the portal, checked."""
+
+    kind: str
+    title: str
+    body: str
+    category: Category
+    named_ita_item: Any
+    attachments: list[str]
+    photos: list[dict[str, Any]]
+    pdpa: dict[str, Any] | None
+    extras: list[str]  # searched besides title and body: captions and attachment file names
+
+
+def _content(session: Session, instance: ProcessInstance, call: OperatorCall) -> _Content:
     params = call.params
     title = str(params.get("title") or instance.title or "").strip()
     if not title:
@@ -90,44 +113,193 @@ def _publish(
     if kind not in KINDS:
         raise ValueError(f"unknown item kind {kind!r}")
     attachments = [str(a) for a in _as_list(params.get("attachments"))]
-    photos = [p for p in _as_list(params.get("photos")) if isinstance(p, dict) and p.get("publish", True)]
-    referenced = attachments + [str(p.get("file")) for p in photos]
-    known = (
-        set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(referenced))))
-        if referenced
-        else set()
+    chosen = [p for p in _as_list(params.get("photos")) if isinstance(p, dict) and p.get("publish", True)]
+    stored = _stored(session, attachments + [str(p.get("file")) for p in chosen])
+    photos = _photos(session, chosen, stored)
+    pdpa = _pdpa(params["pdpa"] if "pdpa" in params else _pdpa_answers(call.data))
+    if kind == "album" and pdpa is None:
+        raise ValueError("an album is published only with its PDPA check (parameter 'pdpa')")
+    return _Content(
+        kind=kind,
+        title=title[:500],
+        body=str(params.get("body") or ""),
+        category=_category(session, params.get("category")),
+        named_ita_item=params.get("ita_item"),
+        attachments=attachments,
+        photos=photos,
+        pdpa=pdpa,
+        extras=[p["caption"] for p in photos] + [stored[a].filename for a in attachments],
     )
-    missing = [f for f in referenced if f not in known]
-    if missing:
-        raise ValueError(f"files not found: {', '.join(missing)}")
+
+
+def _publish(
+    session: Session,
+    instance: ProcessInstance,
+    call: OperatorCall,
+    actor_id: int | None,
+    now: datetime,
+    base: str,
+) -> dict[str, Any]:
+    """Create or update the request's item, audited. A ValueError fails the step with its message
+    (progress.recording_failures): an admin fixes the cause (e.g. adds the category) and retries."""
+    content = _content(session, instance, call)
     item = session.scalar(select(PublishedItem).where(PublishedItem.instance_id == instance.id))
-    if item is None:
-        item = PublishedItem(instance_id=instance.id, published_at=now, views=0)
-        session.add(item)
-    item.kind = kind
-    item.title = title[:500]
-    item.slug = slugify(title)
-    item.body = str(params.get("body") or "")
-    item.category = str(params.get("category") or "")
-    item.ita_item = str(params["ita_item"]) if params.get("ita_item") else None
-    item.attachments = attachments
-    item.photos = [
-        {
-            "file": str(p.get("file")),
-            "caption": str(p.get("caption") or ""),
-            "alt_text": str(p.get("alt_text") or ""),
-        }
-        for p in photos
-    ]
-    item.search_text = search_text(item.title, item.body, [p["caption"] for p in item.photos])
+    was = item.status if item is not None else None
+    year = item.fiscal_year if item is not None else fiscal_year(now)
+    ita_item = _ita_item(session, content.category, content.named_ita_item, year)
+    if item is None:  # added once every column is known: a query above would flush it half-filled
+        item = PublishedItem(
+            instance_id=instance.id, published_at=now, published_by_id=actor_id, fiscal_year=year, views=0
+        )
+    item.kind = content.kind
+    item.title = content.title
+    item.slug = slugify(content.title)
+    item.body = content.body
+    item.category = content.category.code
+    item.ita_item = ita_item
+    item.attachments = content.attachments
+    item.photos = content.photos
+    item.search_text = search_text(item.title, item.body, content.extras)
     item.group_id = instance.group_id
     item.status = "published"
-    item.withdrawn_reason = None
-    item.fiscal_year = fiscal_year(now)
-    item.published_by_id = actor_id
+    item.withdrawn_reason = item.withdrawn_at = item.withdrawn_by_id = None
     item.updated_at = now
+    session.add(item)
     session.flush()
-    return {"id": item.id, "url": public_url(base, item.id, item.slug), "published_at": now.isoformat()}
+    action = "published" if was is None else "updated"
+    details = _published_details(item, content, was)
+    add_item_event(session, item, action, now, actor_id=actor_id, instance_id=instance.id, details=details)
+    return {
+        "id": item.id,
+        "url": public_url(base, item.id, item.slug),
+        "published_at": item.published_at.isoformat(),
+        "ita_item": item.ita_item,
+    }
+
+
+def _published_details(item: PublishedItem, content: _Content, was: str | None) -> dict[str, Any]:
+    """What the audit trail keeps of a publish: where it was filed, how much, and an album's PDPA check."""
+    details: dict[str, Any] = {
+        "title": item.title,
+        "category": item.category,
+        "ita_item": item.ita_item,
+        "attachments": len(content.attachments),
+        "photos": len(content.photos),
+    }
+    if content.pdpa is not None:
+        details["pdpa"] = content.pdpa
+    if was == "withdrawn":
+        details["was_withdrawn"] = True
+    return details
+
+
+def add_item_event(
+    session: Session,
+    item: PublishedItem,
+    action: str,
+    now: datetime,
+    *,
+    actor_id: int | None,
+    instance_id: int | None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> ItemEvent:
+    """Append to the item's audit trail, in the caller's transaction (with the change it records)."""
+    if action not in ITEM_ACTIONS:
+        raise ValueError(f"unknown item action {action!r}")
+    event = ItemEvent(
+        item_id=item.id,
+        action=action,
+        actor_id=actor_id,
+        instance_id=instance_id,
+        reason=reason,
+        details=details or {},
+        created_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def _category(session: Session, value: Any) -> Category:
+    code = str(value or "").strip()
+    if not code:
+        raise ValueError("cannot publish an item without a category")
+    category = session.scalar(select(Category).where(Category.code == code))
+    if category is None:
+        raise ValueError(f"category {code!r} is not in the office catalogue: add it there, then retry")
+    return category
+
+
+def _ita_item(session: Session, category: Category, named: Any, year: int) -> str | None:
+    """The O item the item is filed under: the one the request names, else the first (by order) of
+    the O items of the item's fiscal year its category is mapped to; None when there is none."""
+    if named not in (None, ""):
+        code = str(named).strip()
+        known = session.scalar(select(ItaItem.id).where(ItaItem.fiscal_year == year, ItaItem.code == code))
+        if known is None:
+            raise ValueError(f"{code!r} is not an ITA item of fiscal year {year}")
+        return code
+    return session.scalar(
+        select(ItaItem.code)
+        .join(category_ita_item, category_ita_item.c.ita_item_id == ItaItem.id)
+        .where(category_ita_item.c.category_id == category.id, ItaItem.fiscal_year == year)
+        .order_by(ItaItem.sort_order, ItaItem.id)
+        .limit(1)
+    )
+
+
+def _stored(session: Session, file_ids: list[str]) -> dict[str, StoredFile]:
+    found = (
+        {f.id: f for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(file_ids)))}
+        if file_ids
+        else {}
+    )
+    missing = [f for f in file_ids if f not in found]
+    if missing:
+        raise ValueError(f"files not found: {', '.join(missing)}")
+    return found
+
+
+def _photos(
+    session: Session, chosen: list[dict[str, Any]], stored: dict[str, StoredFile]
+) -> list[dict[str, Any]]:
+    """The album as the portal shows it: {file, thumb, caption, alt_text}. Every photo must be an image
+    with alt text; one without a thumbnail (a GIF) is its own thumbnail."""
+    ids = [str(p.get("file")) for p in chosen]
+    thumbs = files.thumbnails(session, ids)
+    photos = []
+    for file_id, photo in zip(ids, chosen, strict=True):
+        name = stored[file_id].filename
+        if not stored[file_id].content_type.startswith("image/"):
+            raise ValueError(f"photo {name!r} is not an image")
+        alt_text = str(photo.get("alt_text") or "").strip()
+        if not alt_text:
+            raise ValueError(f"photo {name!r} has no alt text")
+        caption = str(photo.get("caption") or "").strip()
+        photos.append(
+            {"file": file_id, "thumb": thumbs.get(file_id, file_id), "caption": caption, "alt_text": alt_text}
+        )
+    return photos
+
+
+def _pdpa_answers(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The PDPA form's answers in the request's data: what a diagram version from before the `pdpa`
+    parameter passes (its running requests stay on it)."""
+    if not any(k in data for k in PDPA_ANSWERS):
+        return None
+    return {k: data.get(k) for k in (*PDPA_ANSWERS, "measures", "comment")}
+
+
+def _pdpa(value: Any) -> dict[str, Any] | None:
+    """The PDPA check of an album as recorded in its audit trail (never shown to the public)."""
+    if not isinstance(value, dict):
+        return None
+    answers = {k: value.get(k) if isinstance(value.get(k), bool) else None for k in PDPA_ANSWERS}
+    return {
+        **answers,
+        "measures": [str(m) for m in _as_list(value.get("measures"))],
+        "comment": str(value.get("comment") or ""),
+    }
 
 
 def _count(session: Session, now: datetime) -> dict[str, Any]:

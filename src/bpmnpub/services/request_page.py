@@ -25,6 +25,7 @@ class RequestPage:
     status: str
     outcome: str | None
     created_at: datetime
+    process_id: str
     process_name: str
     requester: str | None
     group: str | None

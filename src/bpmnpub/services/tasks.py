@@ -30,6 +30,7 @@ from ..permissions import (
     eligible,
     may_act,
 )
+from .catalogue import unknown_categories
 from .context import ServiceContext
 from .files import missing_files, uploaded_by
 from .instances import action_view
@@ -354,12 +355,16 @@ def complete_task(
 def _validated(
     session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor
 ) -> dict[str, Any]:
-    """The submission checked against the task's form, files included: a file must exist and be the
-    submitter's own upload or already part of the request. Raises ValidationError."""
+    """The submission checked against the task's form, categories and files included: a category must be
+    an active one of the catalogue; a file must exist and be the submitter's own upload or already part
+    of the request. Raises ValidationError."""
     if not task.form_key:
         return {}
     form = form_for(session, instance.definition, task.form_key)
     cleaned = validate(form, data if data is not None else {})
+    not_listed = unknown_categories(session, form.sourced(cleaned, "categories"))
+    if not_listed:
+        raise ValidationError("a category is not in the office's catalogue", not_listed)
     ids = form.file_ids(cleaned)
     missing = missing_files(session, ids)
     if missing:
@@ -395,6 +400,7 @@ def _text(value: Any) -> str | None:
 @dataclass(frozen=True)
 class TaskPage:
     task: TaskDetail
+    process_id: str
     process_name: str
     requester: str | None
     group: str | None
@@ -432,6 +438,7 @@ def request_parts(session: Session, instance: ProcessInstance, context: dict[str
     ids = sorted(set(_file_ids(context)))
     stored = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))).all() if ids else []
     return {
+        "process_id": instance.process_id,
         "process_name": instance.definition.name,
         "requester": instance.started_by.full_name if instance.started_by else None,
         "group": instance.group.name if instance.group else None,

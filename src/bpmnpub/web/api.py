@@ -9,10 +9,24 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..errors import FieldProblem, UnsupportedMediaTypeError, ValidationError
-from ..services import accounts, definitions, files, instances, publishing, tasks
+from ..services import (
+    accounts,
+    catalogue,
+    definitions,
+    files,
+    instances,
+    memo,
+    monitoring,
+    published_items,
+    publishing,
+    steering,
+    tasks,
+)
 from .auth import caller, check_api_csrf, ctx
+from .downloads import send_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -156,6 +170,74 @@ def retry_instance(instance_id: int) -> Response:
     return _json(instances.retry_instance(ctx(), instance_id, caller().actor, str(reason)))
 
 
+# -- admins steer requests (services/steering.py); each needs {"reason": "..."} -----------------------
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    return value if isinstance(value, str) else ""
+
+
+@bp.post("/instances/<int(max=2147483647):instance_id>/<any(suspend, resume, terminate):action>")
+def steer_instance(instance_id: int, action: str) -> Response:
+    service = {
+        "suspend": steering.suspend_instance,
+        "resume": steering.resume_instance,
+        "terminate": steering.terminate_instance,
+    }[action]
+    return _json(service(ctx(), instance_id, caller().actor, _text(_body(), "reason")))
+
+
+@bp.post("/instances/<int(max=2147483647):instance_id>/rewind")
+def rewind_instance(instance_id: int) -> Response:
+    body, actor = _body(), caller().actor
+    return _json(
+        steering.rewind_instance(ctx(), instance_id, _text(body, "target"), actor, _text(body, "reason"))
+    )
+
+
+@bp.post("/instances/<int(max=2147483647):instance_id>/migrate")
+def migrate_instance(instance_id: int) -> Response:
+    """{version, reason, dry_run}: a dry run answers what would change; otherwise the request moves."""
+    body = _body()
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValidationError("version must be a number", [FieldProblem("version", "ต้องเป็นตัวเลข")])
+    if body.get("dry_run"):
+        return _json(steering.preview_migration(ctx(), instance_id, version, caller().actor))
+    reason = _text(body, "reason")
+    return _json(steering.migrate_instance(ctx(), instance_id, version, caller().actor, reason))
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/reassign")
+def reassign_task(task_id: int) -> Response:
+    body = _body()
+    return _json(
+        steering.reassign_task(ctx(), task_id, _text(body, "user"), caller().actor, _text(body, "reason"))
+    )
+
+
+@bp.get("/processes/<process_id>/stats")
+def process_stats(process_id: str) -> Response:
+    def day(name: str) -> date | None:
+        raw = request.args.get(name) or ""
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError as exc:
+            raise ValidationError(f"{name} must be YYYY-MM-DD", [FieldProblem(name, "วันที่ไม่ถูกต้อง")]) from exc
+
+    return _json(
+        monitoring.process_stats(
+            ctx(),
+            caller().actor,
+            process_id,
+            version=_int_arg("version", 0, low=0) or None,
+            date_from=day("from"),
+            date_to=day("to"),
+        )
+    )
+
+
 @bp.get("/tasks")
 def list_tasks() -> Response:
     return _json(
@@ -208,3 +290,100 @@ def public_items() -> Response:
         offset=_int_arg("offset", 0),
     )
     return _json(items)
+
+
+# --- Published items: withdraw and republish (publishers and admins) --------------------------------
+
+
+def _reason() -> str:
+    """The optional `reason` of the JSON body. Raises ValidationError."""
+    reason = _body().get("reason") or ""
+    if not isinstance(reason, str):
+        raise ValidationError("reason must be a string", [FieldProblem("reason", "expected a string")])
+    return reason
+
+
+@bp.post("/public/items/<int(max=2147483647):item_id>/withdraw")
+def withdraw_item(item_id: int) -> Response:
+    return _json(published_items.withdraw_item(ctx(), caller().actor, item_id, _reason()))
+
+
+@bp.post("/public/items/<int(max=2147483647):item_id>/republish")
+def republish_item(item_id: int) -> Response:
+    return _json(published_items.republish_item(ctx(), caller().actor, item_id, _reason()))
+
+
+# --- Catalogue: the office's categories and each fiscal year's ITA/OIT items -----------------------
+
+
+def _string(body: dict[str, Any], name: str) -> str:
+    """A string member of the body ("" when absent). Raises ValidationError."""
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string", [FieldProblem(name, "ต้องเป็นข้อความ")])
+    return value
+
+
+def _whole(body: dict[str, Any], name: str) -> int | None:
+    """An integer member of the body (None when absent). Raises ValidationError."""
+    value = body.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError(f"{name} must be a number", [FieldProblem(name, "ต้องเป็นตัวเลข")])
+    return value
+
+
+@bp.get("/catalogue/categories")
+def catalogue_categories() -> Response:
+    caller()
+    return _json(catalogue.list_categories(ctx()))
+
+
+@bp.put("/catalogue/categories/<code>")
+def put_category(code: str) -> Response:
+    body = _body()
+    active = body.get("active", True)
+    if not isinstance(active, bool):
+        raise ValidationError(
+            "active must be true or false", [FieldProblem("active", "ต้องเป็น true หรือ false")]
+        )
+    values = catalogue.CategoryInput(
+        name=_string(body, "name"),
+        name_en=_string(body, "name_en"),
+        description=_string(body, "description"),
+        group_code=_string(body, "group"),
+        sort_order=_whole(body, "sort_order"),
+        active=active,
+    )
+    row, created = catalogue.save_category(ctx(), caller().actor, code, values)
+    return _json(row, 201 if created else 200)
+
+
+@bp.get("/catalogue/ita")
+def catalogue_years() -> Response:
+    caller()
+    return _json(catalogue.list_fiscal_years(ctx()))
+
+
+@bp.get("/catalogue/ita/<int(min=1, max=9999):fy>")
+def catalogue_year(fy: int) -> Response:
+    caller()
+    listing = catalogue.get_fiscal_year(ctx(), fy)
+    return _json({**_plain(listing.year), "items": listing.items})
+
+
+@bp.post("/catalogue/ita/<int(min=1, max=9999):fy>/clone")
+def clone_catalogue_year(fy: int) -> Response:
+    target = _whole(_body(), "to")
+    if target is None:
+        raise ValidationError("to is required", [FieldProblem("to", "กรุณาระบุปีงบประมาณปลายทาง (พ.ศ.)")])
+    return _json(catalogue.clone_fiscal_year(ctx(), caller().actor, fy, target), 201)
+
+
+# -- the memo (บันทึกข้อความ) of a request as PDF (services/memo.py) ------------------------------------
+
+
+@bp.get("/instances/<int(max=2147483647):instance_id>/memo.pdf")
+def instance_memo(instance_id: int) -> WerkzeugResponse:
+    """?digits=thai|arabic overrides the office's choice of digits."""
+    document = memo.memo_pdf(ctx(), instance_id, caller().actor, request.args.get("digits") or None)
+    return send_document(document.content, document.filename)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import send_file
 from werkzeug.wrappers import Response
 
@@ -23,6 +25,16 @@ def send_stored_file(file_id: str, *, max_age: int | None = None) -> Response:
         download_name=info.filename,
         max_age=max_age,
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def send_document(content: bytes, filename: str, mimetype: str = "application/pdf") -> Response:
+    """A document bpmnpub made (the memo PDF): shown in the browser under a file name to save it by,
+    with the same safety headers as a stored file."""
+    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=False, download_name=filename)
+    response.headers["Cache-Control"] = "private, no-store"  # the names and decisions of a request
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response

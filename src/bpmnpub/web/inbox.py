@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from flask_login import login_required
 
-from ..services import tasks
+from ..services import catalogue, tasks
 from .auth import caller, ctx
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -30,4 +30,10 @@ def index() -> str:
     filters = {"q": q or None, "process": process_id, "step": step, "category": category}
     if not any(filters.values()):
         g.inbox_count = page.total
-    return render_template("inbox/index.html", inbox=page, filters=filters, now=ctx().now())
+    return render_template(
+        "inbox/index.html",
+        inbox=page,
+        filters=filters,
+        category_names=catalogue.category_names(ctx()) if page.categories else {},
+        now=ctx().now(),
+    )

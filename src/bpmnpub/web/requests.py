@@ -8,10 +8,10 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
-from ..services import comments, definitions, instances, request_page
+from ..services import comments, definitions, instances, memo, request_page
 from .account import local_target
 from .auth import caller, ctx
-from .downloads import send_stored_file
+from .downloads import send_document, send_stored_file
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -32,7 +32,17 @@ def show(instance_id: int) -> str:
         for i, info in page.files.items()
     }
     thread = comments.list_comments(ctx(), instance_id, user.actor)
-    return render_template("requests/show.html", page=page, files=files, comments=thread)
+    has_memo = memo.has_memo(page.process_id)
+    memo_url = url_for("requests.memo_pdf", instance_id=instance_id) if has_memo else None
+    return render_template("requests/show.html", page=page, files=files, comments=thread, memo_url=memo_url)
+
+
+@bp.get("/<int(max=2147483647):instance_id>/memo.pdf")
+@login_required  # type: ignore[untyped-decorator]
+def memo_pdf(instance_id: int) -> Response:
+    """The request's memo (บันทึกข้อความ); ?digits=thai|arabic overrides the office's choice."""
+    document = memo.memo_pdf(ctx(), instance_id, caller().actor, request.args.get("digits") or None)
+    return send_document(document.content, document.filename)
 
 
 @bp.get("/<int(max=2147483647):instance_id>/files/<file_id>")

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..forms import FormSpec
-from ..services import comments, files, tasks
+from ..services import catalogue, comments, files, memo, tasks
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
@@ -44,7 +44,13 @@ def _render(
         values=shown,
         errors=errors or {},
         files=known,
+        sources={"categories": catalogue.category_choices(ctx())},
         now=ctx().now(),
+        memo_url=(
+            url_for("requests.memo_pdf", instance_id=page.task.instance_id)
+            if memo.has_memo(page.process_id)
+            else None
+        ),
         comments=comments.list_comments(ctx(), page.task.instance_id, caller().actor),
     )
     return html, status

@@ -1,0 +1,214 @@
+// The modeler page: bpmn-js with the SpiffWorkflow extensions kept, our properties panel, live lint,
+// save draft -> validate -> deploy with the server's problems marked on the diagram.
+import Modeler from 'bpmn-js/lib/Modeler';
+import lintModule from 'bpmn-js-bpmnlint';
+import spiffModdle from './spiffworkflow-moddle.json';
+import { restoreDataRefs } from './spiff.js';
+import { lintConfig } from './lint.js';
+import { createPanel } from './panel.js';
+import { createFormEditor } from './form-editor.js';
+
+const config = JSON.parse(document.getElementById('modeler-config').textContent);
+const texts = JSON.parse(document.getElementById('modeler-texts').textContent);
+const csrf = document.querySelector('meta[name=csrf-token]').content;
+
+function t(key, params = {}, fallback) {
+  let text = texts[key] ?? fallback ?? key;
+  for (const [k, v] of Object.entries(params)) text = text.split(`{${k}}`).join(String(v));
+  return text;
+}
+
+// bpmn-js and the lint button speak English; say their few words in the page's language.
+function translate(template, replacements = {}) {
+  const text = texts[`djs:${template}`] ?? template;
+  return text.replace(/{([^}]+)}/g, (_, key) => (key in replacements ? replacements[key] : `{${key}}`));
+}
+
+const state = {
+  roles: config.roles,
+  draftForms: { ...config.forms },
+  formTitles: { ...config.formTitles },
+  known: new Set(config.knownForms),
+  baseVersion: config.baseVersion,
+  forms() {
+    return [...new Set([...this.known, ...Object.keys(this.draftForms)])].sort();
+  },
+};
+
+const status = document.getElementById('modeler-status');
+const problemList = document.getElementById('modeler-problems');
+const lintStatus = document.getElementById('lint-status');
+
+function say(message, kind = 'info') {
+  status.textContent = message;
+  status.dataset.kind = kind;
+}
+
+async function api(name, body) {
+  const response = await fetch(config.urls[name], {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrf },
+    body: JSON.stringify(body),
+  });
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (err) {
+    data = null;
+  }
+  if (response.ok) return data;
+  if (data && data.error) return { error: data.error, status: response.status };
+  say(t('serverError', { status: response.status }), 'error');
+  return null;
+}
+
+const modeler = new Modeler({
+  container: '#canvas',
+  keyboard: { bindTo: document },
+  moddleExtensions: { spiffworkflow: spiffModdle },
+  additionalModules: [lintModule, { translate: ['value', translate] }],
+  linting: {
+    active: true,
+    bpmnlint: lintConfig({ roles: Object.keys(config.roles), forms: () => state.forms(), text: t }),
+  },
+});
+window.bpmnjs = modeler;
+
+const canvas = modeler.get('canvas');
+const elementRegistry = modeler.get('elementRegistry');
+let marked = [];
+
+function showProblems(problems) {
+  for (const id of marked) if (elementRegistry.get(id)) canvas.removeMarker(id, 'has-problem');
+  marked = [];
+  problemList.replaceChildren();
+  for (const p of problems) {
+    const li = document.createElement('li');
+    const known = p.element_id && elementRegistry.get(p.element_id);
+    if (known) {
+      canvas.addMarker(p.element_id, 'has-problem');
+      marked.push(p.element_id);
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'link';
+      button.textContent = p.element_id;
+      button.addEventListener('click', () => {
+        modeler.get('selection').select(known);
+        canvas.scrollToElement(known);
+      });
+      li.append(button, ' ');
+    } else if (p.element_id) {
+      const code = document.createElement('code');
+      code.textContent = p.element_id;
+      li.append(code, ' ');
+    }
+    li.append(p.message);
+    li.dataset.elementId = p.element_id || '';
+    problemList.append(li);
+  }
+  problemList.closest('section').hidden = problems.length === 0;
+}
+
+async function payload() {
+  const { xml } = await modeler.saveXML({ format: true });
+  return { xml, forms: state.draftForms, base_version: state.baseVersion };
+}
+
+let dirty = false;
+modeler.get('eventBus').on('commandStack.changed', () => {
+  dirty = true;
+  say(t('unsaved'));
+});
+
+async function save() {
+  const answer = await api('draft', await payload());
+  if (answer && !answer.error) {
+    dirty = false;
+    say(t('saved'), 'ok');
+  } else if (answer) say(answer.error.message, 'error');
+  return answer;
+}
+
+async function validate() {
+  const answer = await api('validate', await payload());
+  if (!answer || answer.error) {
+    if (answer) say(answer.error.message, 'error');
+    return answer;
+  }
+  showProblems(answer.problems);
+  say(answer.problems.length ? t('problems', { n: answer.problems.length }) : t('valid'), answer.problems.length ? 'error' : 'ok');
+  return answer;
+}
+
+async function deploy(force = false) {
+  const body = { ...(await payload()), force };
+  const answer = await api('deploy', body);
+  if (!answer) return answer;
+  if (answer.error) {
+    if (answer.status === 422 && Array.isArray(answer.error.details)) {
+      const problems = answer.error.details.filter((p) => 'element_id' in p);
+      showProblems(problems.length ? problems : answer.error.details.map((p) => ({ element_id: null, message: `${p.field}: ${p.message}` })));
+      say(t('notDeployed', { n: answer.error.details.length }), 'error');
+    } else if (answer.status === 409) {
+      if (window.confirm(t('deployConflict', { latest: answer.error.details.latest_version }))) return deploy(true);
+      say(answer.error.message, 'error');
+    } else say(answer.error.message, 'error');
+    return answer;
+  }
+  showProblems([]);
+  state.baseVersion = answer.version;
+  dirty = false;
+  say(answer.created ? t('deployed', { version: answer.version }) : t('sameVersion', { version: answer.version }), 'ok');
+  return answer;
+}
+
+document.getElementById('btn-save').addEventListener('click', save);
+document.getElementById('btn-validate').addEventListener('click', validate);
+document.getElementById('btn-deploy').addEventListener('click', () => deploy(false));
+
+const linting = modeler.get('linting');
+const openFormEditor = createFormEditor({
+  dialog: document.getElementById('form-editor'),
+  state,
+  t,
+  api,
+  onSaved: () => {
+    linting.setLinterConfig(linting.getLinterConfig()); // a new form may clear a problem: lint again
+    panel.render();
+  },
+});
+const panel = createPanel({ root: document.getElementById('props'), modeler, state, t, api, openFormEditor });
+
+const page = {
+  ready: false,
+  lintIssues: null,
+  save,
+  validate,
+  deploy,
+  get dirty() {
+    return dirty;
+  },
+};
+window.bpmnpubModeler = page;
+
+modeler.get('eventBus').on('linting.completed', ({ issues }) => {
+  page.lintIssues = issues;
+  const count = Object.values(issues).reduce((n, list) => n + list.filter((i) => i.category === 'error').length, 0);
+  lintStatus.dataset.count = String(count);
+  lintStatus.textContent = count ? t('lintProblems', { n: count }) : t('lintClear');
+  lintStatus.className = count ? 'field-error' : 'meta ok';
+});
+
+(async () => {
+  try {
+    const result = await modeler.importXML(config.xml);
+    restoreDataRefs(modeler.get('moddle'), result.warnings);
+    canvas.zoom('fit-viewport');
+    page.importWarnings = result.warnings.map((w) => w.message);
+    say(t('opened'));
+  } catch (err) {
+    say(t('importFailed', { message: err.message }), 'error');
+  }
+  page.ready = true;
+  document.body.dataset.modelerReady = 'true';
+})();

@@ -1,0 +1,529 @@
+"""The public portal at 50 000 published items, on SQLite and on PostgreSQL (`python -m bench.portal
+[--quick]`; `make bench` runs it after the other measurements).
+
+Pages are requested signed out through Flask's test client (server time: no network, no WSGI server,
+HTML rendered in full): the home page, category pages (first, deep and small), item pages (a
+different item each request, documents and albums, withdrawn ones answering 410; every GET counts a
+view, so the view counter's write is inside the figure), Thai searches of known frequency (see
+`portal_data`), a feed and an item sitemap. BASELINE = `GET /healthz` (the app's cheapest route: one
+`SELECT 1`) measured interleaved with the pages in the same run; × = p95 against the baseline's p95.
+
+What would a search index buy (`what_if`): on PostgreSQL the searches again with a pg_trgm GIN index on
+`published_item.search_text` (created in the bench schema, dropped afterwards; the service's LIKE
+query is unchanged, the planner picks the index by itself); on SQLite the search statement re-run
+alone against an FTS5 trigram table (the query would have to change, so it is compared at statement
+level). src/ is untouched by both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, select, text
+
+from bpmnpub import create_app
+from bpmnpub.models import PublishedItem
+from bpmnpub.services import portal, portal_text
+
+from .database import BenchDatabase, prepared
+from .portal_data import COMMON, MISSING, RARE, SECOND, Generated, PortalGenerator
+from .sql_count import counting
+from .timing import now, percentile
+
+ITEMS = 50_000
+REQUESTS = {"full": 200, "quick": 60}
+WARMUP = 10
+PAGE_TARGET = 0.020  # p95 server time of the item page and the category page
+SEARCH_TARGET = 0.100  # p95 server time of a search
+SAMPLE = 300  # different items the item-page cases cycle through
+PG_URL = os.environ.get("BPMNPUB_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+RESULTS = Path(__file__).resolve().parent / "results" / "portal.md"
+TRGM_INDEX = "ix_bench_published_item_search_trgm"
+FTS_TABLE = "bench_item_search"
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    label: str
+    paths: tuple[str, ...]  # cycled: one path per request
+    status: int = 200
+    target: float | None = None
+
+    @property
+    def is_search(self) -> bool:
+        return self.key.startswith("search")
+
+
+@dataclass(frozen=True)
+class Timing:
+    case: Case
+    p50: float
+    p95: float
+    cpu_p50: float
+    statements: int  # SQL statements of one request (reads and the view counter's write)
+    bytes: int
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.case.target is None else self.p95 <= self.case.target
+
+
+@dataclass(frozen=True)
+class StatementTiming:
+    term: str
+    like: float  # the service's statement re-run alone (median of RERUNS)
+    indexed: float  # the FTS5 form re-run alone
+    rows: int
+
+
+@dataclass
+class BackendRun:
+    backend: str
+    generated: Generated
+    timings: list[Timing]
+    what_if_label: str = ""
+    what_if_note: str = ""
+    what_if: list[Timing] = field(default_factory=list)
+    statements: list[StatementTiming] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> Timing:
+        return self.timings[0]
+
+
+# -- the data ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres_database() -> Iterator[BenchDatabase | None]:
+    """A private schema on the PostgreSQL server, prepared as the tests prepare one; None when the
+    server cannot be reached."""
+    from bpmnpub.config import load_settings
+    from bpmnpub.db import Database, upgrade
+    from bpmnpub.engine import Engine
+    from bpmnpub.permissions import LANE_ROLES
+    from bpmnpub.services import definitions, demo
+    from bpmnpub.services.context import ServiceContext
+
+    from .scenario import PROCESSES
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to connect means: no PostgreSQL figures
+        log(f"PostgreSQL not reachable ({str(exc).splitlines()[0]}): SQLite only")
+        admin.dispose()
+        yield None
+        return
+    schema = f"bpmnpub_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    folder = Path(tempfile.mkdtemp(prefix="bpmnpub-bench-portal-pg-"))
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    settings = load_settings({"DATA_DIR": str(folder), "DATABASE_URL": url, "SECRET_KEY": "bench"})
+    ctx = ServiceContext(Database(url), Engine(LANE_ROLES), settings)
+    db = BenchDatabase(folder, ctx)
+    try:
+        upgrade(ctx.db)
+        definitions.deploy_folder(ctx, PROCESSES)
+        demo.create_demo_office(ctx)
+        yield db
+    finally:
+        db.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def cases(db: BenchDatabase, generated: Generated) -> list[Case]:
+    """The pages measured, with their paths drawn from the generated items."""
+    rng = random.Random(7)
+    with db.ctx.db.read() as session:
+        rows = session.execute(
+            select(PublishedItem.id, PublishedItem.slug, PublishedItem.kind, PublishedItem.status)
+        ).all()
+    documents = [r for r in rows if r.status == "published" and r.kind == "document"]
+    albums = [r for r in rows if r.status == "published" and r.kind == "album"]
+    withdrawn = [r for r in rows if r.status == "withdrawn"]
+
+    def items(chosen: list[Any]) -> tuple[str, ...]:
+        return tuple(
+            f"/public/items/{r.id}-{quote(r.slug)}" for r in rng.sample(chosen, min(SAMPLE, len(chosen)))
+        )
+
+    largest = generated.largest_category
+    smallest = min(generated.by_category, key=lambda c: generated.by_category[c])
+    deep = max(1, generated.by_category[largest] // portal.PER_PAGE // 2)
+
+    def search(query: str, page: int = 1) -> tuple[str, ...]:
+        return (f"/public/search?q={quote(query)}" + (f"&page={page}" if page > 1 else ""),)
+
+    n_largest, n_smallest = generated.by_category[largest], generated.by_category[smallest]
+    return [
+        Case("baseline", "BASELINE: `GET /healthz` (one `SELECT 1`)", ("/healthz",)),
+        Case("home", "home (latest 10, categories with counts)", ("/public/",)),
+        Case(
+            "category",
+            f"category {largest}, page 1 ({_n(n_largest)} items)",
+            (f"/public/categories/{largest}",),
+            target=PAGE_TARGET,
+        ),
+        Case(
+            "category-deep",
+            f"category {largest}, page {deep}",
+            (f"/public/categories/{largest}?page={deep}",),
+            target=PAGE_TARGET,
+        ),
+        Case(
+            "category-small",
+            f"category {smallest}, page 1 ({_n(n_smallest)} items)",
+            (f"/public/categories/{smallest}",),
+            target=PAGE_TARGET,
+        ),
+        Case("item", f"item page, document ({SAMPLE} different items)", items(documents), target=PAGE_TARGET),
+        Case("item-album", "item page, album of 3–12 photos", items(albums), target=PAGE_TARGET),
+        Case(
+            "item-withdrawn", "item page, withdrawn (410)", items(withdrawn), status=410, target=PAGE_TARGET
+        ),
+        Case(
+            "search-common", f"search `{COMMON}` (~1 item in 4), page 1", search(COMMON), target=SEARCH_TARGET
+        ),
+        Case("search-common-5", f"search `{COMMON}`, page 5", search(COMMON, 5), target=SEARCH_TARGET),
+        Case(
+            "search-two",
+            f"search `{COMMON} {SECOND}` (two terms)",
+            search(f"{COMMON} {SECOND}"),
+            target=SEARCH_TARGET,
+        ),
+        Case("search-rare", f"search `{RARE}` (~1 item in 1 000)", search(RARE), target=SEARCH_TARGET),
+        Case("search-missing", f"search `{MISSING}` (no item)", search(MISSING), target=SEARCH_TARGET),
+        Case("feed", f"Atom feed of category {largest}", (f"/public/categories/{largest}/feed.atom",)),
+        Case("sitemap", f"item sitemap (up to {_n(portal.SITEMAP_CHUNK)} URLs)", ("/sitemaps/items-1.xml",)),
+    ]
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+def measure(db: BenchDatabase, client: FlaskClient, chosen: list[Case], requests: int) -> list[Timing]:
+    """`requests` timed requests per case, interleaved (one of each case in turn, so a burst of other
+    load on the machine spreads over all cases), after WARMUP each; then each case's statement count."""
+
+    def get(case: Case, n: int) -> bytes:
+        response = client.get(case.paths[n % len(case.paths)])
+        assert response.status_code == case.status, (case.key, response.status_code)
+        return bytes(response.data)
+
+    for case in chosen:
+        for n in range(WARMUP):
+            get(case, n)
+    laps: dict[str, list[float]] = {c.key: [] for c in chosen}
+    cpu: dict[str, list[float]] = {c.key: [] for c in chosen}
+    for n in range(requests):
+        for case in chosen:
+            started, started_cpu = now(), time.thread_time()
+            get(case, n)
+            laps[case.key].append(now() - started)
+            cpu[case.key].append(time.thread_time() - started_cpu)
+    out = []
+    for case in chosen:
+        with counting(db) as counted:
+            body = get(case, 0)
+        lap = laps[case.key]
+        out.append(
+            Timing(
+                case,
+                percentile(lap, 50),
+                percentile(lap, 95),
+                percentile(cpu[case.key], 50),
+                len(counted.statements),
+                len(body),
+            )
+        )
+    return out
+
+
+def run_backend(backend: str, db: BenchDatabase, requests: int) -> BackendRun:
+    log(f"{backend}: generating {ITEMS:,} published items")
+    generated = PortalGenerator(db.ctx).add(ITEMS)
+    if backend == "postgresql":
+        analyze(db)
+    log(f"{backend}: {generated.items:,} items in {generated.seconds:.0f} s; {requests} requests per page")
+    app = create_app(context=db.ctx)
+    client = app.test_client()
+    chosen = cases(db, generated)
+    run = BackendRun(backend, generated, measure(db, client, chosen, requests))
+    searches = [chosen[0], *(c for c in chosen if c.is_search)]
+    if backend == "postgresql":
+        log("postgresql: searches again with a pg_trgm GIN index")
+        with trigram_index(db) as note:
+            run.what_if_label, run.what_if_note = "with a pg_trgm GIN index on search_text", note
+            run.what_if = measure(db, client, searches, requests)
+    else:
+        log("sqlite: the search statement against an FTS5 trigram table")
+        with fts_table(db) as note:
+            run.what_if_label, run.what_if_note = "FTS5 trigram table (statement alone)", note
+            run.statements = [
+                fts_statement(db, term) for term in (COMMON, f"{COMMON} {SECOND}", RARE, MISSING)
+            ]
+    return run
+
+
+def analyze(db: BenchDatabase) -> None:
+    """VACUUM ANALYZE after the bulk load, as autovacuum does within a minute of it in production:
+    without statistics the planner takes seq scans and bitmap scans for every list (10-100x slower),
+    and without the visibility map counts cannot be index-only."""
+    with db.ctx.db.write_engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+
+
+@contextmanager
+def trigram_index(db: BenchDatabase) -> Iterator[str]:
+    """pg_trgm's GIN index on search_text inside the block; yields its size and build time."""
+    engine = db.ctx.db.write_engine
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        schema = conn.scalar(
+            text(
+                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+                " WHERE e.extname = 'pg_trgm'"
+            )
+        )
+        started = now()
+        conn.execute(
+            text(
+                f'CREATE INDEX {TRGM_INDEX} ON published_item USING gin (search_text "{schema}".gin_trgm_ops)'
+            )
+        )
+        built = now() - started
+        conn.execute(text("ANALYZE published_item"))
+        size = conn.scalar(text(f"SELECT pg_relation_size('{TRGM_INDEX}')"))
+    try:
+        yield f"index {int(size or 0) / 1024 / 1024:.1f} MiB, built in {built:.1f} s"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP INDEX {TRGM_INDEX}"))
+
+
+@contextmanager
+def fts_table(db: BenchDatabase) -> Iterator[str]:
+    """An FTS5 trigram table over search_text (external content: the text is not stored twice)."""
+    engine = db.ctx.db.write_engine
+    with engine.begin() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar() or 0
+        started = now()
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(search_text, tokenize='trigram', "
+            "content='published_item', content_rowid='id')"
+        )
+        conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        built = now() - started
+        grown = (conn.exec_driver_sql("PRAGMA page_count").scalar() or 0) - pages
+        page_size = conn.exec_driver_sql("PRAGMA page_size").scalar() or 4096
+    try:
+        yield f"index {grown * page_size / 1024 / 1024:.1f} MiB, built in {built:.1f} s"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE {FTS_TABLE}")
+
+
+RERUNS = 20
+
+
+def fts_statement(db: BenchDatabase, query: str) -> StatementTiming:
+    """The first results page of `query`: the service's LIKE scan and the FTS5 form, each re-run alone."""
+    terms = portal_text.search_terms(query)
+    likes = " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in terms)
+    order = "ORDER BY published_at DESC, id DESC LIMIT 21"
+    like_sql = f"SELECT id FROM published_item WHERE status = 'published' AND {likes} {order}"
+    like_args = tuple(f"%{t}%" for t in terms)
+    match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    fts_sql = (
+        f"SELECT id FROM published_item WHERE status = 'published' AND id IN "
+        f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?) {order}"
+    )
+    with db.ctx.db.read_engine.connect() as conn:
+        like_rows = conn.exec_driver_sql(like_sql, like_args).all()
+        fts_rows = conn.exec_driver_sql(fts_sql, (match,)).all()
+        assert like_rows == fts_rows, (query, like_rows[:3], fts_rows[:3])
+        like = _median_time(lambda: conn.exec_driver_sql(like_sql, like_args).all())
+        indexed = _median_time(lambda: conn.exec_driver_sql(fts_sql, (match,)).all())
+    return StatementTiming(query, like, indexed, len(like_rows))
+
+
+def _median_time(fn: Callable[[], Any]) -> float:
+    laps = []
+    for _ in range(RERUNS):
+        started = now()
+        fn()
+        laps.append(now() - started)
+    return percentile(laps, 50)
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
+def _ms(seconds: float) -> str:
+    value = seconds * 1000
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _target(timing: Timing) -> str:
+    if timing.case.target is None:
+        return ""
+    return f"≤ {_ms(timing.case.target)} ms: " + ("**met**" if timing.met else "**not met**")
+
+
+def render(runs: list[BackendRun], requests: int) -> str:
+    out: list[str] = []
+    add = out.append
+    add(f"## Public portal at {_n(ITEMS)} published items (signed out, Flask test client)")
+    add("")
+    add(
+        "Targets: item page and category page p95 ≤ 20 ms, search p95 ≤ 100 ms. BASELINE = `GET /healthz` in "
+        f"the same run, interleaved; × = p95 against its p95. {requests} requests per page after {WARMUP} "
+        "warm-up requests; item cases cycle through different items; every item GET counts a view (a write)."
+    )
+    for run in runs:
+        g = run.generated
+        add("")
+        add(f"### {run.backend}")
+        add("")
+        add(
+            f"{_n(g.items)} items ({_n(g.published)} published, {_n(g.withdrawn)} withdrawn, "
+            f"{_n(g.albums)} albums), {_n(g.files)} stored-file rows, search text "
+            f"{g.text_chars / max(1, g.items):.0f} characters per item on average; "
+            f"generated in {g.seconds:.0f} s."
+        )
+        add("")
+        add(
+            _row(
+                "page",
+                "SQL / request",
+                "HTML bytes",
+                "p50 ms",
+                "p95 ms",
+                "CPU p50 ms",
+                "p95 × baseline",
+                "target",
+            )
+        )
+        add("|---|---:|---:|---:|---:|---:|---:|---|")
+        base = run.baseline.p95
+        for t in run.timings:
+            ratio = "" if t is run.baseline else f"{t.p95 / base:.1f}×"
+            add(
+                _row(
+                    t.case.label,
+                    t.statements,
+                    _n(t.bytes),
+                    _ms(t.p50),
+                    _ms(t.p95),
+                    _ms(t.cpu_p50),
+                    ratio,
+                    _target(t),
+                )
+            )
+        if run.what_if:
+            add("")
+            add(f"What if — {run.what_if_label} ({run.what_if_note}):")
+            add("")
+            add(_row("page", "p50 ms", "p95 ms", "p95 × baseline", "without the index, p95 ms", "target"))
+            add("|---|---:|---:|---:|---:|---|")
+            before = {t.case.key: t for t in run.timings}
+            what_base = run.what_if[0].p95
+            for t in run.what_if:
+                if t.case.key == "baseline":
+                    continue
+                ratio = f"{t.p95 / what_base:.1f}×"
+                add(
+                    _row(t.case.label, _ms(t.p50), _ms(t.p95), ratio, _ms(before[t.case.key].p95), _target(t))
+                )
+        if run.statements:
+            add("")
+            add(
+                f"What if — {run.what_if_label} ({run.what_if_note}); the first results page, "
+                f"median of {RERUNS}:"
+            )
+            add("")
+            add(_row("query", "rows", "LIKE scan (as served) ms", "FTS5 trigram ms", "÷"))
+            add("|---|---:|---:|---:|---:|")
+            for s in run.statements:
+                add(
+                    _row(
+                        f"`{s.term}`",
+                        s.rows,
+                        _ms(s.like),
+                        _ms(s.indexed),
+                        f"{s.like / max(s.indexed, 1e-9):.1f}×",
+                    )
+                )
+    return "\n".join(out) + "\n"
+
+
+def run(mode: str) -> str:
+    """Measure on SQLite, then on PostgreSQL when it is reachable; the Markdown section."""
+    requests = REQUESTS[mode]
+    runs = []
+    db = prepared("portal")
+    try:
+        runs.append(run_backend("sqlite", db, requests))
+    finally:
+        db.close()
+    with postgres_database() as pg:
+        if pg is not None:
+            runs.append(run_backend("postgresql", pg, requests))
+    return render(runs, requests)
+
+
+STARTED = now()
+
+
+def log(message: str) -> None:
+    print(f"[bench portal {now() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.portal", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{REQUESTS['quick']} requests per page instead of {REQUESTS['full']}",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS, help=f"where to write the report (default {RESULTS})"
+    )
+    args = parser.parse_args(argv)
+    text = run("quick" if args.quick else "full")
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    log(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,455 @@
+"""The ITA/OIT index of a fiscal year: which required items ("O items") the portal satisfies, with what.
+
+The rules (docs/ita-index.md says the same for people):
+
+- A published item *counts for* an O item of fiscal year FY when it is published (a withdrawn item
+  never counts) and either its `ita_item` is the O item's code, or its category is mapped to that
+  O item (`category_ita_item`). Both ways count; an item counted both ways is listed once.
+- It counts *in period* when its first publication or its last update falls in the O item's window
+  (Bangkok time; FY 2569 = 1 Oct 2025 00:00 - 30 Sep 2026 24:00):
+  `current_fy` the whole fiscal year; `first_half` 1 Oct - 31 Mar of it; `previous_fy` FY-1 and FY
+  together, because the assessment of FY asks for the report *on* FY-1, which an office publishes
+  either near the end of FY-1 or, usually, after FY-1 closed (an annual report in Oct-Dec of FY).
+  Anything older reports on an earlier year.
+- Status: `have` at least one item in period; `stale` items exist but none in period (the latest
+  date says how old); `missing` none at all.
+
+Cost does not grow with the portal: one statement aggregates every O item's counts in SQL (the
+dashboard needs only that one) and one more fetches the few items the page lists, ranked in SQL
+(docs/ita-index.md, "Cost").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CTE, ColumnElement, Label, and_, case, func, or_, select, union
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Subquery
+
+from ..errors import NotFoundError, PermissionDeniedError
+from ..models import Category, Group, ItaFramework, ItaItem, PublishedItem, category_ita_item
+from ..permissions import Actor
+from ..thaidate import BANGKOK, BE_OFFSET, fiscal_year
+from .context import ServiceContext
+from .publishing import public_url
+
+STATUSES = ("have", "stale", "missing")
+SHOWN_PER_ITEM = 10  # items listed under one O item (page and CSV): the newest in period
+DUE_SOON = timedelta(days=30)  # an unmet O item whose window closes this soon is flagged
+# The SQL flag column of each period rule: 1 when a row falls in that rule's window of the year.
+FLAGS = {"current_fy": "in_current", "first_half": "in_first_half", "previous_fy": "in_previous"}
+DASHBOARD_ROLES = frozenset(
+    {"publisher", "director", "deputy_director", "group_director", "admin", "process_owner"}
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """When an item must have been published or updated to count: [start, end) in Bangkok time."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def last_day(self) -> date:
+        return (self.end.astimezone(BANGKOK) - timedelta(days=1)).date()
+
+
+def fiscal_year_start(fiscal_year_be: int) -> datetime:
+    """Midnight in Bangkok on 1 October that opens the fiscal year (2569 -> 1 Oct 2025)."""
+    return datetime(fiscal_year_be - BE_OFFSET - 1, 10, 1, tzinfo=BANGKOK)
+
+
+def period_window(fiscal_year_be: int, rule: str) -> Window:
+    """The window of a period rule; an unknown rule reads as `current_fy`."""
+    if rule == "first_half":
+        return Window(
+            fiscal_year_start(fiscal_year_be), datetime(fiscal_year_be - BE_OFFSET, 4, 1, tzinfo=BANGKOK)
+        )
+    if rule == "previous_fy":
+        return Window(fiscal_year_start(fiscal_year_be - 1), fiscal_year_start(fiscal_year_be + 1))
+    return Window(fiscal_year_start(fiscal_year_be), fiscal_year_start(fiscal_year_be + 1))
+
+
+@dataclass(frozen=True)
+class IndexedItem:
+    """A published item listed under an O item, with its stable absolute URL."""
+
+    id: int
+    title: str
+    url: str
+    published_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class OItemStatus:
+    id: int
+    code: str
+    title: str
+    guidance: str
+    period_rule: str
+    window: Window
+    group_id: int | None
+    group_code: str | None
+    group_name: str | None
+    status: str  # have | stale | missing
+    in_period: int  # items counting in the window
+    total: int  # items counting at any time
+    latest_at: datetime | None  # the newest publication or update of any counting item
+    due_soon: bool  # not met, and the window closes within DUE_SOON
+    items: tuple[IndexedItem, ...] = ()  # the newest in period (none when stale or missing)
+
+    @property
+    def more(self) -> int:
+        """Items in period beyond those listed."""
+        return self.in_period - len(self.items)
+
+
+@dataclass(frozen=True)
+class Counts:
+    assigned: int
+    have: int
+    stale: int
+    missing: int
+
+    @property
+    def percent(self) -> int:
+        """Share of O items met, rounded down: 99.6% is not yet 100%."""
+        return 100 * self.have // self.assigned if self.assigned else 0
+
+    @classmethod
+    def of(cls, items: tuple[OItemStatus, ...] | list[OItemStatus]) -> Counts:
+        statuses = [i.status for i in items]
+        return cls(len(statuses), statuses.count("have"), statuses.count("stale"), statuses.count("missing"))
+
+
+@dataclass(frozen=True)
+class YearIndex:
+    fiscal_year: int
+    title: str
+    source: str
+    verified: bool
+    note: str
+    years: tuple[int, ...]  # every fiscal year that has a list, newest first
+    items: tuple[OItemStatus, ...]
+
+    @property
+    def counts(self) -> Counts:
+        return Counts.of(self.items)
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group_id: int | None  # None: O items without a responsible group
+    code: str | None
+    name: str | None
+    counts: Counts
+    mine: bool  # the viewer directs this group (or belongs to it)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    fiscal_year: int
+    title: str
+    verified: bool
+    years: tuple[int, ...]
+    groups: tuple[GroupRow, ...]
+    total: Counts
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def list_years(ctx: ServiceContext) -> list[int]:
+    """Fiscal years that have an ITA list, newest first."""
+    with ctx.db.read() as session:
+        return _years(session)
+
+
+def default_year(ctx: ServiceContext) -> int:
+    """The year the index opens on: the current fiscal year when it has a list, else the newest list
+    (an office may not have set up the new year yet in October), else the current year."""
+    current = fiscal_year(ctx.now())
+    years = list_years(ctx)
+    return current if current in years or not years else years[0]
+
+
+def year_index(ctx: ServiceContext, fiscal_year_be: int, *, base: str) -> YearIndex:
+    """Every O item of the year with its status and the items listed under it (URLs on `base`).
+    Raises NotFoundError when the year has no list."""
+    now = ctx.now()
+    with ctx.db.read() as session:
+        framework = _framework(session, fiscal_year_be)
+        statuses = _statuses(session, fiscal_year_be, now)
+        shown = _shown_items(session, fiscal_year_be, base)
+        items = tuple(_with_items(s, shown.get(s.id, ())) for s in statuses)
+        return YearIndex(
+            fiscal_year=framework.fiscal_year,
+            title=framework.title,
+            source=framework.source,
+            verified=framework.verified,
+            note=framework.note,
+            years=tuple(_years(session)),
+            items=items,
+        )
+
+
+def may_view_dashboard(actor: Actor) -> bool:
+    """Staff who answer for publishing see the completeness dashboard; so does whoever acts for them."""
+    return any(person.roles & DASHBOARD_ROLES for person in (actor, *actor.acting_for))
+
+
+def dashboard(ctx: ServiceContext, actor: Actor, fiscal_year_be: int) -> Dashboard:
+    """Completeness per responsible group. Raises PermissionDeniedError, NotFoundError."""
+    if not may_view_dashboard(actor):
+        raise PermissionDeniedError("the ITA dashboard is for publishers, directors and administrators")
+    with ctx.db.read() as session:
+        framework = _framework(session, fiscal_year_be)
+        statuses = _statuses(session, fiscal_year_be, ctx.now())
+        years = tuple(_years(session))
+    mine = actor.director_of | ({actor.group_id} if actor.group_id is not None else set())
+    by_group: dict[int | None, list[OItemStatus]] = {}
+    for status in statuses:
+        by_group.setdefault(status.group_id, []).append(status)
+    rows = [
+        GroupRow(gid, items[0].group_code, items[0].group_name, Counts.of(items), gid in mine)
+        for gid, items in by_group.items()
+    ]
+    # Named groups in name order; O items nobody answers for last, where they stand out.
+    rows.sort(key=lambda r: (r.group_id is None, r.name or ""))
+    return Dashboard(
+        fiscal_year=framework.fiscal_year,
+        title=framework.title,
+        verified=framework.verified,
+        years=years,
+        groups=tuple(rows),
+        total=Counts.of(statuses),
+    )
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+
+def _years(session: Session) -> list[int]:
+    return list(session.scalars(select(ItaFramework.fiscal_year).order_by(ItaFramework.fiscal_year.desc())))
+
+
+def _framework(session: Session, fiscal_year_be: int) -> ItaFramework:
+    framework = session.get(ItaFramework, fiscal_year_be)
+    if framework is None:
+        raise NotFoundError(f"fiscal year {fiscal_year_be} has no ITA list")
+    return framework
+
+
+def _within(window: Window) -> ColumnElement[bool]:
+    return or_(
+        and_(PublishedItem.published_at >= window.start, PublishedItem.published_at < window.end),
+        and_(PublishedItem.updated_at >= window.start, PublishedItem.updated_at < window.end),
+    )
+
+
+def _flags(fiscal_year_be: int) -> list[Label[int]]:
+    return [
+        case((_within(period_window(fiscal_year_be, rule)), 1), else_=0).label(name)
+        for rule, name in FLAGS.items()
+    ]
+
+
+def _of_rule(pairs: Subquery) -> ColumnElement[Any]:
+    """SQL: the flag (or count) of the O item's own period rule; an unknown rule reads as current_fy."""
+    return case(
+        (pairs.c.period_rule == "first_half", pairs.c[FLAGS["first_half"]]),
+        (pairs.c.period_rule == "previous_fy", pairs.c[FLAGS["previous_fy"]]),
+        else_=pairs.c[FLAGS["current_fy"]],
+    )
+
+
+def _pairs(fiscal_year_be: int, rows: CTE) -> Subquery:
+    """Each O item of the year with each row of `rows` (published items, or groups of them by category
+    and ita_item) that counts for it: its ita_item is the O item's code, or its category is mapped to
+    the O item. A UNION of two joins, each on an index, rather than one join on an OR; the UNION also
+    keeps a row that counts both ways once."""
+    o_item = (ItaItem.id.label("oid"), ItaItem.period_rule.label("period_rule"))
+    by_code = (
+        select(*o_item, rows)
+        .join(rows, rows.c.ita_item == ItaItem.code)
+        .where(ItaItem.fiscal_year == fiscal_year_be, rows.c.status == "published")
+    )
+    by_category = (
+        select(*o_item, rows)
+        .join(category_ita_item, category_ita_item.c.ita_item_id == ItaItem.id)
+        .join(Category, Category.id == category_ita_item.c.category_id)
+        .join(rows, rows.c.category == Category.code)
+        .where(ItaItem.fiscal_year == fiscal_year_be, rows.c.status == "published")
+    )
+    return union(by_code, by_category).subquery("pairs")
+
+
+def _item_groups(fiscal_year_be: int) -> CTE:
+    """Items per (ita_item, category, status): how many, how many in each rule's window, the latest
+    dates. One pass over the table; everything after works on these few rows. Grouped by status rather
+    than filtered on it, and ita_item first so that no index matches: the database reads the table in
+    order instead of fetching 95% of its rows one by one through an index."""
+    return (
+        select(
+            PublishedItem.status,
+            PublishedItem.category,
+            PublishedItem.ita_item,
+            func.count().label("total"),
+            *(func.sum(flag.element).label(flag.name) for flag in _flags(fiscal_year_be)),
+            func.max(PublishedItem.updated_at).label("latest_update"),
+            func.max(PublishedItem.published_at).label("latest_publication"),
+        )
+        .group_by(PublishedItem.ita_item, PublishedItem.category, PublishedItem.status)
+        .cte("item_groups")
+    )
+
+
+def _statuses(session: Session, fiscal_year_be: int, now: datetime) -> list[OItemStatus]:
+    """Every O item of the year with its counts: one statement, aggregated in SQL."""
+    pairs = _pairs(fiscal_year_be, _item_groups(fiscal_year_be))
+    counts = (
+        select(
+            pairs.c.oid,
+            func.sum(pairs.c.total).label("total"),
+            func.sum(_of_rule(pairs)).label("in_period"),
+            func.max(pairs.c.latest_update).label("latest_update"),
+            func.max(pairs.c.latest_publication).label("latest_publication"),
+        )
+        .group_by(pairs.c.oid)
+        .subquery("counts")
+    )
+    rows = session.execute(
+        select(
+            ItaItem,
+            Group.code,
+            Group.name,
+            counts.c.total,
+            counts.c.in_period,
+            counts.c.latest_update,
+            counts.c.latest_publication,
+        )
+        .outerjoin(Group, Group.id == ItaItem.group_id)
+        .outerjoin(counts, counts.c.oid == ItaItem.id)
+        .where(ItaItem.fiscal_year == fiscal_year_be)
+        .order_by(ItaItem.sort_order, ItaItem.code)
+    ).all()
+    return [
+        _status(item, group_code, group_name, total or 0, in_period or 0, _latest(updated, published), now)
+        for item, group_code, group_name, total, in_period, updated, published in rows
+    ]
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
+
+
+def _status(
+    item: ItaItem,
+    group_code: str | None,
+    group_name: str | None,
+    total: int,
+    in_period: int,
+    latest_at: datetime | None,
+    now: datetime,
+) -> OItemStatus:
+    window = period_window(item.fiscal_year, item.period_rule)
+    status = "have" if in_period else "stale" if total else "missing"
+    return OItemStatus(
+        id=item.id,
+        code=item.code,
+        title=item.title,
+        guidance=item.guidance,
+        period_rule=item.period_rule,
+        window=window,
+        group_id=item.group_id,
+        group_code=group_code,
+        group_name=group_name,
+        status=status,
+        in_period=int(in_period),
+        total=int(total),
+        latest_at=latest_at,
+        due_soon=status != "have" and window.start <= now < window.end <= now + DUE_SOON,
+    )
+
+
+def _candidates(fiscal_year_be: int) -> CTE:
+    """Per (status, category, ita_item) group: its newest SHOWN_PER_ITEM items in each rule's window.
+
+    Only rows inside the span of all windows are ranked (an office's older years drop out before the
+    sort), and the three rankings are running counts over one ordering, so one sort serves them all."""
+    windows = [period_window(fiscal_year_be, rule) for rule in FLAGS]
+    span = Window(min(w.start for w in windows), max(w.end for w in windows))
+    flagged = (
+        select(
+            PublishedItem.id,
+            PublishedItem.status,
+            PublishedItem.category,
+            PublishedItem.ita_item,
+            PublishedItem.updated_at,
+            *_flags(fiscal_year_be),
+        )
+        .where(_within(span))
+        .subquery("flagged")
+    )
+    # Narrow rows sort faster (titles are joined to the few winners), and with ita_item first no index
+    # matches the partition: SQLite sorts one pass over the table instead of walking the status index
+    # and fetching every row on its own.
+    group = (flagged.c.ita_item, flagged.c.category, flagged.c.status)
+    newest = (flagged.c.updated_at.desc(), flagged.c.id.desc())
+    ranked = select(
+        flagged,
+        *(
+            func.sum(flagged.c[name]).over(partition_by=group, order_by=newest).label(f"rank_{name}")
+            for name in FLAGS.values()
+        ),
+    ).subquery("ranked")
+    newest_in_a_window = [
+        and_(ranked.c[name] == 1, ranked.c[f"rank_{name}"] <= SHOWN_PER_ITEM) for name in FLAGS.values()
+    ]
+    return (
+        select(*(ranked.c[column.key] for column in flagged.c))
+        .where(or_(*newest_in_a_window))
+        .cte("candidates")
+    )
+
+
+def _shown_items(session: Session, fiscal_year_be: int, base: str) -> dict[int, list[IndexedItem]]:
+    """Per O item: its newest SHOWN_PER_ITEM items in period. Ranked in SQL, so only those rows leave
+    the database."""
+    pairs = _pairs(fiscal_year_be, _candidates(fiscal_year_be))
+    in_period = select(pairs).where(_of_rule(pairs) == 1).subquery("in_period")
+    ranked = select(
+        in_period.c.oid,
+        in_period.c.id,
+        func.row_number()
+        .over(partition_by=in_period.c.oid, order_by=(in_period.c.updated_at.desc(), in_period.c.id.desc()))
+        .label("rank"),
+    ).subquery("ranked_for_o_items")
+    rows = session.execute(
+        select(
+            ranked.c.oid,
+            PublishedItem.id,
+            PublishedItem.title,
+            PublishedItem.slug,
+            PublishedItem.published_at,
+            PublishedItem.updated_at,
+        )
+        .join(PublishedItem, PublishedItem.id == ranked.c.id)
+        .where(ranked.c.rank <= SHOWN_PER_ITEM)
+        .order_by(ranked.c.oid, ranked.c.rank)
+    ).all()
+    shown: dict[int, list[IndexedItem]] = {}
+    for oid, item_id, title, slug, published_at, updated_at in rows:
+        url = public_url(base, item_id, slug)
+        shown.setdefault(oid, []).append(IndexedItem(item_id, title, url, published_at, updated_at))
+    return shown
+
+
+def _with_items(status: OItemStatus, items: list[IndexedItem] | tuple[IndexedItem, ...]) -> OItemStatus:
+    return replace(status, items=tuple(items))

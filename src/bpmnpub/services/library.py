@@ -1,0 +1,432 @@
+"""The process library: versions with their running counts, drafts, validate/deploy from the modeler,
+the diff between two versions, the expression check and the form preview of the modeler page.
+
+Who may use it: process owners and admins (`PermissionDeniedError` for anyone else). Validation is
+`definitions.check_diagram`, the same as `bpmnpub processes check` and deploy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .. import forms as form_rules
+from ..engine import sandbox
+from ..engine.specs import NS, parse_xml
+from ..errors import (
+    ConflictError,
+    DiagramError,
+    DiagramProblem,
+    FieldProblem,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, User
+from ..permissions import Actor
+from . import definitions
+from .context import ServiceContext
+from .views import DeployResult
+
+OPEN_STATUSES = ("running", "suspended", "error")  # instances that still live on their version
+MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+MAX_FORMS = 200
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: int
+    deployed_at: datetime
+    deployed_by: str | None
+    running: int
+    total: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    updated_at: datetime
+    updated_by: str | None
+    base_version: int | None
+
+
+@dataclass(frozen=True)
+class ProcessEntry:
+    process_id: str
+    name: str
+    category: str
+    versions: tuple[VersionRow, ...]  # newest first
+    draft: DraftInfo | None
+
+    @property
+    def latest(self) -> VersionRow:
+        return self.versions[0]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the modeler opens: the shared draft, or the newest version when nobody saved a draft."""
+
+    process_id: str
+    name: str
+    xml: str
+    forms: dict[str, Any]  # forms created or changed in this draft
+    base_version: int | None
+    latest_version: int
+    saved: DraftInfo | None
+    known_forms: dict[str, Any] = field(default_factory=dict)  # every deployed form, then the draft's
+
+
+@dataclass(frozen=True)
+class ElementChange:
+    element_id: str
+    kind: str  # BPMN element type without namespace, e.g. userTask
+    name: str
+    changes: tuple[tuple[str, str, str], ...] = ()  # (what, old, new) for a changed element
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    process_id: str
+    old: int
+    new: int
+    added: tuple[ElementChange, ...]
+    removed: tuple[ElementChange, ...]
+    changed: tuple[ElementChange, ...]
+
+
+def _require_owner(actor: Actor) -> None:
+    if not (actor.is_admin or "process_owner" in actor.roles):
+        raise PermissionDeniedError("only process owners and admins can change processes")
+
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(wanted)))
+    return {uid: full or username for uid, full, username in rows}
+
+
+def list_processes(ctx: ServiceContext, actor: Actor) -> list[ProcessEntry]:
+    """Every process with its versions (newest first), running counts and draft. Raises
+    PermissionDeniedError."""
+    _require_owner(actor)
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(
+                ProcessDefinition.id,
+                ProcessDefinition.process_id,
+                ProcessDefinition.version,
+                ProcessDefinition.name,
+                ProcessDefinition.category,
+                ProcessDefinition.deployed_at,
+                ProcessDefinition.deployed_by_id,
+                ProcessDefinition.sha256,
+            ).order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc())
+        ).all()
+        counts: dict[int, tuple[int, int]] = {}
+        for definition_id, total, running in session.execute(
+            select(
+                ProcessInstance.definition_id,
+                func.count(),
+                func.count().filter(ProcessInstance.status.in_(OPEN_STATUSES)),
+            ).group_by(ProcessInstance.definition_id)
+        ):
+            counts[definition_id] = (int(total), int(running))
+        drafts = {d.process_id: d for d in session.scalars(select(ProcessDraft))}
+        names = _names(session, {r.deployed_by_id for r in rows} | {d.updated_by_id for d in drafts.values()})
+    entries: dict[str, ProcessEntry] = {}
+    grouped: dict[str, list[VersionRow]] = {}
+    for row in rows:
+        total, running = counts.get(row.id, (0, 0))
+        grouped.setdefault(row.process_id, []).append(
+            VersionRow(
+                row.version,
+                row.deployed_at,
+                names.get(row.deployed_by_id) if row.deployed_by_id else None,
+                running,
+                total,
+                row.sha256[:12],
+            )
+        )
+        if row.process_id not in entries:
+            draft = drafts.get(row.process_id)
+            entries[row.process_id] = ProcessEntry(
+                row.process_id,
+                row.name,
+                row.category,
+                (),
+                None
+                if draft is None
+                else DraftInfo(
+                    draft.updated_at,
+                    names.get(draft.updated_by_id) if draft.updated_by_id else None,
+                    draft.base_version,
+                ),
+            )
+    return [
+        ProcessEntry(e.process_id, e.name, e.category, tuple(grouped[e.process_id]), e.draft)
+        for e in entries.values()
+    ]
+
+
+def _definition(session: Session, process_id: str, version: int) -> ProcessDefinition:
+    definition = session.scalar(
+        select(ProcessDefinition).where(
+            ProcessDefinition.process_id == process_id, ProcessDefinition.version == version
+        )
+    )
+    if definition is None:
+        raise NotFoundError(f"process {process_id!r} has no version {version}")
+    return definition
+
+
+def version_xml(ctx: ServiceContext, actor: Actor, process_id: str, version: int) -> tuple[str, str]:
+    """The diagram of one deployed version and a file name for it. Raises PermissionDeniedError,
+    NotFoundError."""
+    _require_owner(actor)
+    with ctx.db.read() as session:
+        definition = _definition(session, process_id, version)
+        return definition.bpmn_xml, f"{process_id}-v{version}.bpmn"
+
+
+def known_forms(session: Session) -> dict[str, Any]:
+    """Every form deployed so far, the newest deployed schema of each key."""
+    known: dict[str, Any] = {}
+    for forms_of_version in session.scalars(select(ProcessDefinition.forms).order_by(ProcessDefinition.id)):
+        known.update(forms_of_version or {})
+    return known
+
+
+def open_draft(ctx: ServiceContext, actor: Actor, process_id: str) -> Draft:
+    """The shared draft of a process, or its newest version as a new draft. Raises
+    PermissionDeniedError, NotFoundError."""
+    _require_owner(actor)
+    with ctx.db.read() as session:
+        latest = definitions.latest(session, process_id)
+        draft = session.get(ProcessDraft, process_id)
+        forms = known_forms(session)
+        if draft is None:
+            return Draft(
+                process_id, latest.name, latest.bpmn_xml, {}, latest.version, latest.version, None, forms
+            )
+        names = _names(session, {draft.updated_by_id})
+        forms.update(draft.forms or {})
+        info = DraftInfo(draft.updated_at, names.get(draft.updated_by_id or 0), draft.base_version)
+        return Draft(
+            process_id,
+            latest.name,
+            draft.bpmn_xml,
+            dict(draft.forms or {}),
+            draft.base_version,
+            latest.version,
+            info,
+            forms,
+        )
+
+
+def _check_input(xml: str, forms: Any) -> dict[str, Any]:
+    problems = []
+    if not xml.strip():
+        problems.append(FieldProblem("xml", "ไม่มีแผนภาพ"))
+    elif len(xml.encode()) > MAX_DIAGRAM_BYTES:
+        problems.append(FieldProblem("xml", "แผนภาพใหญ่เกิน 2 MB"))
+    if not isinstance(forms, dict) or len(forms) > MAX_FORMS:
+        problems.append(FieldProblem("forms", "แบบฟอร์มต้องเป็นออบเจกต์ {ชื่อฟอร์ม: JSON Schema}"))
+    elif any(not isinstance(k, str) or not k.isidentifier() for k in forms):
+        problems.append(FieldProblem("forms", "ชื่อแบบฟอร์มใช้ได้เฉพาะ a-z, 0-9 และ _"))
+    if problems:
+        raise ValidationError("the draft cannot be saved", problems)
+    return dict(forms)
+
+
+def save_draft(
+    ctx: ServiceContext, actor: Actor, process_id: str, xml: str, forms: Any, base_version: int | None
+) -> DraftInfo:
+    """Keep the shared draft as it is (nothing is checked but its shape). Raises PermissionDeniedError,
+    NotFoundError, ValidationError."""
+    _require_owner(actor)
+    checked = _check_input(xml, forms)
+    with ctx.db.write() as session:
+        definitions.latest(session, process_id)
+        draft = session.get(ProcessDraft, process_id)
+        if draft is None:
+            draft = ProcessDraft(process_id=process_id)
+            session.add(draft)
+        draft.bpmn_xml = xml
+        draft.forms = checked
+        draft.base_version = base_version
+        draft.updated_by_id = actor.id
+        draft.updated_at = ctx.now()
+        return DraftInfo(draft.updated_at, actor.username, base_version)
+
+
+def discard_draft(ctx: ServiceContext, actor: Actor, process_id: str) -> None:
+    """Throw the shared draft away. Raises PermissionDeniedError."""
+    _require_owner(actor)
+    with ctx.db.write() as session:
+        session.execute(delete(ProcessDraft).where(ProcessDraft.process_id == process_id))
+
+
+def _problems(
+    ctx: ServiceContext, session: Session, process_id: str, xml: str, forms: dict[str, Any]
+) -> tuple[list[DiagramProblem], dict[str, Any]]:
+    filename = f"{process_id}.bpmn"
+    known = known_forms(session)
+    known.update(forms)
+    parsed, _, problems = definitions.check_diagram(ctx.engine, xml.encode(), filename, known)
+    if parsed is not None and parsed.model.process_id != process_id:
+        problems.append(
+            DiagramProblem(
+                filename,
+                parsed.model.process_id,
+                None,
+                f"the process id {parsed.model.process_id!r} must stay {process_id!r}",
+            )
+        )
+    return problems, known
+
+
+def validate_draft(
+    ctx: ServiceContext, actor: Actor, process_id: str, xml: str, forms: Any
+) -> list[DiagramProblem]:
+    """Every problem deploy would refuse, with element ids; empty when it can be deployed. Raises
+    PermissionDeniedError, NotFoundError, ValidationError."""
+    _require_owner(actor)
+    checked = _check_input(xml, forms)
+    with ctx.db.read() as session:
+        definitions.latest(session, process_id)
+        return _problems(ctx, session, process_id, xml, checked)[0]
+
+
+def deploy_draft(
+    ctx: ServiceContext,
+    actor: Actor,
+    process_id: str,
+    xml: str,
+    forms: Any,
+    base_version: int | None,
+    *,
+    force: bool = False,
+) -> DeployResult:
+    """Deploy the modeler's diagram as a new immutable version and drop the draft. Running instances
+    stay on their version. Raises PermissionDeniedError, NotFoundError, ValidationError, DiagramError
+    (nothing deployed), ConflictError (someone deployed since the draft was opened; `force` overrides)."""
+    _require_owner(actor)
+    checked = _check_input(xml, forms)
+    with ctx.db.write() as session:
+        latest = definitions.latest(session, process_id)
+        if not force and base_version is not None and latest.version != base_version:
+            raise ConflictError(
+                f"version {latest.version} was deployed after this draft was opened from version"
+                f" {base_version}",
+                {"latest_version": latest.version, "base_version": base_version},
+            )
+        problems, known = _problems(ctx, session, process_id, xml, checked)
+        if problems:
+            raise DiagramError(f"{process_id}: {len(problems)} problem(s); nothing deployed", problems)
+        result = definitions.deploy(
+            ctx, session, xml.encode(), f"{process_id}.bpmn", known, actor_id=actor.id
+        )
+        session.execute(delete(ProcessDraft).where(ProcessDraft.process_id == process_id))
+        return result
+
+
+def check_expression(source: str) -> str | None:
+    """Why a gateway condition would be refused at deploy, or None when it is allowed."""
+    if not source.strip():
+        return "condition is empty"
+    try:
+        sandbox.check_expression(source)
+    except sandbox.SandboxError as exc:
+        return exc.message
+    return None
+
+
+def check_form(key: str, schema: Any) -> list[str]:
+    """Problems of a form schema the modeler's form editor sends (the deploy check)."""
+    if not key.isidentifier():
+        return ["form key: use a-z, 0-9 and _ only (e.g. legal_check_form)"]
+    return form_rules.check_schema(key, schema)
+
+
+# -- diff ------------------------------------------------------------------------------------------
+
+
+def _local(tag: Any) -> str:
+    return tag.split("}", 1)[1] if isinstance(tag, str) and "}" in tag else ""
+
+
+def _signature(element: Any, lanes: dict[str, str]) -> dict[str, str]:
+    """What a user of the diagram would call the content of an element (not its layout)."""
+    sig = {k: v for k, v in element.attrib.items() if k != "id"}
+    sig = {(_local(k) or k): v for k, v in sig.items()}
+    element_id = element.get("id", "")
+    if element_id in lanes:
+        sig["lane"] = lanes[element_id]
+    for prop in element.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
+        sig[prop.get("name", "")] = prop.get("value", "")
+    for name in ("instructionsForEndUser", "preScript", "postScript"):
+        node = element.find(f"bpmn:extensionElements/spiffworkflow:{name}", NS)
+        if node is not None:
+            sig[name] = (node.text or "").strip()
+    operator = element.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+    if operator is not None:
+        sig["operator"] = operator.get("id", "")
+        for param in operator.findall("spiffworkflow:parameters/spiffworkflow:parameter", NS):
+            sig[f"parameter {param.get('id')}"] = param.get("value", "")
+    for name in ("conditionExpression", "script", "documentation"):
+        node = element.find(f"bpmn:{name}", NS)
+        if node is not None:
+            sig[name] = (node.text or "").strip()
+    for timer in element.findall("bpmn:timerEventDefinition/*", NS):
+        sig[_local(timer.tag)] = (timer.text or "").strip()
+    if element.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None:
+        sig["multiInstance"] = "true"
+    return sig
+
+
+def _elements(xml: str, filename: str) -> dict[str, tuple[str, str, dict[str, str]]]:
+    root = parse_xml(xml.encode(), filename).getroot()
+    lanes: dict[str, str] = {}
+    for lane in root.iter(f"{{{NS['bpmn']}}}lane"):
+        for ref in lane.findall("bpmn:flowNodeRef", NS):
+            lanes[(ref.text or "").strip()] = lane.get("name", "")
+    found = {}
+    for element in root.iter():
+        kind = _local(element.tag)
+        element_id = element.get("id")
+        if not element_id or not str(element.tag).startswith(f"{{{NS['bpmn']}}}"):
+            continue  # diagram interchange (layout) and extension elements are not elements of the process
+        if kind in ("definitions", "laneSet", "inputDataItem", "outputDataItem"):
+            continue
+        found[element_id] = (kind, element.get("name") or "", _signature(element, lanes))
+    return found
+
+
+def diff_versions(ctx: ServiceContext, actor: Actor, process_id: str, old: int, new: int) -> VersionDiff:
+    """Elements added, removed and changed (by id) from version `old` to `new`. Raises
+    PermissionDeniedError, NotFoundError."""
+    _require_owner(actor)
+    with ctx.db.read() as session:
+        old_xml = _definition(session, process_id, old).bpmn_xml
+        new_xml = _definition(session, process_id, new).bpmn_xml
+    before = _elements(old_xml, f"{process_id}-v{old}.bpmn")
+    after = _elements(new_xml, f"{process_id}-v{new}.bpmn")
+    added = tuple(ElementChange(i, after[i][0], after[i][1]) for i in after if i not in before)
+    removed = tuple(ElementChange(i, before[i][0], before[i][1]) for i in before if i not in after)
+    changed = []
+    for element_id, (kind, name, sig) in after.items():
+        if element_id not in before:
+            continue
+        old_sig = before[element_id][2]
+        keys = sorted(set(sig) | set(old_sig))
+        what = tuple((k, old_sig.get(k, ""), sig.get(k, "")) for k in keys if old_sig.get(k) != sig.get(k))
+        if what:
+            changed.append(ElementChange(element_id, kind, name, what))
+    return VersionDiff(process_id, old, new, added, removed, tuple(changed))

@@ -1,0 +1,259 @@
+"""Admin pages of the catalogue: the office's categories and each fiscal year's ITA/OIT items.
+
+For admins and process owners (checked again in `services.catalogue`); everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from ..errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from ..services import admin, catalogue
+from ..thaidate import fiscal_year
+from .auth import caller, ctx
+
+bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
+CATEGORY_FIELDS = ("code", "name", "name_en", "description", "group", "sort_order")
+ITEM_FIELDS = ("title", "guidance", "group", "period_rule")
+Page = tuple[str, int] | Response
+
+
+@bp.before_request
+@login_required  # type: ignore[untyped-decorator]
+def _editors_only() -> None:
+    if not catalogue.may_edit(caller().actor):
+        abort(403)
+
+
+def _posted() -> None:
+    """Aborts 400 when the form's CSRF token is missing or wrong."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+def _errors(exc: ValidationError) -> dict[str, str]:
+    return {p.field or "_form": p.message for p in exc.problems}
+
+
+def period_labels() -> dict[str, str]:
+    return {
+        "current_fy": _("ภายในปีงบประมาณที่ประเมิน"),
+        "first_half": _("ภายใน 6 เดือนแรกของปีงบประมาณ (ต.ค.–มี.ค.)"),
+        "previous_fy": _("รายงานของปีงบประมาณก่อนหน้า"),
+    }
+
+
+# --- categories ---------------------------------------------------------------------------------------
+
+
+@bp.get("")
+def index() -> Response:
+    return redirect(url_for("catalogue.categories"))
+
+
+@bp.get("/categories")
+def categories() -> str:
+    return render_template(
+        "admin/catalogue/categories.html",
+        categories=catalogue.list_categories(ctx()),
+        presets=catalogue.list_presets("categories"),
+    )
+
+
+def _sort_order(raw: str) -> int | None:
+    """The typed order, None when empty. Raises ValidationError."""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError("sort order is not a number", [FieldProblem("sort_order", "ต้องเป็นตัวเลข")])
+    return int(raw)
+
+
+@bp.route("/categories/new", methods=["GET", "POST"], defaults={"code": None})
+@bp.route("/categories/<code>", methods=["GET", "POST"])
+def category(code: str | None) -> Page:
+    values: dict[str, Any] = {"active": True}
+    if code is not None:
+        try:
+            found = catalogue.get_category(ctx(), code)
+        except NotFoundError:
+            abort(404)
+        values = {**vars(found), "group": found.group_code or "", "sort_order": str(found.sort_order)}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        _posted()
+        values = {k: (request.form.get(k) or "").strip() for k in CATEGORY_FIELDS}
+        values["active"] = request.form.get("active") == "true"
+        values["code"] = code or values["code"]
+        try:
+            entered = catalogue.CategoryInput(
+                name=values["name"],
+                name_en=values["name_en"],
+                description=values["description"],
+                group_code=values["group"],
+                sort_order=_sort_order(values["sort_order"]),
+                active=values["active"],
+            )
+            catalogue.save_category(ctx(), caller().actor, values["code"], entered, create=code is None)
+            flash(_("บันทึกหมวดหมู่ %(code)s แล้ว", code=values["code"]))
+            return redirect(url_for("catalogue.categories"))
+        except ValidationError as exc:
+            errors, status = _errors(exc), 422
+    html = render_template(
+        "admin/catalogue/category.html",
+        values=values,
+        errors=errors,
+        code=code,
+        groups=admin.list_groups(ctx()),
+    )
+    return html, status
+
+
+@bp.post("/categories/preset")
+def load_preset() -> Response:
+    _posted()
+    try:
+        loaded = catalogue.load_category_preset(ctx(), caller().actor, request.form.get("preset", ""))
+    except ValidationError:
+        abort(400)
+    flash(
+        _(
+            "โหลดชุดหมวดหมู่แล้ว: เพิ่ม %(added)s รายการ ปรับชื่อ %(renamed)s รายการ คงไว้ตามที่แก้ไขเอง %(kept)s รายการ",
+            added=len(loaded.added),
+            renamed=len(loaded.renamed),
+            kept=len(loaded.kept),
+        )
+    )
+    return redirect(url_for("catalogue.categories"))
+
+
+# --- ITA/OIT items of a fiscal year -------------------------------------------------------------------
+
+
+def _years_page(values: dict[str, Any], errors: dict[str, str], status: int) -> tuple[str, int]:
+    html = render_template(
+        "admin/catalogue/years.html",
+        years=catalogue.list_fiscal_years(ctx()),
+        presets=catalogue.list_presets("ita"),
+        values=values,
+        errors=errors,
+    )
+    return html, status
+
+
+def _year_arg(raw: str, field: str) -> int:
+    """A Buddhist-era year typed in a form. Raises ValidationError."""
+    if not raw.strip().isdigit() or len(raw.strip()) != 4:
+        raise ValidationError("not a year", [FieldProblem(field, "กรอกปีงบประมาณ พ.ศ. 4 หลัก เช่น 2570")])
+    return int(raw.strip())
+
+
+@bp.route("/ita", methods=["GET", "POST"])
+def years() -> Page:
+    taken = {y.fiscal_year for y in catalogue.list_fiscal_years(ctx())}
+    suggested = next(y for y in range(fiscal_year(ctx().now()), 9999) if y not in taken)
+    values: dict[str, Any] = {"fiscal_year": str(suggested), "preset": ""}
+    if request.method == "GET":
+        return _years_page(values, {}, 200)
+    _posted()
+    values = {"fiscal_year": request.form.get("fiscal_year", ""), "preset": request.form.get("preset", "")}
+    try:
+        year = _year_arg(values["fiscal_year"], "fiscal_year")
+        catalogue.create_fiscal_year(ctx(), caller().actor, year, values["preset"])
+    except ValidationError as exc:
+        return _years_page(values, _errors(exc), 422)
+    except ConflictError:
+        errors = {"fiscal_year": _("ปีงบประมาณนี้มีรายการแล้ว")}
+        return _years_page(values, errors, 409)
+    flash(_("สร้างรายการ ITA/OIT ปีงบประมาณ %(fy)s แล้ว กรุณาตรวจสอบกับคู่มือของปีนั้น", fy=year))
+    return redirect(url_for("catalogue.year", fy=year))
+
+
+def _year_page(fy: int, clone_to: str, errors: dict[str, str], status: int) -> tuple[str, int]:
+    html = render_template(
+        "admin/catalogue/year.html",
+        listing=catalogue.get_fiscal_year(ctx(), fy),
+        category_names=catalogue.category_names(ctx()),
+        periods=period_labels(),
+        clone_to=clone_to,
+        errors=errors,
+    )
+    return html, status
+
+
+@bp.get("/ita/<int(min=1, max=9999):fy>")
+def year(fy: int) -> tuple[str, int]:
+    return _year_page(fy, str(fy + 1), {}, 200)
+
+
+@bp.post("/ita/<int(min=1, max=9999):fy>/clone")
+def clone(fy: int) -> Page:
+    _posted()
+    raw = request.form.get("to", "")
+    try:
+        target = _year_arg(raw, "to")
+        catalogue.clone_fiscal_year(ctx(), caller().actor, fy, target)
+    except ValidationError as exc:
+        return _year_page(fy, raw, _errors(exc), 422)
+    except ConflictError:
+        return _year_page(fy, raw, {"to": _("ปีงบประมาณนี้มีรายการแล้ว")}, 409)
+    flash(_("คัดลอกรายการไปปีงบประมาณ %(fy)s แล้ว กรุณาตรวจสอบกับคู่มือของปีนั้น", fy=target))
+    return redirect(url_for("catalogue.year", fy=target))
+
+
+@bp.post("/ita/<int(min=1, max=9999):fy>/verified")
+def verified(fy: int) -> Response:
+    _posted()
+    checked = request.form.get("verified") == "true"
+    catalogue.set_verified(ctx(), caller().actor, fy, checked)
+    flash(_("บันทึกว่าตรวจสอบกับคู่มือแล้ว") if checked else _("บันทึกว่ายังไม่ได้ตรวจสอบ"))
+    return redirect(url_for("catalogue.year", fy=fy))
+
+
+@bp.route("/ita/<int(min=1, max=9999):fy>/items/<code>", methods=["GET", "POST"])
+def item(fy: int, code: str) -> Page:
+    found = next((i for i in catalogue.get_fiscal_year(ctx(), fy).items if i.code == code), None)
+    if found is None:
+        abort(404)
+    values: dict[str, Any] = {
+        **vars(found),
+        "group": found.group_code or "",
+        "categories": list(found.categories),
+    }
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        _posted()
+        values = {k: (request.form.get(k) or "").strip() for k in ITEM_FIELDS}
+        values["categories"] = request.form.getlist("categories")
+        try:
+            entered = catalogue.ItaItemInput(
+                title=values["title"],
+                guidance=values["guidance"],
+                group_code=values["group"],
+                period_rule=values["period_rule"],
+                categories=tuple(values["categories"]),
+            )
+            catalogue.update_ita_item(ctx(), caller().actor, fy, code, entered)
+            flash(_("บันทึกข้อ %(code)s แล้ว", code=code))
+            return redirect(url_for("catalogue.year", fy=fy) + f"#item-{code}")
+        except ValidationError as exc:
+            errors, status = _errors(exc), 422
+    html = render_template(
+        "admin/catalogue/item.html",
+        fy=fy,
+        code=code,
+        values=values,
+        errors=errors,
+        groups=admin.list_groups(ctx()),
+        categories=catalogue.list_categories(ctx()),
+        periods=period_labels(),
+    )
+    return html, status

@@ -1,0 +1,68 @@
+"""The office's settings page (admins): its name, address, the memo's heading and digits, the emblem.
+Checked and stored by services/office.update_settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from ..errors import ValidationError
+from ..services import office
+from .auth import caller, ctx
+from .downloads import send_stored_file
+
+bp = Blueprint("office", __name__, url_prefix="/admin/office")
+TEXT_FIELDS = ("name", "short_name", "name_en", "address", "phone", "email", "memo_prefix")
+
+
+@bp.before_request
+@login_required  # type: ignore[untyped-decorator]
+def _admins_only() -> None:
+    if not caller().actor.is_admin:
+        abort(403)
+
+
+@bp.route("", methods=["GET", "POST"])
+def settings() -> tuple[str, int] | Response:
+    current = office.get_settings(ctx())
+    values: dict[str, Any] = {name: getattr(current, name) for name in (*TEXT_FIELDS, "thai_digits")}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        values = {name: request.form.get(name, "") for name in TEXT_FIELDS}
+        values["thai_digits"] = request.form.get("thai_digits") == "true"
+        changes = dict(values)
+        if request.form.get("remove_emblem") == "true":
+            changes["emblem_file_id"] = None
+        upload = request.files.get("emblem")
+        emblem = office.Emblem(upload.stream, upload.filename) if upload and upload.filename else None
+        try:
+            office.update_settings(ctx(), caller().actor, changes, emblem=emblem)
+            flash(_("บันทึกการตั้งค่าสำนักงานแล้ว"))
+            return redirect(url_for("office.settings"))
+        except ValidationError as exc:
+            errors = {p.field: p.message for p in exc.problems}
+            status = 422
+    html = render_template(
+        "office/settings.html",
+        values=values,
+        errors=errors,
+        emblem_id=current.emblem_file_id,
+        limit_mb=office.EMBLEM_MAX_BYTES // (1024 * 1024),
+    )
+    return html, status
+
+
+@bp.get("/emblem/<file_id>")
+def emblem(file_id: str) -> Response:
+    """The emblem in place (its id in the address, so a new one is never an old cached picture)."""
+    if file_id != office.get_settings(ctx()).emblem_file_id:
+        abort(404)
+    return send_stored_file(file_id)

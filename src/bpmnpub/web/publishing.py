@@ -1,0 +1,87 @@
+"""The publishers' pages: the items on the portal, an item's audit trail, withdraw and republish.
+
+Who may is decided by the service (publishers and admins); these views only parse and render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..errors import ConflictError, ValidationError
+from ..permissions import Actor, may_manage_items
+from ..services import published_items
+from ..services.context import ServiceContext
+from .account import local_target
+from .auth import caller, ctx
+
+bp = Blueprint("publishing", __name__, url_prefix="/publishing")
+Action = Callable[[ServiceContext, Actor, int, str], published_items.ItemChange]
+
+
+@bp.app_context_processor
+def _nav() -> dict[str, bool]:
+    """Whether the menu shows the publishers' pages (the services check again)."""
+    signed_in = getattr(current_user, "is_authenticated", False)
+    return {"manages_items": bool(signed_in and may_manage_items(current_user.actor))}
+
+
+@bp.before_request
+@login_required  # type: ignore[untyped-decorator]
+def _signed_in() -> None:
+    """Every page here needs a signed-in user; which ones may is the service's rule."""
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return min(max(int(raw), 1), 10_000) if raw.isdigit() else 1
+
+
+@bp.get("/items")
+def items() -> str:
+    q = (request.args.get("q") or "").strip()[:200] or None
+    status = request.args.get("status") or None
+    category = request.args.get("category") or None
+    listing = published_items.list_items(
+        ctx(), caller().actor, q=q, status=status, category=category, page=_page_arg()
+    )
+    filters = {"q": q, "status": status, "category": category}
+    return render_template("publishing/items.html", listing=listing, filters=filters)
+
+
+@bp.get("/items/<int(max=2147483647):item_id>")
+def item(item_id: int) -> str:
+    history = published_items.get_item_history(ctx(), caller().actor, item_id)
+    return render_template("publishing/item.html", history=history, reason="", errors={})
+
+
+@bp.post("/items/<int(max=2147483647):item_id>/withdraw")
+def withdraw(item_id: int) -> Response | tuple[str, int]:
+    return _change(item_id, published_items.withdraw_item, _("ถอนรายการออกจากเว็บไซต์แล้ว"))
+
+
+@bp.post("/items/<int(max=2147483647):item_id>/republish")
+def republish(item_id: int) -> Response | tuple[str, int]:
+    return _change(item_id, published_items.republish_item, _("นำรายการกลับขึ้นเว็บไซต์แล้ว"))
+
+
+def _change(item_id: int, action: Action, done: str) -> Response | tuple[str, int]:
+    """Withdraw or republish, then back to where the form was; a bad reason shows the item's page
+    with the error and what was typed."""
+    reason = request.form.get("reason", "")
+    back = local_target(request.form.get("next"), url_for("publishing.item", item_id=item_id))
+    try:
+        action(ctx(), caller().actor, item_id, reason)
+    except ValidationError as exc:
+        history = published_items.get_item_history(ctx(), caller().actor, item_id)
+        errors = {p.field: p.message for p in exc.problems}
+        return render_template("publishing/item.html", history=history, reason=reason, errors=errors), 422
+    except ConflictError:
+        flash(_("รายการนี้มีผู้เปลี่ยนสถานะไปแล้ว กรุณาตรวจสอบอีกครั้ง"))
+        return redirect(url_for("publishing.item", item_id=item_id))
+    flash(done)
+    return redirect(back)

@@ -1,0 +1,197 @@
+"""The process library: drafts, validate and deploy from the modeler, versions with running counts, diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bpmnpub.errors import ConflictError, DiagramError, PermissionDeniedError
+from bpmnpub.models import ProcessDefinition, ProcessDraft
+from bpmnpub.services import instances, library
+from bpmnpub.services.context import ServiceContext
+
+from ..conftest import PROCESSES
+
+GENERAL = (PROCESSES / "general_publication.bpmn").read_text(encoding="utf-8")
+NEW_FORM = {
+    "title": "ความเห็นนิติกร",
+    "type": "object",
+    "properties": {"comment": {"type": "string", "title": "ความเห็น"}},
+}
+
+
+def versions(ctx: ServiceContext, process_id: str = "general_publication") -> int:
+    with ctx.db.read() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(ProcessDefinition)
+                .where(ProcessDefinition.process_id == process_id)
+            )
+            or 0
+        )
+
+
+def renamed(xml: str = GENERAL, new_name: str = "ผอ.กลุ่ม ตรวจและพิจารณา") -> str:
+    return xml.replace('name="ผอ.กลุ่ม/หน่วย พิจารณา"', f'name="{new_name}"', 1)
+
+
+def test_library_lists_every_process_with_running_counts(ctx: ServiceContext, actor: Any) -> None:
+    owner = actor("procowner1")
+    instances.start_instance(ctx, "general_publication", None, actor("owner1"))
+    entries = {e.process_id: e for e in library.list_processes(ctx, owner)}
+    assert len(entries) == 6
+    general = entries["general_publication"]
+    assert general.latest.version == 1
+    assert (general.latest.running, general.latest.total) == (1, 1)
+    assert entries["memo_publication"].latest.running == 0
+
+
+def test_only_process_owners_and_admins(ctx: ServiceContext, actor: Any) -> None:
+    for username in ("owner1", "director1"):
+        with pytest.raises(PermissionDeniedError):
+            library.list_processes(ctx, actor(username))
+        with pytest.raises(PermissionDeniedError):
+            library.deploy_draft(ctx, actor(username), "general_publication", GENERAL, {}, 1)
+    assert library.list_processes(ctx, actor("admin1"))
+
+
+def test_draft_is_shared_and_kept_until_deployed(ctx: ServiceContext, actor: Any) -> None:
+    owner = actor("procowner1")
+    fresh = library.open_draft(ctx, owner, "general_publication")
+    assert fresh.saved is None and fresh.base_version == 1 and "Task_PrepareRequest" in fresh.xml
+    assert "review_form" in fresh.known_forms
+    library.save_draft(ctx, owner, "general_publication", renamed(), {"legal_note_form": NEW_FORM}, 1)
+    again = library.open_draft(ctx, actor("admin1"), "general_publication")
+    assert again.saved is not None and "ผอ.กลุ่ม ตรวจและพิจารณา" in again.xml
+    assert again.forms == {"legal_note_form": NEW_FORM} and "legal_note_form" in again.known_forms
+    library.discard_draft(ctx, owner, "general_publication")
+    assert library.open_draft(ctx, owner, "general_publication").saved is None
+
+
+def test_the_shipped_diagram_validates_clean(ctx: ServiceContext, actor: Any) -> None:
+    assert library.validate_draft(ctx, actor("procowner1"), "general_publication", GENERAL, {}) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "element_id", "words"),
+    [
+        (
+            lambda x: x.replace('decision == "approve"', '__import__("os").system("id")', 1),
+            "Flow_GroupDirectorResult_To_DirectorDecision",
+            "not allowed",
+        ),
+        (
+            lambda x: x.replace("<bpmn:flowNodeRef>Task_CheckAndPublish</bpmn:flowNodeRef>", "", 1),
+            "Task_CheckAndPublish",
+            "not in any lane",
+        ),
+        (
+            lambda x: x.replace('value="publish_check_form"', 'value="no_such_form"', 1),
+            "Task_CheckAndPublish",
+            "does not exist",
+        ),
+    ],
+    ids=["unsafe-condition", "no-lane", "unknown-form"],
+)
+def test_a_bad_diagram_is_refused_with_the_element_and_nothing_deployed(
+    ctx: ServiceContext, actor: Any, change: Any, element_id: str, words: str
+) -> None:
+    owner = actor("procowner1")
+    xml = change(GENERAL)
+    assert xml != GENERAL
+    problems = library.validate_draft(ctx, owner, "general_publication", xml, {})
+    assert any(p.element_id == element_id and words in p.message for p in problems), problems
+    with pytest.raises(DiagramError) as refused:
+        library.deploy_draft(ctx, owner, "general_publication", xml, {}, 1)
+    assert any(p.element_id == element_id for p in refused.value.problems)
+    assert versions(ctx) == 1
+
+
+def test_deploy_makes_a_new_version_and_running_instances_stay(ctx: ServiceContext, actor: Any) -> None:
+    owner, requester = actor("procowner1"), actor("owner1")
+    before = instances.start_instance(ctx, "general_publication", None, requester)
+    library.save_draft(ctx, owner, "general_publication", renamed(), {}, 1)
+    xml = renamed().replace('value="publish_check_form"', 'value="legal_note_form"', 1)
+    result = library.deploy_draft(ctx, owner, "general_publication", xml, {"legal_note_form": NEW_FORM}, 1)
+    assert (result.version, result.created) == (2, True)
+    after = instances.start_instance(ctx, "general_publication", None, requester)
+    assert instances.get_instance(ctx, before.id, requester).process_version == 1
+    assert instances.get_instance(ctx, after.id, requester).process_version == 2
+    with ctx.db.read() as session:
+        assert session.get(ProcessDraft, "general_publication") is None
+        v2 = session.scalar(
+            select(ProcessDefinition).where(
+                ProcessDefinition.process_id == "general_publication", ProcessDefinition.version == 2
+            )
+        )
+        assert v2 is not None and v2.forms["legal_note_form"] == NEW_FORM and v2.deployed_by_id == owner.id
+    listed = {e.process_id: e for e in library.list_processes(ctx, owner)}["general_publication"]
+    assert [(v.version, v.running) for v in listed.versions] == [(2, 1), (1, 1)]
+    assert listed.versions[0].deployed_by is not None
+
+
+def test_deploy_over_a_newer_version_asks_first(ctx: ServiceContext, actor: Any) -> None:
+    owner = actor("procowner1")
+    library.deploy_draft(ctx, owner, "general_publication", renamed(), {}, 1)
+    other = renamed(new_name="พิจารณาโดย ผอ.กลุ่ม")
+    with pytest.raises(ConflictError):
+        library.deploy_draft(ctx, owner, "general_publication", other, {}, 1)
+    assert library.deploy_draft(ctx, owner, "general_publication", other, {}, 1, force=True).version == 3
+
+
+def test_diff_by_element_id(ctx: ServiceContext, actor: Any) -> None:
+    owner = actor("procowner1")
+    xml = renamed().replace('decision == "revise"', 'decision == "revise" or decision == "fix"', 1)
+    xml = xml.replace("<bpmn:flowNodeRef>Task_CheckAndPublish</bpmn:flowNodeRef>", "", 1).replace(
+        "<bpmn:flowNodeRef>Task_PublishItem</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>Task_PublishItem</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_CheckAndPublish</bpmn:flowNodeRef>",
+        1,
+    )
+    library.deploy_draft(ctx, owner, "general_publication", xml, {}, 1)
+    diff = library.diff_versions(ctx, owner, "general_publication", 1, 2)
+    changed = {c.element_id: c.changes for c in diff.changed}
+    assert ("name", "ผอ.กลุ่ม/หน่วย พิจารณา", "ผอ.กลุ่ม ตรวจและพิจารณา") in changed["Task_GroupDirectorReview"]
+    assert any(
+        what == "conditionExpression"
+        for what, _, _ in changed["Flow_GroupDirectorResult_To_ReviseForGroupDirector"]
+    )
+    assert not diff.added and not diff.removed
+    assert (
+        "Task_CheckAndPublish" not in changed
+    )  # same lane name: moving between refs of one lane is no change
+    reverse = library.diff_versions(ctx, owner, "general_publication", 2, 1)
+    assert {c.element_id for c in reverse.changed} == set(changed)
+
+
+def test_diff_added_and_removed(ctx: ServiceContext, actor: Any) -> None:
+    owner = actor("procowner1")
+    xml = GENERAL.replace(
+        '<bpmn:sequenceFlow id="Flow_CheckAndPublish_To_PublishItem" sourceRef="Task_CheckAndPublish" '
+        'targetRef="Task_PublishItem"/>',
+        '<bpmn:sequenceFlow id="Flow_Check_To_Publish" sourceRef="Task_CheckAndPublish" '
+        'targetRef="Task_PublishItem"/>',
+    ).replace("Flow_CheckAndPublish_To_PublishItem<", "Flow_Check_To_Publish<")
+    assert "Flow_Check_To_Publish" in xml
+    xml = xml.replace(
+        'bpmnElement="Flow_CheckAndPublish_To_PublishItem"', 'bpmnElement="Flow_Check_To_Publish"'
+    )
+    library.deploy_draft(ctx, owner, "general_publication", xml, {}, 1)
+    diff = library.diff_versions(ctx, owner, "general_publication", 1, 2)
+    assert [c.element_id for c in diff.added] == ["Flow_Check_To_Publish"]
+    assert [c.element_id for c in diff.removed] == ["Flow_CheckAndPublish_To_PublishItem"]
+
+
+def test_expression_check_is_the_deploy_sandbox() -> None:
+    assert library.check_expression('decision == "approve"') is None
+    assert library.check_expression('__import__("os").system("id")') is not None
+    assert library.check_expression("().__class__") is not None
+    assert library.check_expression("  ") is not None
+
+
+def test_form_check() -> None:
+    assert library.check_form("legal_note_form", NEW_FORM) == []
+    assert library.check_form("bad key", NEW_FORM)
+    assert library.check_form("x_form", {"type": "object", "properties": {"a": {"type": "string"}}})
