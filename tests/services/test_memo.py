@@ -103,7 +103,7 @@ def test_a_published_memo_carries_every_signature(
         "ขออนุญาตเผยแพร่ข้อมูลบนเว็บไซต์",
     )
     assert document.date == "16 พฤศจิกายน 2569"
-    assert document.to == "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษา"
+    assert document.to == "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2"  # the demo office
     opening = document.paragraphs[0]
     assert opening.startswith("ข้าพเจ้า นางสาวสมใจ ใจดี ตำแหน่ง นักวิเคราะห์นโยบายและแผน กลุ่มนโยบายและแผน")
     assert "เรื่อง แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570" in opening
@@ -119,8 +119,8 @@ def test_a_published_memo_carries_every_signature(
         "ความเห็นของนิติกร",
         "ความเห็นของผู้อำนวยการกลุ่ม/หน่วย",
         "ผู้มีหน้าที่เผยแพร่ข้อมูล/ผู้ดูแลระบบ",
-        "ความเห็นของ รอง ผอ.สพป.",
-        "ความเห็นของผู้อำนวยการ สพป.",
+        "ความเห็นของ รอง ผอ.สพป.พิษณุโลก เขต 2",
+        "ความเห็นของผู้อำนวยการ สพป.พิษณุโลก เขต 2",
     ]
     legal, group, publisher, deputy, director = by_heading.values()
     assert (legal.opinion, legal.reason) == ("เห็นควรอนุญาต", "ไม่ขัดต่อกฎหมาย")
@@ -239,7 +239,7 @@ def test_someone_acting_for_the_director_signs_as_acting_for(
     walk.do("deputy1", {"decision": "reject", "comment": "ข้อมูลส่วนบุคคลยังไม่ได้ปกปิด"}, who=deputy)
 
     document = memo.get_memo(ctx, walk.id, actor("owner1"))
-    director = blocks(document)["ความเห็นของผู้อำนวยการ สพป."]
+    director = blocks(document)["ความเห็นของผู้อำนวยการ สพป.พิษณุโลก เขต 2"]
     assert director.choices == (("อนุญาต", False), ("ไม่อนุญาต", True))
     assert director.reason == "ข้อมูลส่วนบุคคลยังไม่ได้ปกปิด"
     assert director.signature is not None
@@ -279,8 +279,8 @@ def test_a_general_publication_memo(ctx: ServiceContext, clock: Clock, actor: An
     walk.do("publisher1", {"certified": True})
     document = memo.get_memo(ctx, walk.id, actor("director1"))
     assert (document.office_unit, document.number, document.date) == (
-        "สพป. กลุ่มนโยบายและแผน",
-        "ศธ",
+        "สพป.พิษณุโลก เขต 2 กลุ่มนโยบายและแผน",  # the demo office
+        "ศธ 04088",
         "17 พฤศจิกายน 2569",
     )
     assert document.subject == "ขออนุญาตเผยแพร่ข้อมูลข่าวสาร เรื่อง ประกาศผลการคัดเลือกครูผู้ช่วย"

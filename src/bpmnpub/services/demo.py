@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..models import User
 from ..thaidate import fiscal_year
+from . import office
 from .accounts import create_user, ensure_group
 from .catalogue import install_presets
 from .context import ServiceContext
@@ -40,6 +41,14 @@ DEMO_USERS_TABLE = [
 ]
 
 
+DEMO_OFFICE = {
+    "name": "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2",
+    "name_en": "Phitsanulok Primary Educational Service Area Office 2 (demo)",
+    "short_name": "สพป.พิษณุโลก เขต 2",
+    "memo_prefix": "ศธ 04088",
+}
+
+
 def create_demo_office(ctx: ServiceContext) -> bool:
     """Create the demo groups, users and catalogue unless they exist. Returns whether anything was created."""
     people = _create_people(ctx)
@@ -55,6 +64,8 @@ def _create_people(ctx: ServiceContext) -> bool:
             return False
         groups = {code: ensure_group(session, code, th, en) for code, (th, en) in GROUPS.items()}
         now = ctx.now()
+        # The demo is the office of seed 000 (its categories preset is the demo's catalogue).
+        office.store(session, DEMO_OFFICE, actor_id=None, now=now)
         for username, full_name, position, roles, group in USERS:
             create_user(
                 session,
