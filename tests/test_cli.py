@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -43,9 +44,16 @@ def test_init_demo_twice_keeps_data_and_token_and_worker_work(tmp_path: Path) ->
     assert first.returncode == 0, first.stderr
     assert "general_publication v1 (deployed)" in first.stdout
     assert "owner1" in first.stdout and "demo1234" in first.stdout
+    assert "Demo requests filed: 3" in first.stdout
     second = run("init", "--demo", data_dir=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "general_publication v1 (unchanged)" in second.stdout and "already there" in second.stdout
+    assert "Demo requests filed" not in second.stdout  # filed once, never again
+    with sqlite3.connect(tmp_path / "bpmnpub.sqlite3") as db:
+        published = db.execute("SELECT category, status FROM published_item ORDER BY id").fetchall()
+        running = db.execute("SELECT COUNT(*) FROM process_instance WHERE status = 'running'").fetchone()
+    assert published == [("1.6", "published"), ("1.9", "published")]  # on the portal from the first visit
+    assert running == (1,)  # one request waits for director1
     token = run("token", "create", "owner1", data_dir=tmp_path)
     assert token.returncode == 0 and token.stdout.strip().startswith("bp_")
     assert run("token", "create", "nobody", data_dir=tmp_path).returncode == 1

@@ -49,6 +49,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"  {result.id} v{result.version} ({state})")
     if args.demo:
         created = demo.create_demo_office(ctx)
+        filed = demo.create_demo_requests(ctx)
+        if filed:
+            print(f"Demo requests filed: {filed} (two published on the portal, one waiting for director1)")
         print("Demo office ready" + (" (created)" if created else " (already there)") + ". Sign in as:")
         for username, roles, group in demo.DEMO_USERS_TABLE:
             print(f"  {username:<11} {roles:<28} {group}")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
-from ..models import User
+from ..errors import NotFoundError
+from ..models import ProcessInstance, User
+from ..permissions import Actor
 from ..thaidate import fiscal_year
-from . import office
-from .accounts import create_user, ensure_group
+from . import files, instances, office, tasks
+from .accounts import actor_of, create_user, ensure_group, find_user
 from .catalogue import install_presets
 from .context import ServiceContext
 
@@ -79,3 +83,93 @@ def _create_people(ctx: ServiceContext) -> bool:
                 now=now,
             )
         return True
+
+
+# --- demo requests: a few real requests moved through the real procedures, so the portal, the ITA index
+# and the inboxes are not empty on the first visit (`bpmnpub init --demo` only, once) ---
+
+DEMO_REQUESTS = (
+    # (requester, title, category, description, reviewers: group director then director; None = waits)
+    (
+        "owner1",
+        "แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570",
+        "1.6",
+        "แผนปฏิบัติการประจำปีของสำนักงาน ประกอบด้วยโครงการ กิจกรรม งบประมาณ และตัวชี้วัดความสำเร็จ",
+        ("gdir_plan", "director1", "publisher1"),
+    ),
+    (
+        "owner2",
+        "ประกาศผลการจัดซื้อจัดจ้างวัสดุสำนักงาน ประจำเดือนตุลาคม 2569",
+        "1.9",
+        "สรุปผลการดำเนินการจัดซื้อจัดจ้างวัสดุสำนักงาน (แบบ สขร.1) ประจำเดือนตุลาคม 2569",
+        ("gdir_hr", "director1", "publisher1"),
+    ),
+    (
+        "owner1",
+        "ข่าวประชาสัมพันธ์ การประชุมผู้บริหารสถานศึกษา ครั้งที่ 1/2570",
+        "1.3",
+        "สรุปการประชุมผู้บริหารสถานศึกษาในสังกัด เรื่องการขับเคลื่อนนโยบายการศึกษา",
+        ("gdir_plan",),  # then it waits for the director
+    ),
+)
+
+
+def demo_pdf(title: str) -> bytes:
+    """A small valid one-page PDF (ASCII text only) to attach to the demo requests."""
+    text = f"bpmnpub demo document - {title.encode('ascii', 'ignore').decode() or 'demo'}"
+    stream = f"BT /F1 14 Tf 72 770 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def create_demo_requests(ctx: ServiceContext) -> int:
+    """File the demo requests through the real services, unless any request exists. Returns how many."""
+    with ctx.db.read() as session:
+        if session.scalar(select(ProcessInstance.id).limit(1)) is not None:
+            return 0
+    for username, title, category, description, deciders in DEMO_REQUESTS:
+        requester = _actor(ctx, username)
+        attachment = files.upload_file(
+            ctx, io.BytesIO(demo_pdf(title)), f"{title[:60]}.pdf", actor_id=requester.id
+        )
+        view = instances.start_instance(ctx, "general_publication", None, requester)
+        data = {
+            "title": title,
+            "category": category,
+            "description": description,
+            "purpose": "เพื่อเผยแพร่ต่อสาธารณะตามมาตรการการเผยแพร่ข้อมูลข่าวสาร",
+            "channels": ["website"],
+            "attachments": [attachment.id],
+        }
+        for doer, form in [(username, data), *((d, _decision(d)) for d in deciders)]:
+            who = _actor(ctx, doer)
+            (task,) = (t for t in view.tasks if t.status in ("ready", "claimed"))
+            view = tasks.complete_task(ctx, task.id, form, who)
+    return len(DEMO_REQUESTS)
+
+
+def _decision(username: str) -> dict[str, object]:
+    return {"certified": True} if username == "publisher1" else {"decision": "approve"}
+
+
+def _actor(ctx: ServiceContext, username: str) -> Actor:
+    with ctx.db.read() as session:
+        user = find_user(session, username)
+        if user is None:
+            raise NotFoundError(f"demo user {username} does not exist: create the demo office first")
+        return actor_of(user)
