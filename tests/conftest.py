@@ -124,6 +124,9 @@ def postgres_url() -> Iterator[str]:
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        # As a DBA would (docs/configuration.md), outside the run's schema: dropping that schema must
+        # not drop the extension other runs' search indexes are built with (migration 0010).
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     sep = "&" if "?" in PG_URL else "?"
     yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
     with admin.connect() as conn:

@@ -118,3 +118,22 @@ def withdraw(ctx: ServiceContext, item_id: int, reason: str, when: datetime | No
         assert item is not None
         item.status, item.withdrawn_reason = "withdrawn", reason
         item.withdrawn_at = item.updated_at = when or ctx.now()
+
+
+def retitle(ctx: ServiceContext, item_id: int, title: str) -> None:
+    """What publishing an updated request leaves behind: a new title, slug and search text."""
+    with ctx.db.write() as session:
+        item = session.get(PublishedItem, item_id)
+        assert item is not None
+        item.title, item.slug = title, publishing.slugify(title)
+        item.search_text = publishing.search_text(title, item.body)
+        item.updated_at = ctx.now()
+
+
+def republish(ctx: ServiceContext, item_id: int) -> None:
+    """What the republish action leaves behind."""
+    with ctx.db.write() as session:
+        item = session.get(PublishedItem, item_id)
+        assert item is not None
+        item.status, item.withdrawn_reason, item.withdrawn_at = "published", None, None
+        item.updated_at = ctx.now()

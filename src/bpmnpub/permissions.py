@@ -167,6 +167,25 @@ def may_manage_items(actor: Actor) -> bool:
     return bool(actor.roles & ITEM_MANAGERS)
 
 
+PROCESS_OWNERS = frozenset({"process_owner", "admin"})
+
+
+def may_own_processes(actor: Actor) -> bool:
+    """Who shapes the procedures: process owners and admins deploy and edit diagrams, edit the catalogue
+    (categories, each year's ITA items) and read the statistics of a process version."""
+    return bool(actor.roles & PROCESS_OWNERS)
+
+
+ITA_DASHBOARD_ROLES = frozenset(
+    {"publisher", "director", "deputy_director", "group_director", "admin", "process_owner"}
+)
+
+
+def may_view_ita_dashboard(actor: Actor) -> bool:
+    """Staff who answer for publishing see the ITA completeness dashboard; so does whoever acts for them."""
+    return any(person.roles & ITA_DASHBOARD_ROLES for person in (actor, *actor.acting_for))
+
+
 OFFICE_WIDE_ROLES = frozenset({"legal_officer", "deputy_director", "director", "publisher", "pr_officer"})
 
 

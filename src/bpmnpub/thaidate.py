@@ -50,6 +50,11 @@ def fiscal_year(value: datetime | date) -> int:
     return day.year + BE_OFFSET + (1 if day.month >= 10 else 0)
 
 
+def fiscal_year_start(fiscal_year_be: int) -> datetime:
+    """Midnight in Bangkok on 1 October that opens the fiscal year (2569 -> 1 Oct 2025)."""
+    return datetime(fiscal_year_be - BE_OFFSET - 1, 10, 1, tzinfo=BANGKOK)
+
+
 def thai_digits(text: str) -> str:
     return text.translate(THAI_DIGITS)
 

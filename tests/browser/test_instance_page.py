@@ -4,58 +4,32 @@ the statistics heat overlay. Screenshots on a desktop and a phone."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
 
-from bpmnpub.services import files, instances, tasks
+from bpmnpub.services import tasks
 from bpmnpub.services.context import ServiceContext
 
+from ..services.conftest import file_request, request_data, task_id, upload_pdf
 from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok
 
 pytestmark = pytest.mark.browser
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 REVISE = {"decision": "revise", "comment": "แนบฉบับลงนาม"}
 
 
-def _actor(ctx: ServiceContext, username: str) -> Any:
-    from bpmnpub.services import accounts
-
-    with ctx.db.read() as session:
-        user = accounts.find_user(session, username)
-        assert user is not None
-        return accounts.actor_of(user)
-
-
-def _open(ctx: ServiceContext, who: Any, instance_id: int) -> int:
-    mine = [t for t in tasks.list_tasks(ctx, who, limit=200) if t.instance_id == instance_id]
-    assert mine
-    return mine[0].id
-
-
-def _file(ctx: ServiceContext, requester: str, revise_rounds: int = 1) -> int:
+def _file(ctx: ServiceContext, actor: Any, requester: str, revise_rounds: int = 1) -> int:
     """A general_publication request: filed, sent back `revise_rounds` times by the group director,
     fixed each time, and now waiting for the group director again."""
-    owner = _actor(ctx, requester)
-    data = {
-        "title": "ประกาศผลการคัดเลือกครูผู้ช่วย",
-        "category": "1.1",
-        "description": "รายละเอียดประกาศ",
-        "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
-        "channels": ["website"],
-        "attachments": [files.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id],
-    }
-    started = instances.start_instance(ctx, "general_publication", None, owner)
-    tasks.complete_task(ctx, _open(ctx, owner, started.id), data, owner)
-    if revise_rounds:
-        gdir = _actor(ctx, "gdir_plan")
-        for _ in range(revise_rounds):
-            ctx.clock.advance(hours=7)  # type: ignore[attr-defined]
-            tasks.complete_task(ctx, _open(ctx, gdir, started.id), REVISE, gdir)
-            tasks.complete_task(ctx, _open(ctx, owner, started.id), data, owner)
-    return started.id
+    owner, gdir = actor(requester), actor("gdir_plan")
+    instance_id = file_request(ctx, owner)
+    data = request_data(upload_pdf(ctx, owner))
+    for _ in range(revise_rounds):
+        ctx.clock.advance(hours=7)  # type: ignore[attr-defined]
+        tasks.complete_task(ctx, task_id(ctx, gdir, instance_id), REVISE, gdir)
+        tasks.complete_task(ctx, task_id(ctx, owner, instance_id), data, owner)
+    return instance_id
 
 
 def _classes(page: Any, element_id: str) -> set[str]:
@@ -74,9 +48,9 @@ def _marked(page: Any, css_class: str) -> set[str]:
 
 @pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
 def test_the_diagram_marks_exactly_the_completed_and_active_elements(
-    ctx: ServiceContext, live_server: str, open_page: Any, size: tuple[int, int]
+    ctx: ServiceContext, actor: Any, live_server: str, open_page: Any, size: tuple[int, int]
 ) -> None:
-    instance_id = _file(ctx, "owner1", revise_rounds=2)
+    instance_id = _file(ctx, actor, "owner1", revise_rounds=2)
     page = open_page(*size)
     sign_in(page, live_server, "admin1")
     page.goto(f"{live_server}/admin/instances/{instance_id}")
@@ -105,12 +79,12 @@ def test_the_diagram_marks_exactly_the_completed_and_active_elements(
     screenshot(page, "admin-instance")
 
 
-def test_stuck_request_story(ctx: ServiceContext, live_server: str, open_page: Any) -> None:
+def test_stuck_request_story(ctx: ServiceContext, actor: Any, live_server: str, open_page: Any) -> None:
     """admin1 finds legal1's request (legal1's group has no director), sees it waiting at the group
     director's review on the diagram, and gives it to director1 with a reason; it shows in the timeline
     and in director1's inbox."""
     ctx.clock.advance(days=-10)  # type: ignore[attr-defined]
-    instance_id = _file(ctx, "legal1", revise_rounds=0)
+    instance_id = _file(ctx, actor, "legal1", revise_rounds=0)
     ctx.clock.advance(days=10)  # type: ignore[attr-defined]
     page = open_page(1280, 800)
     sign_in(page, live_server, "admin1")
@@ -124,13 +98,12 @@ def test_stuck_request_story(ctx: ServiceContext, live_server: str, open_page: A
     page.wait_for_selector(".flash")
     timeline = page.locator(".admin-timeline").inner_text()
     assert "มอบหมายงานใหม่" in timeline and "กลุ่มกฎหมายยังไม่มี ผอ.กลุ่ม" in timeline
-    director = _actor(ctx, "director1")
-    assert [t.instance_id for t in tasks.list_tasks(ctx, director)] == [instance_id]
+    assert [t.instance_id for t in tasks.list_tasks(ctx, actor("director1"))] == [instance_id]
 
 
-def test_statistics_heat_overlay(ctx: ServiceContext, live_server: str, open_page: Any) -> None:
+def test_statistics_heat_overlay(ctx: ServiceContext, actor: Any, live_server: str, open_page: Any) -> None:
     for rounds in (0, 1, 2):
-        _file(ctx, "owner1", revise_rounds=rounds)
+        _file(ctx, actor, "owner1", revise_rounds=rounds)
     page = open_page(1280, 800)
     sign_in(page, live_server, "admin1")
     page.goto(f"{live_server}/admin/instances/stats/general_publication")

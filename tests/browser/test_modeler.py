@@ -14,7 +14,7 @@ from bpmnpub.services import instances, library, tasks
 from bpmnpub.services.context import ServiceContext
 
 from ..conftest import PROCESSES
-from ..services.conftest import request_data, task_id, upload_pdf
+from ..services.conftest import file_request, task_id
 from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok
 
 pytestmark = pytest.mark.browser
@@ -145,17 +145,10 @@ def walk_to_publisher(ctx: ServiceContext, actor: Any, instance_id: int) -> None
     tasks.complete_task(ctx, task_id(ctx, publisher, instance_id), {"certified": True}, publisher)
 
 
-def file_request(ctx: ServiceContext, actor: Any) -> int:
-    owner = actor("owner1")
-    started = instances.start_instance(ctx, "general_publication", None, owner)
-    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(upload_pdf(ctx, owner)), owner)
-    return started.id
-
-
 def test_add_a_legal_officer_step_and_deploy(
     ctx: ServiceContext, actor: Any, live_server: str, open_page: Any
 ) -> None:
-    old_request = file_request(ctx, actor)  # waits for the group director on version 1
+    old_request = file_request(ctx, actor("owner1"))  # waits for the group director on version 1
     page = open_page()
     sign_in(page, live_server, "procowner1")
     open_modeler(page, live_server, "general_publication")
@@ -194,7 +187,7 @@ def test_add_a_legal_officer_step_and_deploy(
     assert "รุ่นที่ 2" in page.locator("#modeler-status").inner_text()
     assert latest_version(ctx) == 2
 
-    new_request = file_request(ctx, actor)
+    new_request = file_request(ctx, actor("owner1"))
     walk_to_publisher(ctx, actor, new_request)
     with ctx.db.read() as session:
         waiting = session.scalars(
@@ -268,7 +261,7 @@ def test_library_and_diff_pages(ctx: ServiceContext, actor: Any, live_server: st
     changed = original.replace('name="ผอ.กลุ่ม/หน่วย พิจารณา"', 'name="ผอ.กลุ่ม ตรวจและพิจารณา"', 1)
     changed = changed.replace("Flow_CheckAndPublish_To_PublishItem", "Flow_Check_To_Publish")
     library.deploy_draft(ctx, actor("procowner1"), "general_publication", changed, {}, 1)
-    file_request(ctx, actor)
+    file_request(ctx, actor("owner1"))
     for width, height in ((1280, 800), (390, 844)):
         page = open_page(width, height)
         sign_in(page, live_server, "procowner1")

@@ -27,6 +27,7 @@ def portal(ctx: ServiceContext, clock: Any, actor: Any) -> None:
 def test_withdraw_and_republish(live_server: str, open_page: Any, width: int, height: int) -> None:
     page = open_page(width, height)
     sign_in(page, live_server, "pr1")
+    page.locator(".site-nav summary", has_text="จัดการ").click()
     page.get_by_role("link", name="รายการที่เผยแพร่").click()
     page.wait_for_url("**/publishing/items")
     thai_font_ok(page)

@@ -43,6 +43,13 @@ def task_id(ctx: ServiceContext, who: Actor, instance_id: int, spec: str | None 
     return mine[0].id
 
 
+def file_request(ctx: ServiceContext, who: Actor) -> int:
+    """A general_publication request `who` has filed: it waits for their group director. Returns its id."""
+    started = instances.start_instance(ctx, "general_publication", None, who)
+    tasks.complete_task(ctx, task_id(ctx, who, started.id), request_data(upload_pdf(ctx, who)), who)
+    return started.id
+
+
 @pytest.fixture
 def filed(ctx: ServiceContext, actor: Any) -> InstanceView:
     """A general_publication request filed by owner1 and waiting for gdir_plan."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,20 +15,10 @@ from bpmnpub.services.catalogue import CategoryInput, ItaItemInput
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import fiscal_year
 
-from ..catalogue_data import restore_demo_catalogue
 from ..conftest import PROCESSES
 from .conftest import request_data, task_id, upload_pdf
 
 PROCUREMENT = "ข้อมูลการจัดซื้อจัดจ้าง"  # seed 000, item 1.9
-
-
-@pytest.fixture(autouse=True)
-def demo_catalogue(ctx: ServiceContext, backend: str) -> Iterator[None]:
-    if backend == "postgresql":
-        restore_demo_catalogue(ctx)
-    yield
-    if backend == "postgresql":
-        restore_demo_catalogue(ctx)
 
 
 @pytest.fixture

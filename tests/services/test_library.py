@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bpmnpub.errors import ConflictError, DiagramError, PermissionDeniedError
 from bpmnpub.models import ProcessDefinition, ProcessDraft
+from bpmnpub.permissions import Actor
 from bpmnpub.services import instances, library
 from bpmnpub.services.context import ServiceContext
 
@@ -184,14 +185,22 @@ def test_diff_added_and_removed(ctx: ServiceContext, actor: Any) -> None:
     assert [c.element_id for c in diff.removed] == ["Flow_CheckAndPublish_To_PublishItem"]
 
 
+OWNER = Actor(id=1, roles=frozenset({"process_owner"}), group_id=None, director_of=frozenset())
+STAFF = Actor(id=2, roles=frozenset({"requester"}), group_id=None, director_of=frozenset())
+
+
 def test_expression_check_is_the_deploy_sandbox() -> None:
-    assert library.check_expression('decision == "approve"') is None
-    assert library.check_expression('__import__("os").system("id")') is not None
-    assert library.check_expression("().__class__") is not None
-    assert library.check_expression("  ") is not None
+    assert library.check_expression(OWNER, 'decision == "approve"') is None
+    assert library.check_expression(OWNER, '__import__("os").system("id")') is not None
+    assert library.check_expression(OWNER, "().__class__") is not None
+    assert library.check_expression(OWNER, "  ") is not None
+    with pytest.raises(PermissionDeniedError):
+        library.check_expression(STAFF, 'decision == "approve"')
 
 
 def test_form_check() -> None:
-    assert library.check_form("legal_note_form", NEW_FORM) == []
-    assert library.check_form("bad key", NEW_FORM)
-    assert library.check_form("x_form", {"type": "object", "properties": {"a": {"type": "string"}}})
+    assert library.check_form(OWNER, "legal_note_form", NEW_FORM) == []
+    assert library.check_form(OWNER, "bad key", NEW_FORM)
+    assert library.check_form(OWNER, "x_form", {"type": "object", "properties": {"a": {"type": "string"}}})
+    with pytest.raises(PermissionDeniedError):
+        library.check_form(STAFF, "legal_note_form", NEW_FORM)

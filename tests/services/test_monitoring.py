@@ -13,15 +13,9 @@ from bpmnpub.services.context import ServiceContext
 from bpmnpub.services.monitoring import InstanceFilters
 from bpmnpub.thaidate import local_date
 
-from .conftest import request_data, task_id, upload_pdf
+from .conftest import file_request, request_data, task_id, upload_pdf
 
 REVISE = {"decision": "revise", "comment": "แนบฉบับลงนาม"}
-
-
-def file_request(ctx: ServiceContext, who: Any) -> int:
-    started = instances.start_instance(ctx, "general_publication", None, who)
-    tasks.complete_task(ctx, task_id(ctx, who, started.id), request_data(upload_pdf(ctx, who)), who)
-    return started.id
 
 
 def ids(ctx: ServiceContext, admin: Any, **filters: Any) -> list[int]:

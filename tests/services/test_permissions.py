@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import select
 
 from bpmnpub.models import Group, HumanTask, User
-from bpmnpub.permissions import TaskScope, actionable_clause, may_act
+from bpmnpub.permissions import (
+    TaskScope,
+    actionable_clause,
+    may_act,
+    may_manage_items,
+    may_own_processes,
+    may_view_ita_dashboard,
+)
 from bpmnpub.services import instances
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.services.tasks import _COLUMNS
@@ -90,3 +97,18 @@ def test_predicate_and_sql_clause_agree(ctx: ServiceContext, actor: Any) -> None
             assert by_sql == by_rule, username
             checked += len(rows)
     assert checked > 10_000
+
+
+def test_who_may_do_what_outside_a_task(ctx: ServiceContext, actor: Any) -> None:
+    """The areas of the จัดการ menu, as the services check them."""
+    expected = {  # username: (manage items, own processes, ITA dashboard)
+        "admin1": (True, True, True),
+        "procowner1": (False, True, True),
+        "publisher1": (True, False, True),
+        "director1": (False, False, True),
+        "owner1": (False, False, False),
+    }
+    for username, rights in expected.items():
+        who = actor(username)
+        found = (may_manage_items(who), may_own_processes(who), may_view_ita_dashboard(who))
+        assert found == rights, username

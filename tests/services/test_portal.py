@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 
 from bpmnpub.errors import NotFoundError
 from bpmnpub.models import Category, ItemViewDay, PublishedItem
@@ -14,7 +14,7 @@ from bpmnpub.services import files, portal, portal_text
 from bpmnpub.services.context import ServiceContext
 
 from ..conftest import Clock
-from ..portal_data import add_category, add_ita_item, add_item, upload, withdraw
+from ..portal_data import add_category, add_ita_item, add_item, republish, retitle, upload, withdraw
 
 PROCUREMENT = "ประกาศผลการจัดซื้อจัดจ้างวัสดุ"
 
@@ -77,6 +77,7 @@ def test_unknown_categories_are_not_found_but_an_empty_known_one_is_a_page(ctx: 
     assert empty.items == [] and empty.pages == 1
 
 
+@pytest.mark.parametrize("window", [portal.SEARCH_WINDOW, 0])  # the newest items, then all through the index
 @pytest.mark.parametrize(
     ("query", "found"),
     [
@@ -86,17 +87,29 @@ def test_unknown_categories_are_not_found_but_an_empty_known_one_is_a_page(ctx: 
         ("จัดซื้อ ครุภัณฑ์", False),  # one term missing
         ("ห้องเรียน", True),  # in a photo's caption
         ("PROCUREMENT", True),  # English ignores case
+        ("ซื", True),  # shorter than a trigram: found by LIKE alone
+        ("จ ซื้อ", True),
+        ("จัดซื้อ ฆ", False),
         ("100%", False),  # LIKE's wildcards are plain characters
         ("จัด_ซื้อ", False),
+        ('"โครงการ', True),  # a quote is a character like any other, for the index too
+        ('"โครงการ"', True),
+        ('โครง"การ', False),
+        ('"', True),
+        ("notice: AND NEAR(", True),  # words of the index's query language are plain text
+        ("* OR -", False),
+        ("ดาวเทียมสำรวจ", False),
+        ("จัดซื้อ\0วัสดุ", True),  # a NUL separates terms (PostgreSQL refuses it in text)
     ],
 )
 def test_search_finds_substrings_of_thai_text_with_every_term(
-    ctx: ServiceContext, query: str, found: bool
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch, window: int, query: str, found: bool
 ) -> None:
+    monkeypatch.setattr(portal, "SEARCH_WINDOW", window)
     add_item(
         ctx,
         PROCUREMENT,
-        body="Procurement notice: รายละเอียดตามเอกสารแนบ",
+        body='Procurement notice: AND NEAR( รายละเอียดตามเอกสารแนบ "โครงการ"',
         photos=[{"file": "x", "caption": "ภาพห้องเรียนใหม่", "alt_text": "ห้องเรียน"}],
     )
     add_item(ctx, "รายงานการประชุม", body="ไม่มีคำที่ค้นหา")
@@ -104,6 +117,68 @@ def test_search_finds_substrings_of_thai_text_with_every_term(
     results = portal.search(ctx, query)
 
     assert [h.item.title for h in results.hits] == ([PROCUREMENT] if found else [])
+
+
+def test_a_rare_term_among_older_items_is_found_and_a_missing_one_finds_nothing(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the newest items, search goes through the trigram index (FTS5 on SQLite, pg_trgm on
+    PostgreSQL): what it finds must be exactly what LIKE finds."""
+    monkeypatch.setattr(portal, "SEARCH_WINDOW", 5)
+    now = ctx.now()
+    rare = add_item(
+        ctx,
+        "ผลการประเมินโรงเรียนคุณธรรมระดับดีเยี่ยม",
+        body="โรงเรียนในสังกัดผ่านการประเมิน",
+        published_at=now - timedelta(days=300),
+    )
+    for n in range(30):
+        add_item(ctx, f"{PROCUREMENT} {n}", body="โรงเรียนในสังกัด", published_at=now - timedelta(days=n))
+
+    assert [h.item.id for h in portal.search(ctx, "โรงเรียนคุณธรรม").hits] == [rare.id]
+    assert [h.item.id for h in portal.search(ctx, "คุณธรรม ดีเยี่ยม").hits] == [rare.id]
+    assert [h.item.id for h in portal.search(ctx, "ธรรม สังกัด").hits] == [rare.id]
+    assert portal.search(ctx, "ดาวเทียมสำรวจ").hits == []
+    assert portal.search(ctx, "คุณธรรม ดาวเทียม").hits == []
+    assert len(portal.search(ctx, "โรงเรียน").hits) == portal.PER_PAGE
+
+
+def test_search_follows_an_items_new_title_and_its_withdrawal(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portal, "SEARCH_WINDOW", 0)  # through the index alone
+    added = add_item(ctx, "ประกาศรับสมัครครูอัตราจ้าง")
+    other = add_item(ctx, "ประกาศรับสมัครลูกจ้างชั่วคราว")
+
+    retitle(ctx, added.id, "ประกาศผลการคัดเลือกครูอัตราจ้าง")
+    assert [h.item.id for h in portal.search(ctx, "ผลการคัดเลือก").hits] == [added.id]
+    assert [h.item.id for h in portal.search(ctx, "รับสมัคร").hits] == [other.id]
+
+    withdraw(ctx, added.id, "ผิด")
+    assert portal.search(ctx, "ผลการคัดเลือก").hits == []
+    republish(ctx, added.id)
+    assert [h.item.id for h in portal.search(ctx, "ผลการคัดเลือก").hits] == [added.id]
+
+
+def test_the_search_index_keeps_in_step_with_the_items(ctx: ServiceContext, backend: str) -> None:
+    """SQLite: FTS5 compares its index with published_item, row by row, after inserts, updates and
+    a delete. PostgreSQL: a Thai term's LIKE can be answered from the pg_trgm index."""
+    kept, gone = add_item(ctx, "ประกาศรับสมัครครู"), add_item(ctx, "ประกาศที่ลบ")
+    retitle(ctx, kept.id, "ประกาศผลการคัดเลือกครู")
+    with ctx.db.write() as session:
+        session.execute(delete(PublishedItem).where(PublishedItem.id == gone.id))
+    add_item(ctx, "ประกาศใหม่")  # SQLite gives it the deleted item's id again
+    with ctx.db.write() as session:
+        if backend == "sqlite":
+            session.execute(
+                text("INSERT INTO published_item_search(published_item_search) VALUES ('integrity-check')")
+            )
+            return
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = session.execute(
+            text("EXPLAIN SELECT id FROM published_item WHERE search_text LIKE :p"), {"p": "%คัดเลือก%"}
+        ).scalars()
+        assert "ix_published_item_search_trgm" in "\n".join(plan)
 
 
 def test_search_skips_withdrawn_items_and_pages_newest_first(ctx: ServiceContext) -> None:

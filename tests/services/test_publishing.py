@@ -25,7 +25,7 @@ from bpmnpub.models import (
     ProcessInstance,
     PublishedItem,
 )
-from bpmnpub.services import files, instances, published_items, publishing, tasks
+from bpmnpub.services import files, instances, portal, published_items, publishing, tasks
 from bpmnpub.services.context import ServiceContext
 
 from ..photos import jpeg
@@ -149,7 +149,7 @@ def test_an_album_has_clean_photos_thumbnails_and_its_pdpa_check(
         "measures": ["blur", "wide_shot"],
         "comment": "",
     }
-    page = publishing.get_public_item(ctx, item.id)  # the public never sees the PDPA check
+    page = portal.get_item(ctx, item.id)  # the public never sees the PDPA check
     assert "pdpa" not in repr(page).lower()
 
 
@@ -349,7 +349,7 @@ def published(ctx: ServiceContext, clock: Any, actor: Any, catalogue: None) -> P
 def test_a_publisher_withdraws_with_a_reason_and_the_url_stays(
     ctx: ServiceContext, clock: Any, actor: Any, published: PublishedItem
 ) -> None:
-    before = publishing.get_public_item(ctx, published.id)
+    before = portal.get_item(ctx, published.id)
     [attachment] = published.attachments
     assert publishing.public_file(ctx, attachment).id == attachment
     when = clock.advance(hours=2)
@@ -360,7 +360,7 @@ def test_a_publisher_withdraws_with_a_reason_and_the_url_stays(
         when,
     )
     assert change.url == publishing.public_url("", before.id, before.slug)
-    page = publishing.get_public_item(ctx, published.id)  # still answers at its URL, as withdrawn
+    page = portal.get_item(ctx, published.id)  # still answers at its URL, as withdrawn
     assert (page.slug, page.status, page.withdrawn_reason) == (before.slug, "withdrawn", "ข้อมูลผิด รอแก้ไข")
     with pytest.raises(NotFoundError):
         publishing.public_file(ctx, attachment)
@@ -384,7 +384,7 @@ def test_republish_brings_the_same_item_back_at_the_same_url(
     change = published_items.republish_item(ctx, actor("admin1"), published.id, "")
     assert (change.status, change.withdrawn_at, change.withdrawn_reason) == ("published", None, None)
     assert change.updated_at == when
-    page = publishing.get_public_item(ctx, published.id)
+    page = portal.get_item(ctx, published.id)
     assert (page.id, page.slug, page.status, page.published_at) == (
         published.id,
         published.slug,

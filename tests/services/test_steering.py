@@ -12,7 +12,7 @@ from bpmnpub.services import definitions, instances, monitoring, steering, tasks
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.services.views import InstanceView
 
-from .conftest import request_data, task_id, upload_pdf
+from .conftest import file_request, request_data, task_id, upload_pdf
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 WHY = "ผอ.กลุ่มลาป่วย ให้ผู้อื่นพิจารณาแทน"
@@ -42,13 +42,16 @@ def test_every_action_needs_a_reason_and_an_admin(
         lambda who, why: steering.rewind_instance(ctx, filed.id, "Task_PrepareRequest", who, why),
         lambda who, why: steering.migrate_instance(ctx, filed.id, 2, who, why),
         lambda who, why: steering.correct_value(ctx, filed.id, "title", "x", who, why),
+        lambda who, why: instances.retry_instance(ctx, filed.id, who, why),
     ]
     for call in calls:
-        with pytest.raises(PermissionDeniedError):
-            call(owner, WHY)
-        with pytest.raises(ValidationError) as problem:
-            call(admin, "  ")
-        assert problem.value.problems[0].field == "reason"
+        for why in (WHY, ""):  # a non-admin hears 403 before anything is said of the reason
+            with pytest.raises(PermissionDeniedError):
+                call(owner, why)
+        for why in ("  ", "ก" * 2001):  # missing, or longer than the 2 000 characters kept
+            with pytest.raises(ValidationError) as problem:
+                call(admin, why)
+            assert problem.value.problems[0].field == "reason"
     with pytest.raises(PermissionDeniedError):
         monitoring.get_instance_page(ctx, filed.id, owner)
 
@@ -87,15 +90,14 @@ def test_stuck_request_found_seen_and_reassigned(ctx: ServiceContext, actor: Any
     """admin1 finds a review nobody can take (legal1's group has no director), sees where it stands on
     the diagram, and gives it to director1, who does it."""
     legal, admin, director = actor("legal1"), actor("admin1"), actor("director1")
-    started = instances.start_instance(ctx, "general_publication", None, legal)
-    tasks.complete_task(ctx, task_id(ctx, legal, started.id), request_data(upload_pdf(ctx, legal)), legal)
+    stuck_id = file_request(ctx, legal)
     clock.advance(days=6)
     stuck = monitoring.list_instances(
         ctx, admin, monitoring.InstanceFilters(process_id="general_publication", waiting_days=5)
     )
-    assert [row.id for row in stuck.items] == [started.id]
+    assert [row.id for row in stuck.items] == [stuck_id]
     assert stuck.items[0].waiting[0].holder is None
-    page = monitoring.get_instance_page(ctx, started.id, admin)
+    page = monitoring.get_instance_page(ctx, stuck_id, admin)
     assert page.marks.active == ["Task_GroupDirectorReview"]
     assert page.marks.completed == ["StartEvent_Request", "Task_PrepareRequest"]
     assert len(page.marks.flows) == 2
@@ -103,10 +105,10 @@ def test_stuck_request_found_seen_and_reassigned(ctx: ServiceContext, actor: Any
     with pytest.raises(ValidationError, match="own request"):
         steering.reassign_task(ctx, review, "legal1", admin, WHY)
     steering.reassign_task(ctx, review, "director1", admin, WHY)
-    assert [t.id for t in tasks.list_tasks(ctx, director) if t.instance_id == started.id] == [review]
+    assert [t.id for t in tasks.list_tasks(ctx, director) if t.instance_id == stuck_id] == [review]
     view = tasks.complete_task(ctx, review, {"decision": "approve"}, director)
     assert [t.name for t in view.tasks] == ["ผอ.สพป. พิจารณา อนุญาต"]
-    events = monitoring.get_instance_page(ctx, started.id, admin).events
+    events = monitoring.get_instance_page(ctx, stuck_id, admin).events
     reassigned = next(e for e in events if e.action == "reassigned")
     assert reassigned.comment == WHY and reassigned.details == {"to": "director1", "from": None}
 

@@ -185,7 +185,7 @@ def test_a_failing_step_sets_error_keeps_state_and_can_be_retried(
 
         assert session.scalar(select(func.count()).select_from(PublishedItem)) == 0
     with pytest.raises(PermissionDeniedError):
-        instances.retry_instance(ctx, filed.id, publisher)
+        instances.retry_instance(ctx, filed.id, publisher, "the portal is back")
     monkeypatch.setattr(publishing, "_publish", real)
     retried = instances.retry_instance(ctx, filed.id, actor("admin1"), "the portal is back")
     assert (retried.status, retried.outcome) == ("completed", "published")

@@ -34,13 +34,14 @@ def url(path: str) -> str:
     return path if path.startswith(("/api/", "/public", "/healthz")) or path == "/" else f"{API}{path}"
 
 
-def multipart(fields: dict[str, tuple[bytes, str]]) -> dict[str, Any]:
-    """Keyword arguments for a multipart/form-data POST of {field: (content, filename)}.
+def multipart(fields: dict[str, tuple[bytes, str]], form: dict[str, str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for a multipart/form-data POST of files {field: (content, filename)} and the
+    other fields of the form.
 
     Encoded in memory: the test client spools bodies over 500 KB to a temporary file it never closes
     (a ResourceWarning, an error under this project's filterwarnings)."""
     files = {name: FileStorage(io.BytesIO(content), filename) for name, (content, filename) in fields.items()}
-    boundary, body = encode_multipart(files)
+    boundary, body = encode_multipart({**(form or {}), **files})
     return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
 
 

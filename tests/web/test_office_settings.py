@@ -9,10 +9,9 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import TestResponse, encode_multipart
+from werkzeug.test import TestResponse
 
-from .conftest import PDF
+from .conftest import PDF, multipart
 from .pages import csrf, signed_in
 
 VALUES = {
@@ -35,14 +34,10 @@ def png(size: tuple[int, int] = (90, 100)) -> bytes:
 def post(
     client: FlaskClient, fields: dict[str, str], emblem: tuple[bytes, str] | None = None
 ) -> TestResponse:
-    """Submit the page's form; encoded in memory (the test client spools a large body to a temporary
-    file it never closes, see tests/web/conftest.multipart)."""
+    """Submit the page's form, with `emblem` (content, filename) as its file."""
     token = csrf(client.get("/admin/office").get_data(as_text=True))
-    data: dict[str, object] = {"csrf_token": token, **fields}
-    if emblem is not None:
-        data["emblem"] = FileStorage(io.BytesIO(emblem[0]), emblem[1])
-    boundary, body = encode_multipart(data)
-    return client.post("/admin/office", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    files = {"emblem": emblem} if emblem is not None else {}
+    return client.post("/admin/office", **multipart(files, {"csrf_token": token, **fields}))
 
 
 def test_admins_only(app: Flask) -> None:

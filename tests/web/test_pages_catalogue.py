@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -13,7 +12,6 @@ from flask import Flask
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import fiscal_year
 
-from ..catalogue_data import restore_demo_catalogue
 from .conftest import Api, request_data
 from .pages import csrf, signed_in
 
@@ -35,15 +33,6 @@ WRITES = [
     "/admin/catalogue/ita/2566/verified",
     "/admin/catalogue/ita/2566/items/O1",
 ]
-
-
-@pytest.fixture(autouse=True)
-def demo_catalogue(ctx: ServiceContext, backend: str) -> Iterator[None]:
-    if backend == "postgresql":
-        restore_demo_catalogue(ctx)
-    yield
-    if backend == "postgresql":
-        restore_demo_catalogue(ctx)
 
 
 @pytest.fixture

@@ -8,19 +8,16 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from bpmnpub.services import instances, tasks
+from bpmnpub.services import tasks
 from bpmnpub.services.context import ServiceContext
 
-from ..services.conftest import request_data, task_id, upload_pdf
+from ..services.conftest import file_request, task_id
 from .pages import csrf, signed_in
 
 
 @pytest.fixture
 def filed(ctx: ServiceContext, actor: Any) -> int:
-    owner = actor("owner1")
-    started = instances.start_instance(ctx, "general_publication", None, owner)
-    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(upload_pdf(ctx, owner)), owner)
-    return started.id
+    return file_request(ctx, actor("owner1"))
 
 
 def test_a_comment_reaches_the_thread_and_notifies_the_requester(

@@ -171,6 +171,14 @@ def test_search_finds_a_thai_word_inside_longer_text_and_marks_it(client: FlaskC
     assert "ไม่พบ" not in _html(client, "/public/search")
 
 
+@pytest.mark.parametrize("query", ['"จัดซื้อ"', "จัด%22ซื้อ", "%00", "จัดซื้อ%00วัสดุ", '"', "NEAR(จัดซื้อ"])
+def test_quotes_and_odd_characters_in_a_query_are_only_text(
+    client: FlaskClient, notice: Added, query: str
+) -> None:
+    html = _html(client, f"/public/search?q={query}")
+    assert (f"/public/items/{notice.id}-" in html) == (query == "จัดซื้อ%00วัสดุ")
+
+
 def test_search_pages_keep_the_query(client: FlaskClient, ctx: ServiceContext) -> None:
     for n in range(21):
         add_item(ctx, f"{TITLE} {n}")

@@ -167,6 +167,14 @@ def test_public_items_search_misses_what_is_not_there(client: FlaskClient, publi
     assert public(client, "?q=จัดซื้อจัดจ้าง") == []
 
 
+def test_public_items_search_as_the_portal_does(client: FlaskClient, published: int) -> None:
+    """Every term, anywhere in the title, text, captions or file names."""
+    assert [i["title"] for i in public(client, "?q=ผู้ช่วย  คัดเลือก")] == [TITLE]
+    assert public(client, "?q=คัดเลือก จัดซื้อ") == []
+    assert [i["title"] for i in public(client, "?q=.pdf")] == [TITLE]  # the attachment's file name
+    assert [i["title"] for i in public(client, "?q=%20%20")] == [TITLE]  # no term: no filter
+
+
 def test_public_items_search_treats_percent_literally(client: FlaskClient, published: int) -> None:
     assert public(client, "?q=%25") == []
 

@@ -28,12 +28,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..errors import ConflictError, FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import PERIOD_RULES, Category, Group, ItaFramework, ItaItem
-from ..permissions import Actor
+from ..permissions import Actor, may_own_processes
 from .context import ServiceContext
 
 log = logging.getLogger("bpmnpub.catalogue")
 
-EDITOR_ROLES = frozenset({"admin", "process_owner"})
 DEFAULT_MAPPING = "categories-phitsanulok2"  # the category list the ITA presets map to when in doubt
 CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 YEARS = (2500, 2700)  # Buddhist-era fiscal years an office may keep a list for
@@ -122,12 +121,8 @@ class FiscalYearList:
     items: list[ItaItemRow]
 
 
-def may_edit(actor: Actor) -> bool:
-    return bool(actor.roles & EDITOR_ROLES)
-
-
 def _require_editor(actor: Actor) -> None:
-    if not may_edit(actor):
+    if not may_own_processes(actor):
         raise PermissionDeniedError("only administrators and process owners edit the catalogue")
 
 
@@ -216,6 +211,15 @@ def category_names(ctx: ServiceContext) -> dict[str, str]:
     """{code: name} of every category, deactivated ones too: old requests and items still carry them."""
     with ctx.db.read() as session:
         return dict(session.execute(select(Category.code, Category.name)).all())
+
+
+def category_label(session: Session, code: str) -> str:
+    """A code as forms and documents print it, like `CategoryRow.label` ("1.9 ข้อมูลการจัดซื้อจัดจ้าง");
+    the bare code when the catalogue has no such category, "" for no code."""
+    if not code:
+        return ""
+    name = session.scalar(select(Category.name).where(Category.code == code))
+    return f"{code} {name}" if name else code
 
 
 def unknown_categories(session: Session, values: Iterable[tuple[str, Any]]) -> list[FieldProblem]:

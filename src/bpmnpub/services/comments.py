@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
-from ..models import Comment, Notification, ProcessInstance, User
+from ..errors import FieldProblem, ValidationError
+from ..models import Comment, Notification, User
 from ..permissions import Actor
-from .access import involved
+from .access import readable_instance
 from .context import ServiceContext
 
 MAX_LENGTH = 4000
@@ -25,19 +24,10 @@ class CommentView:
     created_at: datetime
 
 
-def _instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFoundError(f"request {instance_id} not found")
-    if not involved(session, actor, instance):
-        raise PermissionDeniedError("you take no part in this request")
-    return instance
-
-
 def list_comments(ctx: ServiceContext, instance_id: int, actor: Actor) -> list[CommentView]:
     """Raises NotFoundError, PermissionDeniedError."""
     with ctx.db.read() as session:
-        _instance(session, instance_id, actor)
+        readable_instance(session, actor, instance_id)
         rows = session.execute(
             select(Comment, User.full_name)
             .join(User, User.id == Comment.author_id)
@@ -57,7 +47,7 @@ def add_comment(ctx: ServiceContext, instance_id: int, actor: Actor, body: str) 
         )
     now = ctx.now()
     with ctx.db.write() as session:
-        instance = _instance(session, instance_id, actor)
+        instance = readable_instance(session, actor, instance_id)
         comment = Comment(instance_id=instance_id, author_id=actor.id, body=text, created_at=now)
         session.add(comment)
         if instance.started_by_id and instance.started_by_id != actor.id:

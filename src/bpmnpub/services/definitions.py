@@ -14,7 +14,7 @@ from .. import catalog, forms
 from ..engine import Engine, ParsedSpec, xml_text
 from ..errors import DiagramError, DiagramProblem, NotFoundError, PermissionDeniedError
 from ..models import ProcessDefinition
-from ..permissions import Actor, may_start
+from ..permissions import Actor, may_own_processes, may_start
 from .context import ServiceContext
 from .views import DeployResult, ProcessSummary
 
@@ -117,16 +117,19 @@ def deploy_upload(
 ) -> DeployResult:
     """Deploy an uploaded diagram; forms not uploaded with it come from the latest deployed versions.
     Raises PermissionDeniedError, DiagramError."""
-    if not (actor.roles & {"process_owner", "admin"}):
+    if not may_own_processes(actor):
         raise PermissionDeniedError("only process owners can deploy processes")
     with ctx.db.write() as session:
-        known: dict[str, Any] = {}
-        for forms_of_version in session.scalars(
-            select(ProcessDefinition.forms).order_by(ProcessDefinition.id)
-        ):
-            known.update(forms_of_version or {})
-        known.update(extra_forms)
+        known = {**known_forms(session), **extra_forms}
         return deploy(ctx, session, content, filename, known, actor_id=actor.id)
+
+
+def known_forms(session: Session) -> dict[str, Any]:
+    """Every form deployed so far, the newest deployed schema of each key: a diagram may use any of them."""
+    known: dict[str, Any] = {}
+    for forms_of_version in session.scalars(select(ProcessDefinition.forms).order_by(ProcessDefinition.id)):
+        known.update(forms_of_version or {})
+    return known
 
 
 def deploy_folder(ctx: ServiceContext, path: Path, *, actor_id: int | None = None) -> list[DeployResult]:

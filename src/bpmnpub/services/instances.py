@@ -14,7 +14,6 @@ from ..engine import STATE_VERSION, next_occurrence
 from ..errors import (
     ConflictError,
     FieldProblem,
-    NotFoundError,
     PermissionDeniedError,
     StepFailedError,
     ValidationError,
@@ -29,7 +28,7 @@ from ..models import (
 )
 from ..permissions import OPEN_STATUSES, Actor, may_start
 from . import definitions
-from .access import involved
+from .access import readable_instance
 from .context import ServiceContext
 from .progress import (
     WRITTEN_EVENTS,
@@ -37,10 +36,11 @@ from .progress import (
     add_event,
     lock_instance,
     names_of,
-    open_tasks,
     recording_failures,
     run_engine,
+    stop_instance,
 )
+from .reasons import given_reason
 from .views import EventView, InstanceView, TaskSummary
 
 
@@ -123,12 +123,7 @@ def _check_start_data(session: Session, definition: ProcessDefinition, data: dic
 def get_instance(ctx: ServiceContext, instance_id: int, actor: Actor) -> InstanceView:
     """Raises NotFoundError, PermissionDeniedError."""
     with ctx.db.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFoundError(f"request {instance_id} not found")
-        if not involved(session, actor, instance):  # the one rule for who may see a request
-            raise PermissionDeniedError("you may not see this request")
-        return _view(session, instance)
+        return _view(session, readable_instance(session, actor, instance_id))
 
 
 def _view(session: Session, instance: ProcessInstance) -> InstanceView:
@@ -186,10 +181,12 @@ def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
 
 
-def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: str = "") -> InstanceView:
-    """Run the failed step of an instance in `error` again. Raises PermissionDeniedError, ConflictError."""
+def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: str) -> InstanceView:
+    """Run the failed step of an instance in `error` again; like every admin action, with a reason.
+    Raises PermissionDeniedError, ValidationError (no reason), ConflictError."""
     if not actor.is_admin:
         raise PermissionDeniedError("only administrators can retry a failed step")
+    reason = given_reason(reason)
     now = ctx.now()
 
     def action(session: Session, failure: StepFailedError | None) -> InstanceView:
@@ -202,7 +199,7 @@ def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: 
             "retried",
             now,
             actor_id=actor.id,
-            comment=reason or None,
+            comment=reason,
             task_spec=instance.error_task,
         )
         instance.status = "running"
@@ -389,9 +386,7 @@ def first_task_for(ctx: ServiceContext, instance_id: int, actor: Actor) -> int |
 def withdraw_request(ctx: ServiceContext, instance_id: int, actor: Actor, reason: str) -> InstanceView:
     """The requester takes back a request nobody has decided on yet; the reason is recorded.
     Raises NotFoundError, PermissionDeniedError, ConflictError, ValidationError."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("a reason is required", [FieldProblem("reason", "กรุณาระบุเหตุผล")])
+    reason = given_reason(reason)
     now = ctx.now()
     with ctx.db.write() as session:
         instance = lock_instance(session, instance_id)
@@ -408,14 +403,8 @@ def withdraw_request(ctx: ServiceContext, instance_id: int, actor: Actor, reason
         )
         if decided is not None:
             raise ConflictError("someone has already decided on this request; it can no longer be withdrawn")
-        for task in open_tasks(session, instance_id):
-            task.status = "cancelled"
-            task.completed_at = now
-        instance.status = "terminated"
-        instance.outcome = "withdrawn"
-        instance.completed_at = now
+        stop_instance(session, instance, "withdrawn", now)
         instance.updated_at = now
-        instance.next_timer_due = None
         add_event(session, instance, "withdrawn", now, actor_id=actor.id, comment=reason)
         session.flush()
         return _view(session, instance)

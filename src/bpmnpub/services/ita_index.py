@@ -31,8 +31,8 @@ from sqlalchemy.sql.selectable import Subquery
 
 from ..errors import NotFoundError, PermissionDeniedError
 from ..models import Category, Group, ItaFramework, ItaItem, PublishedItem, category_ita_item
-from ..permissions import Actor
-from ..thaidate import BANGKOK, BE_OFFSET, fiscal_year
+from ..permissions import Actor, may_view_ita_dashboard
+from ..thaidate import BANGKOK, BE_OFFSET, fiscal_year, fiscal_year_start
 from .context import ServiceContext
 from .publishing import public_url
 
@@ -41,9 +41,6 @@ SHOWN_PER_ITEM = 10  # items listed under one O item (page and CSV): the newest 
 DUE_SOON = timedelta(days=30)  # an unmet O item whose window closes this soon is flagged
 # The SQL flag column of each period rule: 1 when a row falls in that rule's window of the year.
 FLAGS = {"current_fy": "in_current", "first_half": "in_first_half", "previous_fy": "in_previous"}
-DASHBOARD_ROLES = frozenset(
-    {"publisher", "director", "deputy_director", "group_director", "admin", "process_owner"}
-)
 
 
 @dataclass(frozen=True)
@@ -56,11 +53,6 @@ class Window:
     @property
     def last_day(self) -> date:
         return (self.end.astimezone(BANGKOK) - timedelta(days=1)).date()
-
-
-def fiscal_year_start(fiscal_year_be: int) -> datetime:
-    """Midnight in Bangkok on 1 October that opens the fiscal year (2569 -> 1 Oct 2025)."""
-    return datetime(fiscal_year_be - BE_OFFSET - 1, 10, 1, tzinfo=BANGKOK)
 
 
 def period_window(fiscal_year_be: int, rule: str) -> Window:
@@ -198,14 +190,9 @@ def year_index(ctx: ServiceContext, fiscal_year_be: int, *, base: str) -> YearIn
         )
 
 
-def may_view_dashboard(actor: Actor) -> bool:
-    """Staff who answer for publishing see the completeness dashboard; so does whoever acts for them."""
-    return any(person.roles & DASHBOARD_ROLES for person in (actor, *actor.acting_for))
-
-
 def dashboard(ctx: ServiceContext, actor: Actor, fiscal_year_be: int) -> Dashboard:
     """Completeness per responsible group. Raises PermissionDeniedError, NotFoundError."""
-    if not may_view_dashboard(actor):
+    if not may_view_ita_dashboard(actor):
         raise PermissionDeniedError("the ITA dashboard is for publishers, directors and administrators")
     with ctx.db.read() as session:
         framework = _framework(session, fiscal_year_be)

@@ -27,12 +27,12 @@ from ..errors import (
     ValidationError,
 )
 from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, User
-from ..permissions import Actor
+from ..permissions import Actor, may_own_processes
 from . import definitions
 from .context import ServiceContext
+from .progress import LIVE_STATUSES
 from .views import DeployResult
 
-OPEN_STATUSES = ("running", "suspended", "error")  # instances that still live on their version
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
 MAX_FORMS = 200
 
@@ -82,7 +82,10 @@ class Draft:
 
 
 @dataclass(frozen=True)
-class ElementChange:
+class ElementDiff:
+    """An element added, removed or changed between two versions, read from their XML: what a person
+    edits, layout left out (`engine.ElementChange` is SpiffWorkflow's view, for moving a request)."""
+
     element_id: str
     kind: str  # BPMN element type without namespace, e.g. userTask
     name: str
@@ -94,13 +97,13 @@ class VersionDiff:
     process_id: str
     old: int
     new: int
-    added: tuple[ElementChange, ...]
-    removed: tuple[ElementChange, ...]
-    changed: tuple[ElementChange, ...]
+    added: tuple[ElementDiff, ...]
+    removed: tuple[ElementDiff, ...]
+    changed: tuple[ElementDiff, ...]
 
 
 def _require_owner(actor: Actor) -> None:
-    if not (actor.is_admin or "process_owner" in actor.roles):
+    if not may_own_processes(actor):
         raise PermissionDeniedError("only process owners and admins can change processes")
 
 
@@ -134,7 +137,7 @@ def list_processes(ctx: ServiceContext, actor: Actor) -> list[ProcessEntry]:
             select(
                 ProcessInstance.definition_id,
                 func.count(),
-                func.count().filter(ProcessInstance.status.in_(OPEN_STATUSES)),
+                func.count().filter(ProcessInstance.status.in_(LIVE_STATUSES)),
             ).group_by(ProcessInstance.definition_id)
         ):
             counts[definition_id] = (int(total), int(running))
@@ -195,14 +198,6 @@ def version_xml(ctx: ServiceContext, actor: Actor, process_id: str, version: int
         return definition.bpmn_xml, f"{process_id}-v{version}.bpmn"
 
 
-def known_forms(session: Session) -> dict[str, Any]:
-    """Every form deployed so far, the newest deployed schema of each key."""
-    known: dict[str, Any] = {}
-    for forms_of_version in session.scalars(select(ProcessDefinition.forms).order_by(ProcessDefinition.id)):
-        known.update(forms_of_version or {})
-    return known
-
-
 def open_draft(ctx: ServiceContext, actor: Actor, process_id: str) -> Draft:
     """The shared draft of a process, or its newest version as a new draft. Raises
     PermissionDeniedError, NotFoundError."""
@@ -210,7 +205,7 @@ def open_draft(ctx: ServiceContext, actor: Actor, process_id: str) -> Draft:
     with ctx.db.read() as session:
         latest = definitions.latest(session, process_id)
         draft = session.get(ProcessDraft, process_id)
-        forms = known_forms(session)
+        forms = definitions.known_forms(session)
         if draft is None:
             return Draft(
                 process_id, latest.name, latest.bpmn_xml, {}, latest.version, latest.version, None, forms
@@ -277,7 +272,7 @@ def _problems(
     ctx: ServiceContext, session: Session, process_id: str, xml: str, forms: dict[str, Any]
 ) -> tuple[list[DiagramProblem], dict[str, Any]]:
     filename = f"{process_id}.bpmn"
-    known = known_forms(session)
+    known = definitions.known_forms(session)
     known.update(forms)
     parsed, _, problems = definitions.check_diagram(ctx.engine, xml.encode(), filename, known)
     if parsed is not None and parsed.model.process_id != process_id:
@@ -337,8 +332,10 @@ def deploy_draft(
         return result
 
 
-def check_expression(source: str) -> str | None:
-    """Why a gateway condition would be refused at deploy, or None when it is allowed."""
+def check_expression(actor: Actor, source: str) -> str | None:
+    """Why a gateway condition would be refused at deploy, or None when it is allowed. Raises
+    PermissionDeniedError."""
+    _require_owner(actor)
     if not source.strip():
         return "condition is empty"
     try:
@@ -348,8 +345,10 @@ def check_expression(source: str) -> str | None:
     return None
 
 
-def check_form(key: str, schema: Any) -> list[str]:
-    """Problems of a form schema the modeler's form editor sends (the deploy check)."""
+def check_form(actor: Actor, key: str, schema: Any) -> list[str]:
+    """Problems of a form schema the modeler's form editor sends (the deploy check). Raises
+    PermissionDeniedError."""
+    _require_owner(actor)
     if not key.isidentifier():
         return ["form key: use a-z, 0-9 and _ only (e.g. legal_check_form)"]
     return form_rules.check_schema(key, schema)
@@ -418,8 +417,8 @@ def diff_versions(ctx: ServiceContext, actor: Actor, process_id: str, old: int, 
         new_xml = _definition(session, process_id, new).bpmn_xml
     before = _elements(old_xml, f"{process_id}-v{old}.bpmn")
     after = _elements(new_xml, f"{process_id}-v{new}.bpmn")
-    added = tuple(ElementChange(i, after[i][0], after[i][1]) for i in after if i not in before)
-    removed = tuple(ElementChange(i, before[i][0], before[i][1]) for i in before if i not in after)
+    added = tuple(ElementDiff(i, after[i][0], after[i][1]) for i in after if i not in before)
+    removed = tuple(ElementDiff(i, before[i][0], before[i][1]) for i in before if i not in after)
     changed = []
     for element_id, (kind, name, sig) in after.items():
         if element_id not in before:
@@ -428,5 +427,5 @@ def diff_versions(ctx: ServiceContext, actor: Actor, process_id: str, old: int, 
         keys = sorted(set(sig) | set(old_sig))
         what = tuple((k, old_sig.get(k, ""), sig.get(k, "")) for k in keys if old_sig.get(k) != sig.get(k))
         if what:
-            changed.append(ElementChange(element_id, kind, name, what))
+            changed.append(ElementDiff(element_id, kind, name, what))
     return VersionDiff(process_id, old, new, added, removed, tuple(changed))

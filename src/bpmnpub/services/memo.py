@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import thaidate
 from ..documents import Endorsement, MemoDocument, Signature, render_pdf
-from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
-from ..models import Category, Group, HumanTask, InstanceEvent, ProcessInstance, User
+from ..errors import FieldProblem, NotFoundError, ValidationError
+from ..models import Group, HumanTask, InstanceEvent, ProcessInstance, User
 from ..permissions import OPEN_STATUSES, Actor
 from . import files, office
-from .access import involved
+from .access import readable_instance
+from .catalogue import category_label
 from .context import ServiceContext
-from .progress import spec_for
+from .progress import LIVE_STATUSES, spec_for
 from .tasks import request_parts
 
 DIGITS = ("thai", "arabic")
@@ -114,11 +115,7 @@ def get_memo(ctx: ServiceContext, instance_id: int, actor: Actor, digits: str | 
             "digits must be thai or arabic", [FieldProblem("digits", "ต้องเป็น thai หรือ arabic")]
         )
     with ctx.db.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFoundError(f"request {instance_id} not found")
-        if not involved(session, actor, instance):
-            raise PermissionDeniedError("you take no part in this request")
+        instance = readable_instance(session, actor, instance_id)
         if not has_memo(instance.process_id):
             raise NotFoundError(f"{instance.definition.name} has no memo")
         settings = office.load(session)
@@ -207,7 +204,7 @@ def _endorsement(
     heading, statement = block.heading.format(**names), block.statement.format(**names)
     if latest is None or block.task_spec in waiting:
         unticked = tuple((label, False) for _, label in block.choices)
-        note = "ยังไม่ได้พิจารณา" if status in ("running", "suspended", "error") else "ไม่ได้พิจารณา"
+        note = "ยังไม่ได้พิจารณา" if status in LIVE_STATUSES else "ไม่ได้พิจารณา"
         return Endorsement(heading, block.role, statement, unticked, note=note)
     codes = {code for code, _ in block.choices}
     return Endorsement(
@@ -237,7 +234,7 @@ def _heading(
     name = _text(data.get("requester_name")) or (requester.full_name if requester else "")
     position = _text(data.get("requester_position")) or (requester.position if requester else "")
     topic = _text(data.get("topic")) or _text(data.get("title"))
-    category = _category(session, _text(data.get("category")))
+    category = category_label(session, _text(data.get("category")))
     memo_form = instance.process_id == "memo_publication"
     opening = f"ข้าพเจ้า {name} ตำแหน่ง {position} {group} ขออนุญาตเผยแพร่ข้อมูล เรื่อง {topic}"
     if category:
@@ -290,13 +287,6 @@ def _group_name(session: Session, code: str) -> str:
     if not code:
         return ""
     return session.scalar(select(Group.name).where(Group.code == code)) or code
-
-
-def _category(session: Session, code: str) -> str:
-    if not code:
-        return ""
-    name = session.scalar(select(Category.name).where(Category.code == code))
-    return f"{code} {name}" if name else code
 
 
 def _ending(instance: ProcessInstance) -> str:

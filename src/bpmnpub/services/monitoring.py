@@ -18,10 +18,10 @@ from ..engine import DiagramGraph, RewindTarget, rewind_targets
 from ..engine.steering import PERSON_KINDS, RECORDED_KINDS
 from ..errors import NotFoundError, PermissionDeniedError
 from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, User
-from ..permissions import OPEN_STATUSES, Actor
+from ..permissions import OPEN_STATUSES, Actor, may_own_processes
 from ..thaidate import BANGKOK
 from .context import ServiceContext
-from .progress import INSTANCE_STATUSES, spec_for
+from .progress import INSTANCE_STATUSES, LIVE_STATUSES, diagram_loader, load_instance, spec_for
 from .tasks import request_parts
 from .views import EventView
 
@@ -34,11 +34,7 @@ def require_admin(actor: Actor) -> None:
 
 
 def graph_for(ctx: ServiceContext, session: Session, definition: ProcessDefinition) -> DiagramGraph:
-    def load_xml() -> tuple[bytes, str]:
-        xml = session.scalar(select(ProcessDefinition.bpmn_xml).where(ProcessDefinition.id == definition.id))
-        return (xml or "").encode("utf-8"), definition.filename
-
-    return ctx.engine.graph(definition.spec_key, load_xml, definition.process_id)
+    return ctx.engine.graph(definition.spec_key, diagram_loader(session, definition), definition.process_id)
 
 
 # -- the list ---------------------------------------------------------------------------------------
@@ -299,9 +295,7 @@ def get_instance_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Ad
     require_admin(actor)
     now = ctx.now()
     with ctx.db.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFoundError(f"request {instance_id} not found")
+        instance = load_instance(session, instance_id)
         definition = instance.definition
         parsed = spec_for(ctx, session, definition)
         data = dict(ctx.engine.inspect_state(parsed, instance.state, now).data)
@@ -349,7 +343,7 @@ def get_instance_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Ad
     visits += [Visit(at, spec, "completed") for at, spec, _ in recorded if spec]
     if instance.status == "error" and instance.error_task:
         visits.append(Visit(instance.updated_at, instance.error_task, "failed"))
-    if instance.status not in ("running", "suspended", "error"):
+    if instance.status not in LIVE_STATUSES:
         visits = [v if v.state != "active" else Visit(v.at, v.spec_id, "cancelled") for v in visits]
     return AdminInstancePage(
         id=instance.id,
@@ -379,7 +373,7 @@ def get_instance_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Ad
             for t, u, n in tasks
             if t.status in OPEN_STATUSES
         ],
-        rewind=_rewind_choices(
+        rewind=rewind_choices(
             graph,
             {t.task_spec for t, _, _ in tasks},
             {t.task_spec for t, _, _ in tasks if t.status in OPEN_STATUSES},
@@ -392,7 +386,7 @@ def _starts(graph: DiagramGraph) -> list[str]:
     return [n.id for n in graph.nodes.values() if n.kind == "startEvent"][:1]
 
 
-def _rewind_choices(graph: DiagramGraph, reached: set[str], active: set[str]) -> list[RewindTarget]:
+def rewind_choices(graph: DiagramGraph, reached: set[str], active: set[str]) -> list[RewindTarget]:
     """The engine's answer, plus what only the history knows: a step never reached, or the current one."""
     out = []
     for target in rewind_targets(graph):
@@ -518,7 +512,7 @@ def process_stats(
     time spent in it, over steps begun in the period. From the task projection and the event log only:
     durations are grouped by the minute in the database, percentiles read from those counts.
     Raises PermissionDeniedError, NotFoundError."""
-    if not (actor.is_admin or "process_owner" in actor.roles):
+    if not may_own_processes(actor):
         raise PermissionDeniedError("only administrators and process owners can read statistics")
     with ctx.db.read() as session:
         versions = list(

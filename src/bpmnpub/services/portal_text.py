@@ -40,9 +40,10 @@ Segment = tuple[str, bool]  # a piece of text and whether it matched the search
 
 
 def search_terms(query: str) -> list[str]:
-    """The lower-cased terms of a query: every term must occur (AND), each as a substring."""
+    """The lower-cased terms of a query: every term must occur (AND), each as a substring. A NUL
+    separates terms: PostgreSQL refuses it in text, and SQLite's FTS5 reads a query only up to it."""
     terms: list[str] = []
-    for word in query.lower().split():
+    for word in query.lower().replace("\0", " ").split():
         term = word[:MAX_TERM_LENGTH]
         if term not in terms:
             terms.append(term)

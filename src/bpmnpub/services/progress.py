@@ -27,14 +27,22 @@ STARTER_AND_GROUP = "bpmnpub.names"
 
 # Every instance status. "running" and the two ends come from the engine; the rest from people.
 INSTANCE_STATUSES = ("running", "completed", "rejected", "suspended", "terminated", "error")
+# Not yet ended: the request still lives on its version and may be steered.
+LIVE_STATUSES = ("running", "suspended", "error")
 
 
-def spec_for(ctx: ServiceContext, session: Session, definition: ProcessDefinition) -> ParsedSpec:
+def diagram_loader(session: Session, definition: ProcessDefinition) -> Callable[[], tuple[bytes, str]]:
+    """Reads a version's diagram (a deferred column) only when the engine's cache does not hold it."""
+
     def load_xml() -> tuple[bytes, str]:
         xml = session.scalar(select(ProcessDefinition.bpmn_xml).where(ProcessDefinition.id == definition.id))
         return (xml or "").encode("utf-8"), definition.filename
 
-    return ctx.engine.spec(definition.spec_key, load_xml)
+    return load_xml
+
+
+def spec_for(ctx: ServiceContext, session: Session, definition: ProcessDefinition) -> ParsedSpec:
+    return ctx.engine.spec(definition.spec_key, diagram_loader(session, definition))
 
 
 _form_cache: dict[tuple[str, str], forms.FormSpec] = {}
@@ -52,6 +60,14 @@ def form_for(session: Session, definition: ProcessDefinition, form_key: str) -> 
             raise NotFoundError(f"form {form_key!r} is missing from this process version")
         cached = _form_cache[key] = forms.FormSpec(form_key, all_forms[form_key])
     return cached
+
+
+def load_instance(session: Session, instance_id: int) -> ProcessInstance:
+    """The instance row, to read (not locked). Raises NotFoundError."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFoundError(f"request {instance_id} not found")
+    return instance
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -109,6 +125,18 @@ def _locked(session: Session, condition: Any) -> ProcessInstance | None:
     instance, starter, group = row
     session.info.setdefault(STARTER_AND_GROUP, {})[instance.id] = (starter, group)
     return instance
+
+
+def stop_instance(session: Session, instance: ProcessInstance, outcome: str, now: datetime) -> None:
+    """End a request before its diagram does (withdrawn by its requester, terminated by an admin): its
+    open steps are cancelled and its timers stop. The caller records why."""
+    for task in open_tasks(session, instance.id):
+        task.status = "cancelled"
+        task.completed_at = now
+    instance.status = "terminated"
+    instance.outcome = outcome
+    instance.completed_at = now
+    instance.next_timer_due = None
 
 
 def require_running(instance: ProcessInstance) -> None:

@@ -16,16 +16,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..db import contains_pattern
-from ..errors import ConflictError, FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
+from ..errors import ConflictError, NotFoundError, PermissionDeniedError
 from ..models import ItemEvent, ProcessInstance, PublishedItem, User
 from ..permissions import Actor, may_manage_items
 from .context import ServiceContext
 from .progress import add_event
 from .publishing import add_item_event, public_url
+from .reasons import given_reason
 
 STATUSES = ("published", "withdrawn")
 PER_PAGE = 25
-MAX_REASON = 2000
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def withdraw_item(ctx: ServiceContext, actor: Actor, item_id: int, reason: str) 
     """Take an item off the portal, keeping its URL; the reason is required. Raises
     PermissionDeniedError, ValidationError, NotFoundError, ConflictError (already withdrawn)."""
     _require_manager(actor)
-    reason = _reason(reason, required=True)
+    reason = given_reason(reason)
     now = ctx.now()
     with ctx.db.write() as session:
         item = _get(session, item_id, lock=True)
@@ -223,7 +223,7 @@ def republish_item(ctx: ServiceContext, actor: Actor, item_id: int, reason: str 
     """Put a withdrawn item back at the same URL (the reason is optional). Raises
     PermissionDeniedError, ValidationError, NotFoundError, ConflictError (not withdrawn)."""
     _require_manager(actor)
-    reason = _reason(reason, required=False)
+    reason = given_reason(reason, required=False)
     now = ctx.now()
     with ctx.db.write() as session:
         item = _get(session, item_id, lock=True)
@@ -234,17 +234,6 @@ def republish_item(ctx: ServiceContext, actor: Actor, item_id: int, reason: str 
         item.updated_at = now
         _record(session, item, "republished", now, actor, reason)
         return _change(ctx, item)
-
-
-def _reason(reason: str, *, required: bool) -> str:
-    reason = reason.strip()
-    if required and not reason:
-        raise ValidationError("a reason is required", [FieldProblem("reason", "กรุณาระบุเหตุผล")])
-    if len(reason) > MAX_REASON:
-        raise ValidationError(
-            "the reason is too long", [FieldProblem("reason", f"ยาวได้ไม่เกิน {MAX_REASON} ตัวอักษร")]
-        )
-    return reason
 
 
 def _get(session: Session, item_id: int, *, lock: bool = False) -> PublishedItem:

@@ -14,9 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, func, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from ..db import contains_pattern
 from ..engine import OperatorCall, Operators
 from ..errors import NotFoundError
 from ..models import (
@@ -31,7 +30,7 @@ from ..models import (
     category_ita_item,
 )
 from ..thaidate import BANGKOK, fiscal_year, previous_half_year
-from . import files
+from . import files, portal, portal_text
 from .context import ServiceContext
 
 KINDS = ("document", "album", "report")
@@ -352,24 +351,23 @@ def list_public_items(
     limit: int = 50,
     offset: int = 0,
 ) -> list[PublicItem]:
+    """Published items, newest first; `q` finds what the portal's search finds (every term a substring
+    of the item's search text)."""
     base = str(ctx.settings.get("PUBLIC_BASE_URL", ""))
     stmt = select(PublishedItem).where(PublishedItem.status == "published")
     if category:
         stmt = stmt.where(PublishedItem.category == category)
     if fiscal_year_be:
         stmt = stmt.where(PublishedItem.fiscal_year == fiscal_year_be)
-    if q:
-        # Thai has no spaces between words: substring search, not word search.
-        pattern = contains_pattern(q)
-        stmt = stmt.where(
-            or_(
-                PublishedItem.title.ilike(pattern, escape="\\"),
-                PublishedItem.body.ilike(pattern, escape="\\"),
-            )
-        )
     stmt = (
-        stmt.order_by(PublishedItem.published_at.desc(), PublishedItem.id.desc()).limit(limit).offset(offset)
+        stmt.options(defer(PublishedItem.search_text))
+        .order_by(PublishedItem.published_at.desc(), PublishedItem.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
+    terms = portal_text.search_terms(q or "")
+    if terms:
+        stmt = stmt.where(*portal.contain_terms(terms, sqlite=ctx.db.is_sqlite))
     with ctx.db.read() as session:
         return [
             PublicItem(
@@ -393,59 +391,6 @@ class PublicFile:
     filename: str
     content_type: str
     size: int
-
-
-@dataclass(frozen=True)
-class PublicItemPage:
-    id: int
-    slug: str
-    title: str
-    body: str
-    kind: str
-    category: str
-    ita_item: str | None
-    group: str | None
-    status: str
-    withdrawn_reason: str | None
-    published_at: datetime
-    updated_at: datetime
-    files: list[PublicFile]
-    photos: list[dict[str, Any]]
-
-
-def get_public_item(ctx: ServiceContext, item_id: int) -> PublicItemPage:
-    """A published (or withdrawn) item as the public sees it. Raises NotFoundError."""
-    with ctx.db.read() as session:
-        item = session.get(PublishedItem, item_id)
-        if item is None:
-            raise NotFoundError("no such published item")
-        ids = list(item.attachments or []) + [str(p.get("file")) for p in item.photos or []]
-        stored = (
-            {f.id: f for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))}
-            if ids
-            else {}
-        )
-        group = session.get(Group, item.group_id) if item.group_id else None
-        return PublicItemPage(
-            id=item.id,
-            slug=item.slug,
-            title=item.title,
-            body=item.body,
-            kind=item.kind,
-            category=item.category,
-            ita_item=item.ita_item,
-            group=group.name if group else None,
-            status=item.status,
-            withdrawn_reason=item.withdrawn_reason,
-            published_at=item.published_at,
-            updated_at=item.updated_at,
-            files=[
-                PublicFile(f.id, f.filename, f.content_type, f.size)
-                for f in (stored.get(a) for a in item.attachments or [])
-                if f is not None
-            ],
-            photos=[p for p in item.photos or [] if p.get("file") in stored],
-        )
 
 
 def public_file(ctx: ServiceContext, file_id: str) -> PublicFile:

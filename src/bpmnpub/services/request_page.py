@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..errors import NotFoundError, PermissionDeniedError
-from ..models import HumanTask, ProcessInstance
+from ..models import HumanTask
 from ..permissions import OPEN_STATUSES, Actor
-from .access import involved
+from .access import readable_instance
 from .context import ServiceContext
 from .progress import spec_for
 from .tasks import request_parts
@@ -40,11 +39,7 @@ class RequestPage:
 def get_request_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> RequestPage:
     """Raises NotFoundError, PermissionDeniedError."""
     with ctx.db.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFoundError(f"request {instance_id} not found")
-        if not involved(session, actor, instance):
-            raise PermissionDeniedError("you take no part in this request")
+        instance = readable_instance(session, actor, instance_id)
         parsed = spec_for(ctx, session, instance.definition)
         context = dict(ctx.engine.inspect_state(parsed, instance.state, ctx.now()).data)
         steps = session.execute(

@@ -21,26 +21,21 @@ from ..permissions import OPEN_STATUSES, Actor
 from . import accounts
 from .context import ServiceContext
 from .instances import action_view
-from .monitoring import graph_for, require_admin
+from .monitoring import graph_for, require_admin, rewind_choices
 from .progress import (
+    LIVE_STATUSES,
     add_event,
+    load_instance,
     lock_instance,
     lock_instance_of_task,
     open_tasks,
     recording_failures,
     run_engine,
     spec_for,
+    stop_instance,
 )
+from .reasons import given_reason
 from .views import InstanceView
-
-STEERABLE = ("running", "suspended", "error")  # not yet ended
-
-
-def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError("a reason is required", [FieldProblem("reason", "กรุณาระบุเหตุผล")])
-    return text[:2000]
 
 
 def _admin_action(
@@ -52,7 +47,7 @@ def _admin_action(
 ) -> InstanceView:
     """Check, lock, change, record: the frame of every action here that does not run the engine."""
     require_admin(actor)
-    why = _reason(reason)
+    why = given_reason(reason)
     now = ctx.now()
     with ctx.db.write() as session:
         instance = lock_instance(session, instance_id)
@@ -95,15 +90,9 @@ def terminate_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reas
     Raises PermissionDeniedError, ValidationError, NotFoundError, ConflictError."""
 
     def change(session: Session, instance: ProcessInstance, why: str, now: datetime) -> None:
-        if instance.status not in STEERABLE:
+        if instance.status not in LIVE_STATUSES:
             raise ConflictError(f"request {instance.id} has already ended ({instance.status})")
-        for task in open_tasks(session, instance.id):
-            task.status = "cancelled"
-            task.completed_at = now
-        instance.status = "terminated"
-        instance.outcome = "terminated"
-        instance.completed_at = now
-        instance.next_timer_due = None
+        stop_instance(session, instance, "terminated", now)
         add_event(session, instance, "terminated", now, actor_id=actor.id, comment=why)
 
     return _admin_action(ctx, actor, instance_id, reason, change)
@@ -118,7 +107,7 @@ def reassign_task(
     Raises PermissionDeniedError, ValidationError (no reason, unknown or unsuitable person),
     NotFoundError, ConflictError."""
     require_admin(actor)
-    why = _reason(reason)
+    why = given_reason(reason)
     now = ctx.now()
     with ctx.db.write() as session:
         instance, rows = lock_instance_of_task(session, task_id)
@@ -179,8 +168,8 @@ def _engine_action(
     keep_status: bool = False,
 ) -> InstanceView:
     """Lock, record the admin's event, run the engine through progress.run_engine (task projection,
-    events of automatic steps, notifications), with failures recorded as for a person's step."""
-    require_admin(actor)
+    events of automatic steps, notifications), with failures recorded as for a person's step. The
+    callers have checked the admin and the reason first, so a non-admin always hears 403."""
     now = ctx.now()
 
     def action(session: Session, failure: StepFailedError | None) -> InstanceView:
@@ -215,14 +204,10 @@ def rewind_instance(
     request's current data. Only steps the request has been through and that the diagram allows
     (monitoring's rewind choices). Raises PermissionDeniedError, ValidationError, NotFoundError,
     ConflictError."""
-    why = _reason(reason)
     require_admin(actor)
+    why = given_reason(reason)
     with ctx.db.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFoundError(f"request {instance_id} not found")
-        from .monitoring import _rewind_choices
-
+        instance = load_instance(session, instance_id)
         reached = set(
             session.scalars(select(HumanTask.task_spec).where(HumanTask.instance_id == instance_id))
         )
@@ -235,7 +220,7 @@ def rewind_instance(
         )
         choices = {
             t.spec_id: t
-            for t in _rewind_choices(graph_for(ctx, session, instance.definition), reached, active)
+            for t in rewind_choices(graph_for(ctx, session, instance.definition), reached, active)
         }
     target = choices.get(spec_id)
     if target is None or target.reason is not None:
@@ -269,7 +254,8 @@ def correct_value(
     """Correct one value of a request's current data. The new value is read as the old one's kind
     (text stays text; numbers, true/false, lists and objects are read as JSON). Raises
     PermissionDeniedError, ValidationError, NotFoundError, ConflictError."""
-    why = _reason(reason)
+    require_admin(actor)
+    why = given_reason(reason)
     key = (key or "").strip()
     if not key:
         raise ValidationError("which value?", [FieldProblem("key", "กรุณาเลือกข้อมูลที่จะแก้")])
@@ -290,7 +276,7 @@ def correct_value(
         seen["event"].details = {"key": key, "old": current[key], "new": value}
         return ctx.engine.set_value(parsed, state, key, value, now)
 
-    return _engine_action(ctx, actor, instance_id, STEERABLE, record, call, keep_status=True)
+    return _engine_action(ctx, actor, instance_id, LIVE_STATUSES, record, call, keep_status=True)
 
 
 def _as_kind_of(old: Any, raw: str) -> Any:
@@ -337,9 +323,7 @@ def preview_migration(ctx: ServiceContext, instance_id: int, version: int, actor
     require_admin(actor)
     now = ctx.now()
     with ctx.db.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFoundError(f"request {instance_id} not found")
+        instance = load_instance(session, instance_id)
         target = _target_definition(session, instance, version)
         plan: MigrationPlan = ctx.engine.migrate(
             spec_for(ctx, session, instance.definition),
@@ -368,7 +352,8 @@ def migrate_instance(
     """Move a request to a newer version of its process (after `preview_migration`). Open steps restart:
     their tasks are made again (who held them must take them again) and their timers start over.
     Raises PermissionDeniedError, ValidationError, NotFoundError, ConflictError (something blocks)."""
-    why = _reason(reason)
+    require_admin(actor)
+    why = given_reason(reason)
     target_ids: dict[str, Any] = {}
 
     def record(session: Session, instance: ProcessInstance, now: datetime) -> None:

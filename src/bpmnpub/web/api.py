@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -27,6 +26,9 @@ from ..services import (
 )
 from .auth import caller, check_api_csrf, ctx
 from .downloads import send_document
+from .jsonio import json_body as _body
+from .jsonio import json_response as _json
+from .jsonio import plain as _plain
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,39 +44,6 @@ def _csrf_for_cookie_sessions() -> None:
         check_api_csrf()
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _json(value: Any, status: int = 200) -> Response:
-    response = jsonify(_plain(value))
-    response.status_code = status
-    return response
-
-
-def _body() -> dict[str, Any]:
-    """The JSON object sent, or {} for an empty body. Raises ValidationError, UnsupportedMediaTypeError."""
-    if request.form or request.files:
-        raise UnsupportedMediaTypeError("send the body as JSON (Content-Type: application/json)")
-    if not request.data:
-        return {}
-    try:
-        body = json.loads(request.data)
-    except ValueError as exc:
-        raise ValidationError("the body is not valid JSON", [FieldProblem("", str(exc))]) from exc
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", [FieldProblem("", "expected an object")])
-    return body
-
-
 def _int_arg(name: str, default: int, *, low: int = 0, high: int = 1_000_000) -> int:
     """An integer query argument within [low, high]. Raises ValidationError."""
     raw = request.args.get(name)
@@ -88,6 +57,22 @@ def _int_arg(name: str, default: int, *, low: int = 0, high: int = 1_000_000) ->
         raise ValidationError(
             f"{name} must be between {low} and {high}", [FieldProblem(name, f"ต้องอยู่ระหว่าง {low} ถึง {high}")]
         )
+    return value
+
+
+def _string(body: dict[str, Any], name: str) -> str:
+    """A string member of the body ("" when absent). Raises ValidationError."""
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string", [FieldProblem(name, "ต้องเป็นข้อความ")])
+    return value
+
+
+def _whole(body: dict[str, Any], name: str) -> int | None:
+    """An integer member of the body (None when absent). Raises ValidationError."""
+    value = body.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValidationError(f"{name} must be a number", [FieldProblem(name, "ต้องเป็นตัวเลข")])
     return value
 
 
@@ -166,16 +151,10 @@ def get_instance(instance_id: int) -> Response:
 
 @bp.post("/instances/<int(max=2147483647):instance_id>/retry")
 def retry_instance(instance_id: int) -> Response:
-    reason = _body().get("reason") or ""
-    return _json(instances.retry_instance(ctx(), instance_id, caller().actor, str(reason)))
+    return _json(instances.retry_instance(ctx(), instance_id, caller().actor, _string(_body(), "reason")))
 
 
 # -- admins steer requests (services/steering.py); each needs {"reason": "..."} -----------------------
-
-
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    return value if isinstance(value, str) else ""
 
 
 @bp.post("/instances/<int(max=2147483647):instance_id>/<any(suspend, resume, terminate):action>")
@@ -185,14 +164,14 @@ def steer_instance(instance_id: int, action: str) -> Response:
         "resume": steering.resume_instance,
         "terminate": steering.terminate_instance,
     }[action]
-    return _json(service(ctx(), instance_id, caller().actor, _text(_body(), "reason")))
+    return _json(service(ctx(), instance_id, caller().actor, _string(_body(), "reason")))
 
 
 @bp.post("/instances/<int(max=2147483647):instance_id>/rewind")
 def rewind_instance(instance_id: int) -> Response:
     body, actor = _body(), caller().actor
     return _json(
-        steering.rewind_instance(ctx(), instance_id, _text(body, "target"), actor, _text(body, "reason"))
+        steering.rewind_instance(ctx(), instance_id, _string(body, "target"), actor, _string(body, "reason"))
     )
 
 
@@ -200,12 +179,12 @@ def rewind_instance(instance_id: int) -> Response:
 def migrate_instance(instance_id: int) -> Response:
     """{version, reason, dry_run}: a dry run answers what would change; otherwise the request moves."""
     body = _body()
-    version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ValidationError("version must be a number", [FieldProblem("version", "ต้องเป็นตัวเลข")])
+    version = _whole(body, "version")
+    if version is None:
+        raise ValidationError("version is required", [FieldProblem("version", "ต้องเป็นตัวเลข")])
     if body.get("dry_run"):
         return _json(steering.preview_migration(ctx(), instance_id, version, caller().actor))
-    reason = _text(body, "reason")
+    reason = _string(body, "reason")
     return _json(steering.migrate_instance(ctx(), instance_id, version, caller().actor, reason))
 
 
@@ -213,7 +192,7 @@ def migrate_instance(instance_id: int) -> Response:
 def reassign_task(task_id: int) -> Response:
     body = _body()
     return _json(
-        steering.reassign_task(ctx(), task_id, _text(body, "user"), caller().actor, _text(body, "reason"))
+        steering.reassign_task(ctx(), task_id, _string(body, "user"), caller().actor, _string(body, "reason"))
     )
 
 
@@ -314,22 +293,6 @@ def republish_item(item_id: int) -> Response:
 
 
 # --- Catalogue: the office's categories and each fiscal year's ITA/OIT items -----------------------
-
-
-def _string(body: dict[str, Any], name: str) -> str:
-    """A string member of the body ("" when absent). Raises ValidationError."""
-    value = body.get(name, "")
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a string", [FieldProblem(name, "ต้องเป็นข้อความ")])
-    return value
-
-
-def _whole(body: dict[str, Any], name: str) -> int | None:
-    """An integer member of the body (None when absent). Raises ValidationError."""
-    value = body.get(name)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValidationError(f"{name} must be a number", [FieldProblem(name, "ต้องเป็นตัวเลข")])
-    return value
 
 
 @bp.get("/catalogue/categories")

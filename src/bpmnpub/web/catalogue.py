@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from ..permissions import may_own_processes
 from ..services import admin, catalogue
 from ..thaidate import fiscal_year
 from .auth import caller, ctx
@@ -27,7 +28,7 @@ Page = tuple[str, int] | Response
 @bp.before_request
 @login_required  # type: ignore[untyped-decorator]
 def _editors_only() -> None:
-    if not catalogue.may_edit(caller().actor):
+    if not may_own_processes(caller().actor):
         abort(403)
 
 

@@ -13,7 +13,8 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ..errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from ..errors import ConflictError, NotFoundError, ValidationError
+from ..permissions import may_own_processes
 from ..services import instances, monitoring, steering
 from ..services.monitoring import InstanceFilters
 from .auth import caller, ctx
@@ -28,7 +29,7 @@ Page = tuple[str, int] | Response
 def _admins_only() -> None:
     actor = caller().actor
     stats = request.endpoint == "instances_admin.stats"
-    if not (actor.is_admin or (stats and "process_owner" in actor.roles)):
+    if not (actor.is_admin or (stats and may_own_processes(actor))):
         abort(403)
 
 
@@ -142,14 +143,9 @@ def lifecycle(instance_id: int, action: str) -> Page:
 
 @bp.post("/<int(max=2147483647):instance_id>/retry")
 def retry(instance_id: int) -> Page:
-    def run() -> None:
-        if (
-            not _reason().strip()
-        ):  # retry_instance takes an optional reason; every admin action here needs one
-            raise ValidationError("a reason is required", [FieldProblem("reason", _("กรุณาระบุเหตุผล"))])
-        instances.retry_instance(ctx(), instance_id, caller().actor, _reason().strip())
-
-    return _act(instance_id, "retry", run)
+    return _act(
+        instance_id, "retry", lambda: instances.retry_instance(ctx(), instance_id, caller().actor, _reason())
+    )
 
 
 @bp.post("/<int(max=2147483647):instance_id>/rewind")

@@ -7,7 +7,6 @@ deploy, check one condition, render a form preview with the inbox's form macro.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,10 @@ from jinja2 import TemplateError
 from werkzeug.wrappers import Response
 
 from ..errors import DiagramError, FieldProblem, ValidationError
-from ..permissions import ROLES
+from ..permissions import ROLES, may_own_processes
 from ..services import definitions, library
 from .auth import caller, ctx
+from .jsonio import json_body, json_response
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 VENDOR = Path(__file__).resolve().parents[1] / "static" / "vendor"
@@ -31,17 +31,8 @@ PROCESS_ID = "string(maxlength=128)"
 @bp.before_request
 @login_required  # type: ignore[untyped-decorator]
 def _owners_only() -> None:
-    actor = caller().actor
-    if not (actor.is_admin or "process_owner" in actor.roles):
+    if not may_own_processes(caller().actor):
         abort(403)
-
-
-def _body() -> dict[str, Any]:
-    """The JSON object the modeler sent. Raises ValidationError."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", [FieldProblem("", "expected JSON")])
-    return body
 
 
 def _diagram(body: dict[str, Any]) -> tuple[str, Any, int | None]:
@@ -50,14 +41,6 @@ def _diagram(body: dict[str, Any]) -> tuple[str, Any, int | None]:
     if not isinstance(xml, str):
         raise ValidationError("xml is missing", [FieldProblem("xml", "ไม่มีแผนภาพ")])
     return xml, body.get("forms", {}), base if isinstance(base, int) else None
-
-
-def _plain(value: Any) -> Any:
-    return (
-        dataclasses.asdict(value)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type)
-        else value
-    )
 
 
 def _assets_built() -> bool:
@@ -159,7 +142,7 @@ def edit(process_id: str) -> str:
 
 @bp.post(f"/<{PROCESS_ID}:process_id>/draft")
 def save_draft(process_id: str) -> Response:
-    xml, forms, base = _diagram(_body())
+    xml, forms, base = _diagram(json_body())
     info = library.save_draft(ctx(), caller().actor, process_id, xml, forms, base)
     return jsonify({"saved_at": info.updated_at.isoformat()})
 
@@ -175,14 +158,14 @@ def discard_draft(process_id: str) -> Response:
 
 @bp.post(f"/<{PROCESS_ID}:process_id>/validate")
 def validate(process_id: str) -> Response:
-    xml, forms, _base = _diagram(_body())
+    xml, forms, _base = _diagram(json_body())
     problems = library.validate_draft(ctx(), caller().actor, process_id, xml, forms)
-    return jsonify({"problems": [_plain(p) for p in problems]})
+    return json_response({"problems": problems})
 
 
 @bp.post(f"/<{PROCESS_ID}:process_id>/deploy")
 def deploy(process_id: str) -> tuple[Response, int]:
-    body = _body()
+    body = json_body()
     xml, forms, base = _diagram(body)
     result = library.deploy_draft(
         ctx(), caller().actor, process_id, xml, forms, base, force=body.get("force") is True
@@ -192,18 +175,18 @@ def deploy(process_id: str) -> tuple[Response, int]:
 
 @bp.post("/check-expression")
 def check_expression() -> Response:
-    source = _body().get("expression")
+    source = json_body().get("expression")
     if not isinstance(source, str) or len(source) > 5000:
         raise ValidationError("expression must be text", [FieldProblem("expression", "ต้องเป็นข้อความ")])
-    message = library.check_expression(source)
+    message = library.check_expression(caller().actor, source)
     return jsonify({"ok": message is None, "message": message})
 
 
 @bp.post("/form-preview")
 def form_preview() -> Response:
-    body = _body()
+    body = json_body()
     key, schema = body.get("key"), body.get("schema")
-    problems = library.check_form(key if isinstance(key, str) else "", schema)
+    problems = library.check_form(caller().actor, key if isinstance(key, str) else "", schema)
     html = ""
     if isinstance(schema, dict) and not any("not a valid JSON Schema" in p for p in problems):
         try:

@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
-from ..permissions import Actor, may_manage_items
+from ..permissions import Actor
 from ..services import published_items
 from ..services.context import ServiceContext
 from .account import local_target
@@ -21,13 +21,6 @@ from .auth import caller, ctx
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 Action = Callable[[ServiceContext, Actor, int, str], published_items.ItemChange]
-
-
-@bp.app_context_processor
-def _nav() -> dict[str, bool]:
-    """Whether the menu shows the publishers' pages (the services check again)."""
-    signed_in = getattr(current_user, "is_authenticated", False)
-    return {"manages_items": bool(signed_in and may_manage_items(current_user.actor))}
 
 
 @bp.before_request

@@ -15,10 +15,6 @@ from .auth import caller, ctx
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-# The staff menu shows the dashboard's link to those who may open it.
-bp.app_template_global("may_view_ita_dashboard")(ita_index.may_view_dashboard)
-
-
 @bp.get("/ita", defaults={"fiscal_year": None})
 @bp.get("/ita/<int(min=2400, max=2800):fiscal_year>")
 @login_required  # type: ignore[untyped-decorator]

@@ -1,4 +1,4 @@
-"""Template helpers: Buddhist-era dates everywhere through one filter."""
+"""Template helpers: Buddhist-era dates everywhere through one filter, and what the staff menu shows."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Flask, g
 from flask_login import current_user
 
 from .. import thaidate
+from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
 from ..services import notify, office, tasks
 from .auth import ctx
 
@@ -39,6 +40,22 @@ def init(app: Flask) -> None:
             count = known if known is not None else tasks.count_tasks(ctx(), actor)
             return {"inbox_count": count, "unread_count": notify.unread_count(ctx(), actor)}
         return {}
+
+    @app.context_processor
+    def _staff_menu() -> dict[str, object]:
+        if getattr(current_user, "is_authenticated", False):
+            return {"may": _menu_rights(current_user.actor)}
+        return {}
+
+
+def _menu_rights(actor: Actor) -> dict[str, bool]:
+    """Which areas the จัดการ menu offers (base.html); each page's service checks again."""
+    return {
+        "manage_items": may_manage_items(actor),
+        "view_ita": may_view_ita_dashboard(actor),
+        "own_processes": may_own_processes(actor),
+        "administer": actor.is_admin,
+    }
 
 
 class _LazyOffice:
