@@ -15,6 +15,7 @@ export function createFormEditor({ dialog, state, t, api, onSaved }) {
   const preview = dialog.querySelector('#fe-preview');
   const problems = dialog.querySelector('#fe-problems');
   const useButton = dialog.querySelector('#fe-use');
+  const note = dialog.querySelector('#fe-note');
   let timer = null;
   let done = null;
   let lastOk = false;
@@ -22,6 +23,15 @@ export function createFormEditor({ dialog, state, t, api, onSaved }) {
   function show(list) {
     problems.replaceChildren(...list.map((p) => Object.assign(document.createElement('li'), { textContent: p })));
     problems.hidden = list.length === 0;
+  }
+
+  // Editing a deployed form: say that the change goes out with the next deployed version only.
+  function showNote(key) {
+    note.hidden = !(key && state.isDeployed(key));
+    if (note.hidden) return;
+    const others = (state.formUsers[key] || []).filter((p) => p !== state.processId);
+    note.replaceChildren(Object.assign(document.createElement('strong'), { textContent: t('deployedFormNote') }));
+    if (others.length) note.append(' ', t('sharedFormNote', { processes: others.join(', ') }));
   }
 
   async function refresh() {
@@ -59,8 +69,13 @@ export function createFormEditor({ dialog, state, t, api, onSaved }) {
     await refresh();
     if (!lastOk) return;
     const key = keyInput.value.trim();
-    state.draftForms[key] = JSON.parse(text.value);
-    state.formTitles[key] = state.draftForms[key].title || key;
+    const schema = JSON.parse(text.value);
+    if (state.isDeployed(key) && JSON.stringify(schema) === JSON.stringify(state.deployedSchemas[key])) {
+      delete state.draftForms[key]; // back to the deployed schema: nothing to override
+    } else {
+      state.draftForms[key] = schema;
+    }
+    state.formTitles[key] = schema.title || key;
     dialog.close();
     onSaved(key);
     if (done) done(key);
@@ -70,8 +85,9 @@ export function createFormEditor({ dialog, state, t, api, onSaved }) {
     done = callback;
     keyInput.value = key || '';
     keyInput.readOnly = Boolean(key);
-    const schema = key ? state.draftForms[key] : TEMPLATE;
+    const schema = key ? state.schemaOf(key) : TEMPLATE;
     text.value = JSON.stringify(schema, null, 2);
+    showNote(key);
     preview.replaceChildren();
     show([]);
     dialog.showModal();

@@ -7,6 +7,7 @@ import { restoreDataRefs } from './spiff.js';
 import { lintConfig } from './lint.js';
 import { createPanel } from './panel.js';
 import { createFormEditor } from './form-editor.js';
+import { translateModule } from './translate.js';
 
 const config = JSON.parse(document.getElementById('modeler-config').textContent);
 const texts = JSON.parse(document.getElementById('modeler-texts').textContent);
@@ -18,17 +19,32 @@ function t(key, params = {}, fallback) {
   return text;
 }
 
-// bpmn-js and the lint button speak English; say their few words in the page's language.
-function translate(template, replacements = {}) {
-  const text = texts[`djs:${template}`] ?? template;
-  return text.replace(/{([^}]+)}/g, (_, key) => (key in replacements ? replacements[key] : `{${key}}`));
-}
+// bpmn-js speaks English: its palette, context pad and replace menu in Thai on a Thai page (translate.js),
+// the lint button's few words from the page's own texts ("djs:" keys, already in the page's language).
+const lintWords = Object.fromEntries(
+  Object.entries(texts).filter(([key]) => key.startsWith('djs:')).map(([key, text]) => [key.slice(4), text]),
+);
 
 const state = {
   roles: config.roles,
+  processId: config.processId,
   draftForms: { ...config.forms },
   formTitles: { ...config.formTitles },
   known: new Set(config.knownForms),
+  // the newest deployed schema of every form: a deployed form opens pre-filled in the form editor
+  deployedSchemas: config.deployedForms,
+  formUsers: config.formUsers,
+  /** The schema the draft would deploy for `key`: the draft's own edit, else the deployed one. */
+  schemaOf(key) {
+    return this.draftForms[key] ?? this.deployedSchemas[key];
+  },
+  isDeployed(key) {
+    return Object.hasOwn(this.deployedSchemas, key);
+  },
+  /** A deployed form changed in this draft: the change goes out with the next deployed version. */
+  overridden(key) {
+    return this.isDeployed(key) && Object.hasOwn(this.draftForms, key);
+  },
   baseVersion: config.baseVersion,
   forms() {
     return [...new Set([...this.known, ...Object.keys(this.draftForms)])].sort();
@@ -66,7 +82,7 @@ const modeler = new Modeler({
   container: '#canvas',
   keyboard: { bindTo: document },
   moddleExtensions: { spiffworkflow: spiffModdle },
-  additionalModules: [lintModule, { translate: ['value', translate] }],
+  additionalModules: [lintModule, translateModule(document.documentElement.lang, lintWords)],
   linting: {
     active: true,
     bpmnlint: lintConfig({ roles: Object.keys(config.roles), forms: () => state.forms(), text: t }),
@@ -172,12 +188,17 @@ const openFormEditor = createFormEditor({
   state,
   t,
   api,
-  onSaved: () => {
-    linting.setLinterConfig(linting.getLinterConfig()); // a new form may clear a problem: lint again
-    panel.render();
-  },
+  onSaved: formsChanged,
 });
-const panel = createPanel({ root: document.getElementById('props'), modeler, state, t, api, openFormEditor });
+function formsChanged() {
+  linting.setLinterConfig(linting.getLinterConfig()); // a new form may clear a problem: lint again
+  panel.render();
+  dirty = true;
+  say(t('unsaved'));
+}
+const panel = createPanel({
+  root: document.getElementById('props'), modeler, state, t, api, openFormEditor, onFormsChanged: formsChanged,
+});
 
 const page = {
   ready: false,
@@ -187,6 +208,9 @@ const page = {
   deploy,
   get dirty() {
     return dirty;
+  },
+  get draftForms() {
+    return state.draftForms;
   },
 };
 window.bpmnpubModeler = page;

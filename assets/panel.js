@@ -18,11 +18,11 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-function field(id, label, control, help) {
-  return h('div', { class: 'mp-field' }, h('label', { for: id }, label), control, help || null);
+function field(id, label, control, ...help) {
+  return h('div', { class: 'mp-field' }, h('label', { for: id }, label), control, ...help);
 }
 
-export function createPanel({ root, modeler, state, t, api, openFormEditor }) {
+export function createPanel({ root, modeler, state, t, api, openFormEditor, onFormsChanged }) {
   const modeling = modeler.get('modeling');
   const moddle = modeler.get('moddle');
   let current = null;
@@ -86,11 +86,20 @@ export function createPanel({ root, modeler, state, t, api, openFormEditor }) {
         setProperty(element, modeling, moddle, 'formKey', newKey);
         render(element);
       }) }, t('newForm')),
-      key && state.draftForms[key]
-        ? h('button', { type: 'button', class: 'link', onclick: () => openFormEditor(key, () => render(current)) }, t('editForm'))
+      key && state.schemaOf(key)
+        ? h('button', { type: 'button', id: 'mp-edit-form', class: 'link', onclick: () => openFormEditor(key, () => render(current)) }, t('editForm'))
         : null,
     );
-    root.append(field('mp-form', t('form'), select, formButtons));
+    // A deployed form changed in this draft: say when it applies, and offer the way back.
+    const changed = key && state.overridden(key)
+      ? h('p', { class: 'note mp-note', id: 'mp-form-changed' }, t('formChanged'), ' ',
+        h('button', { type: 'button', class: 'link', id: 'mp-form-revert', onclick: () => {
+          delete state.draftForms[key];
+          state.formTitles[key] = state.deployedSchemas[key].title || key;
+          onFormsChanged();
+        } }, t('formRevert')))
+      : null;
+    root.append(field('mp-form', t('form'), select, formButtons, changed));
 
     root.append(field('mp-instructions', t('instructions'), h('textarea', {
       id: 'mp-instructions', rows: 4, value: getBody(bo, 'spiffworkflow:InstructionsForEndUser'),

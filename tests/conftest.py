@@ -22,6 +22,7 @@ from bpmnpub.config import load_settings
 from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
 from bpmnpub.models import (
+    AdminEvent,
     ApiToken,
     Category,
     Comment,
@@ -56,6 +57,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Users and groups made by a test (admin pages) are removed too, so the next test sees the demo office.
 SETUP_TABLES: tuple[Any, ...] = (ProcessDefinition, User, Group)
 RUNTIME_TABLES = (
+    AdminEvent,
     ItemEvent,
     ItemViewDay,
     ProcessDraft,

@@ -1,8 +1,11 @@
 """The modeler in Chromium: round-trip fidelity of the shipped diagrams, a legal-officer step added through
-bpmn-js's own API and deployed, and bad diagrams refused with the element marked."""
+bpmn-js's own API and deployed, bad diagrams refused with the element marked, a deployed form edited for
+the next version, and bpmn-js's own menus in the page's language."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -289,3 +292,109 @@ def test_library_and_diff_pages(ctx: ServiceContext, actor: Any, live_server: st
         "Task_GroupDirectorReview": ["diff-changed"],
         "Flow_CheckAndPublish_To_PublishItem": ["diff-removed"],
     }
+
+
+def form_of(ctx: ServiceContext, process_id: str, version: int, key: str) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        forms = session.scalar(
+            select(ProcessDefinition.forms).where(
+                ProcessDefinition.process_id == process_id, ProcessDefinition.version == version
+            )
+        )
+    return dict(forms[key])
+
+
+def test_edit_a_deployed_form_for_the_next_version(
+    ctx: ServiceContext, actor: Any, live_server: str, open_page: Any
+) -> None:
+    key, old_title = "publish_check_form", "ตรวจสอบข้อมูลก่อนเผยแพร่"
+    new_title = "ตรวจสอบและรับรองข้อมูลก่อนเผยแพร่ (ฉบับปรับปรุง)"
+    old_request = file_request(ctx, actor("owner1"))  # runs on version 1 with its snapshot of the form
+    page = open_page()
+    sign_in(page, live_server, "procowner1")
+    open_modeler(page, live_server, "general_publication")
+    select_element(page, "Task_CheckAndPublish")
+    assert page.locator("#mp-form-changed").count() == 0
+
+    def edit_title(title: str) -> None:
+        page.click("#mp-edit-form")
+        assert page.locator("#fe-key").input_value() == key
+        assert page.locator("#fe-key").get_attribute("readonly") is not None
+        note = page.locator("#fe-note")
+        assert note.is_visible()
+        assert "รุ่นถัดไป" in note.inner_text()
+        assert "regulatory_publication" in note.inner_text()  # the other process using this form is named
+        schema = json.loads(page.locator("#fe-schema").input_value())  # pre-filled with the deployed schema
+        assert schema["title"] == old_title
+        schema["title"] = title
+        page.fill("#fe-schema", json.dumps(schema, ensure_ascii=False, indent=2))
+        page.wait_for_function("document.querySelector('#fe-preview input, #fe-preview textarea') !== null")
+        page.click("#fe-use")
+        page.wait_for_function("!document.getElementById('form-editor').open")
+
+    edit_title("ชั่วคราว")
+    assert page.locator("#mp-form-changed").is_visible()
+    page.click("#mp-form-revert")  # back to the deployed schema: nothing left to deploy for the form
+    assert page.locator("#mp-form-changed").count() == 0
+    assert page.evaluate("() => Object.keys(window.bpmnpubModeler.draftForms)") == []
+
+    edit_title(new_title)
+    page.click("#mp-edit-form")  # opens the draft's edit now, still with the note
+    assert json.loads(page.locator("#fe-schema").input_value())["title"] == new_title
+    screenshot(page, "modeler-form-editor-deployed")
+    page.click("#fe-cancel")
+    changed = page.locator("#mp-form-changed")
+    assert "รุ่นถัดไป" in changed.inner_text()
+    assert new_title in page.locator("#mp-form option:checked").inner_text()
+    screenshot(page, "modeler-form-changed")
+
+    page.click("#btn-deploy")
+    page.wait_for_function("document.getElementById('modeler-status').dataset.kind === 'ok'")
+    assert latest_version(ctx) == 2
+    assert form_of(ctx, "general_publication", 2, key)["title"] == new_title
+    assert form_of(ctx, "general_publication", 1, key)["title"] == old_title  # the old snapshot is kept
+    assert latest_version(ctx, "regulatory_publication") == 1
+    assert form_of(ctx, "regulatory_publication", 1, key)["title"] == old_title
+    old = instances.get_instance(ctx, old_request, actor("owner1"))
+    assert old.process_version == 1
+
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def test_bpmn_js_menus_speak_the_page_language(live_server: str, open_page: Any) -> None:
+    page = open_page()
+    sign_in(page, live_server, "procowner1")
+    open_modeler(page, live_server, "general_publication")
+    palette = page.eval_on_selector_all(
+        ".djs-palette .entry[aria-label]", "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+    assert "สร้างงาน" in palette
+    assert "เครื่องมือมือจับ (เลื่อนแผนภาพ)" in palette
+    assert [t for t in palette if ENGLISH_WORD.search(t)] == []
+    page.hover(".djs-palette .entry[data-action='create.task']")
+    tooltip = page.wait_for_selector(".djs-palette-tooltip-label")
+    assert tooltip.inner_text() == "สร้างงาน"
+    screenshot(page, "modeler-palette-tooltip")
+    select_element(page, "Task_CheckAndPublish")
+    pad = page.eval_on_selector_all(".djs-context-pad .entry[title]", "els => els.map(e => e.title)")
+    assert "ต่อด้วยงาน" in pad
+    assert [t for t in pad if ENGLISH_WORD.search(t)] == []
+    page.click(".djs-context-pad .entry[data-action='replace']")
+    page.wait_for_selector(".djs-popup .entry")
+    menu = page.eval_on_selector_all(
+        ".djs-popup .entry", "els => els.map(e => (e.title || '') + ' ' + e.textContent.trim())"
+    )
+    assert any("งานบริการ (อัตโนมัติ)" in m for m in menu), menu  # a user task: the others are offered
+    assert [m for m in menu if ENGLISH_WORD.search(m)] == []
+    screenshot(page, "modeler-replace-menu")
+    page.keyboard.press("Escape")
+
+    page.goto(f"{live_server}/lang/en?next=/processes/general_publication/edit")
+    page.wait_for_function("document.body.dataset.modelerReady === 'true'")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    palette = page.eval_on_selector_all(
+        ".djs-palette .entry[aria-label]", "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+    assert "Create task" in palette
+    page.goto(f"{live_server}/lang/th")

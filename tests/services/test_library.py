@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bpmnpub.errors import ConflictError, DiagramError, PermissionDeniedError
+from bpmnpub.errors import ConflictError, DiagramError, NotFoundError, PermissionDeniedError
 from bpmnpub.models import ProcessDefinition, ProcessDraft
 from bpmnpub.permissions import Actor
 from bpmnpub.services import instances, library
@@ -143,46 +143,49 @@ def test_deploy_over_a_newer_version_asks_first(ctx: ServiceContext, actor: Any)
     assert library.deploy_draft(ctx, owner, "general_publication", other, {}, 1, force=True).version == 3
 
 
-def test_diff_by_element_id(ctx: ServiceContext, actor: Any) -> None:
+def test_a_deployed_form_changed_in_a_draft_goes_out_with_the_next_version(
+    ctx: ServiceContext, actor: Any
+) -> None:
     owner = actor("procowner1")
-    xml = renamed().replace('decision == "revise"', 'decision == "revise" or decision == "fix"', 1)
-    xml = xml.replace("<bpmn:flowNodeRef>Task_CheckAndPublish</bpmn:flowNodeRef>", "", 1).replace(
-        "<bpmn:flowNodeRef>Task_PublishItem</bpmn:flowNodeRef>",
-        "<bpmn:flowNodeRef>Task_PublishItem</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_CheckAndPublish</bpmn:flowNodeRef>",
-        1,
+    request = instances.start_instance(ctx, "general_publication", None, actor("owner1")).id
+    opened = library.open_draft(ctx, owner, "general_publication")
+    deployed = opened.deployed_forms["publish_check_form"]
+    assert opened.form_users["publish_check_form"] == ("general_publication", "regulatory_publication")
+    changed = dict(deployed, title="ตรวจสอบและรับรองข้อมูลก่อนเผยแพร่")
+    library.save_draft(ctx, owner, "general_publication", GENERAL, {"publish_check_form": changed}, 1)
+    draft = library.open_draft(ctx, owner, "general_publication")
+    assert draft.forms == {"publish_check_form": changed}
+    assert draft.known_forms["publish_check_form"] == changed  # what the draft would deploy
+    assert draft.deployed_forms["publish_check_form"] == deployed  # what is deployed now
+    result = library.deploy_draft(
+        ctx, owner, "general_publication", GENERAL, {"publish_check_form": changed}, 1
     )
-    library.deploy_draft(ctx, owner, "general_publication", xml, {}, 1)
+    assert result.version == 2  # the same diagram with a changed form is a new version
+    with ctx.db.read() as session:
+        forms = dict(
+            session.execute(
+                select(ProcessDefinition.version, ProcessDefinition.forms).where(
+                    ProcessDefinition.process_id == "general_publication"
+                )
+            ).all()
+        )
+    assert forms[2]["publish_check_form"]["title"] == "ตรวจสอบและรับรองข้อมูลก่อนเผยแพร่"
+    assert forms[1]["publish_check_form"] == deployed  # the running request's version keeps its snapshot
+    assert instances.get_instance(ctx, request, actor("owner1")).process_version == 1
+
+
+def test_diff_between_two_deployed_versions(ctx: ServiceContext, actor: Any) -> None:
+    """The element comparison itself is tested in tests/engine/test_diff.py."""
+    owner = actor("procowner1")
+    library.deploy_draft(ctx, owner, "general_publication", renamed(), {}, 1)
     diff = library.diff_versions(ctx, owner, "general_publication", 1, 2)
-    changed = {c.element_id: c.changes for c in diff.changed}
-    assert ("name", "ผอ.กลุ่ม/หน่วย พิจารณา", "ผอ.กลุ่ม ตรวจและพิจารณา") in changed["Task_GroupDirectorReview"]
-    assert any(
-        what == "conditionExpression"
-        for what, _, _ in changed["Flow_GroupDirectorResult_To_ReviseForGroupDirector"]
-    )
+    assert (diff.process_id, diff.old, diff.new) == ("general_publication", 1, 2)
+    assert [c.element_id for c in diff.changed] == ["Task_GroupDirectorReview"]
     assert not diff.added and not diff.removed
-    assert (
-        "Task_CheckAndPublish" not in changed
-    )  # same lane name: moving between refs of one lane is no change
-    reverse = library.diff_versions(ctx, owner, "general_publication", 2, 1)
-    assert {c.element_id for c in reverse.changed} == set(changed)
-
-
-def test_diff_added_and_removed(ctx: ServiceContext, actor: Any) -> None:
-    owner = actor("procowner1")
-    xml = GENERAL.replace(
-        '<bpmn:sequenceFlow id="Flow_CheckAndPublish_To_PublishItem" sourceRef="Task_CheckAndPublish" '
-        'targetRef="Task_PublishItem"/>',
-        '<bpmn:sequenceFlow id="Flow_Check_To_Publish" sourceRef="Task_CheckAndPublish" '
-        'targetRef="Task_PublishItem"/>',
-    ).replace("Flow_CheckAndPublish_To_PublishItem<", "Flow_Check_To_Publish<")
-    assert "Flow_Check_To_Publish" in xml
-    xml = xml.replace(
-        'bpmnElement="Flow_CheckAndPublish_To_PublishItem"', 'bpmnElement="Flow_Check_To_Publish"'
-    )
-    library.deploy_draft(ctx, owner, "general_publication", xml, {}, 1)
-    diff = library.diff_versions(ctx, owner, "general_publication", 1, 2)
-    assert [c.element_id for c in diff.added] == ["Flow_Check_To_Publish"]
-    assert [c.element_id for c in diff.removed] == ["Flow_CheckAndPublish_To_PublishItem"]
+    with pytest.raises(NotFoundError):
+        library.diff_versions(ctx, owner, "general_publication", 1, 9)
+    with pytest.raises(PermissionDeniedError):
+        library.diff_versions(ctx, actor("owner1"), "general_publication", 1, 2)
 
 
 OWNER = Actor(id=1, roles=frozenset({"process_owner"}), group_id=None, director_of=frozenset())

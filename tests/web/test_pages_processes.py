@@ -98,7 +98,33 @@ def test_modeler_page_carries_the_draft(owner: FlaskClient) -> None:
     assert config["processId"] == "general_publication" and config["baseVersion"] == 1
     assert "Task_PrepareRequest" in config["xml"] and "legal_officer" in config["roles"]
     assert "review_form" in config["knownForms"]
+    # deployed forms travel with their schemas so the form editor can open them pre-filled
+    assert config["deployedForms"]["publish_check_form"]["title"] == "ตรวจสอบข้อมูลก่อนเผยแพร่"
+    assert config["formUsers"]["publish_check_form"] == ["general_publication", "regulatory_publication"]
+    assert "รุ่นถัดไปที่ติดตั้ง" in html  # the editor says when a deployed form's change applies
     assert owner.get("/processes/no_such/edit").status_code == 404
+
+
+def test_a_saved_override_of_a_deployed_form_keeps_the_deployed_schema_apart(owner: FlaskClient) -> None:
+    page_token = token(owner, "/processes/general_publication/edit")
+    html = owner.get("/processes/general_publication/edit").get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="modeler-config">(.*?)</script>', html, re.S)
+    assert found
+    schema = dict(json.loads(found.group(1))["deployedForms"]["publish_check_form"], title="ฉบับแก้")
+    saved = post_json(
+        owner,
+        "/processes/general_publication/draft",
+        {"xml": GENERAL, "forms": {"publish_check_form": schema}, "base_version": 1},
+        page_token,
+    )
+    assert saved.status_code == 200
+    html = owner.get("/processes/general_publication/edit").get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="modeler-config">(.*?)</script>', html, re.S)
+    assert found
+    config = json.loads(found.group(1))
+    assert config["forms"]["publish_check_form"]["title"] == "ฉบับแก้"
+    assert config["formTitles"]["publish_check_form"] == "ฉบับแก้"
+    assert config["deployedForms"]["publish_check_form"]["title"] == "ตรวจสอบข้อมูลก่อนเผยแพร่"
 
 
 def test_modeler_calls(owner: FlaskClient) -> None:

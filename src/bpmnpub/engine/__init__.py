@@ -6,10 +6,13 @@ no SQLAlchemy and no wall clock (time is passed in). SpiffWorkflow exceptions ar
 `engine.sandbox`, never through eval/exec.
 """
 
+from .diff import DiagramDiff, ElementDiff, diff_diagrams
 from .runtime import Engine
 from .serialization import VERSION as STATE_VERSION
 from .specs import ParsedSpec, xml_text
 from .steering import (
+    PERSON_KINDS,
+    RECORDED_KINDS,
     DiagramFlow,
     DiagramGraph,
     DiagramNode,
@@ -39,13 +42,17 @@ from .types import (
 __all__ = [
     "COMPLETED",
     "KNOWN_OPERATORS",
+    "PERSON_KINDS",
+    "RECORDED_KINDS",
     "REJECTED",
     "RUNNING",
     "STATE_VERSION",
+    "DiagramDiff",
     "DiagramFlow",
     "DiagramGraph",
     "DiagramNode",
     "ElementChange",
+    "ElementDiff",
     "Engine",
     "MigrationPlan",
     "Operator",
@@ -61,6 +68,7 @@ __all__ = [
     "TimerDue",
     "UserTaskInfo",
     "add_duration",
+    "diff_diagrams",
     "next_occurrence",
     "rewind_targets",
     "xml_text",

@@ -84,11 +84,11 @@ class Engine:
         with engine_time(now):
             workflow = _new_workflow(parsed, data, script_engine)
             try:
-                _run_engine(workflow)
+                run_engine(workflow)
             except SpiffWorkflowException as exc:
                 fresh = _new_workflow(parsed, data, SafeScriptEngine(operators, now))
-                raise _step_failed(exc, serialization.dump(fresh, parsed.model.spec_key)) from exc
-            return _result(parsed, workflow, script_engine)
+                raise step_failed(exc, serialization.dump(fresh, parsed.model.spec_key)) from exc
+            return run_result(parsed, workflow, script_engine)
 
     def complete(
         self,
@@ -104,7 +104,7 @@ class Engine:
         Raises ConflictError, StepFailedError."""
         script_engine = SafeScriptEngine(operators, now)
         with engine_time(now):
-            workflow = self._restore(parsed, state, script_engine)
+            workflow = restore_workflow(parsed, state, script_engine)
             task = _ready_user_task(workflow, task_guid, lane)
             # Replace top-level keys with deep copies: DeepMerge merges lists wrongly and 3.2.0 shares
             # nested values between tasks (ENGINE_NOTES traps 5).
@@ -113,40 +113,40 @@ class Engine:
             try:
                 task.run()
             except SpiffWorkflowException as exc:
-                raise _step_failed(exc, state) from exc
+                raise step_failed(exc, state) from exc
             try:
-                _run_engine(workflow)
+                run_engine(workflow)
             except SpiffWorkflowException as exc:
                 # Keep the person's work: the last good state is "their task done, nothing after it run".
-                good = self._restore(parsed, state, SafeScriptEngine(operators, now))
+                good = restore_workflow(parsed, state, SafeScriptEngine(operators, now))
                 good_task = _ready_user_task(good, task_guid)
                 for key, value in data.items():
                     good_task.data[key] = copy.deepcopy(value)
                 good_task.run()
-                raise _step_failed(exc, serialization.dump(good, parsed.model.spec_key)) from exc
-            return _result(parsed, workflow, script_engine)
+                raise step_failed(exc, serialization.dump(good, parsed.model.spec_key)) from exc
+            return run_result(parsed, workflow, script_engine)
 
     def resume(self, parsed: ParsedSpec, state: str, now: datetime, operators: Operators) -> RunResult:
         """Fire due timers and run whatever is ready (also: retry a failed step). Raises StepFailedError."""
         script_engine = SafeScriptEngine(operators, now)
         with engine_time(now):
-            workflow = self._restore(parsed, state, script_engine)
+            workflow = restore_workflow(parsed, state, script_engine)
             try:
-                _run_engine(workflow)
+                run_engine(workflow)
             except SpiffWorkflowException as exc:
-                raise _step_failed(exc, state) from exc
-            return _result(parsed, workflow, script_engine)
+                raise step_failed(exc, state) from exc
+            return run_result(parsed, workflow, script_engine)
 
     def inspect_state(self, parsed: ParsedSpec, state: str, now: datetime) -> RunResult:
         """Describe a saved state without running anything (the state given back is the same one)."""
         script_engine = SafeScriptEngine({}, now)
         with engine_time(now):
-            workflow = self._restore(parsed, state, script_engine)
-            return _result(parsed, workflow, script_engine, saved=state)
+            workflow = restore_workflow(parsed, state, script_engine)
+            return run_result(parsed, workflow, script_engine, saved=state)
 
     def task_data(self, parsed: ParsedSpec, state: str, task_guid: str) -> dict[str, Any]:
         """The current data of one task (for showing a form). Raises ConflictError when it is gone."""
-        workflow = self._restore(parsed, state, SafeScriptEngine({}, _NO_TIME))
+        workflow = restore_workflow(parsed, state, SafeScriptEngine({}, _NO_TIME))
         try:
             task = workflow.get_task_from_id(UUID(task_guid))
         except (TaskNotFoundException, ValueError) as exc:
@@ -191,15 +191,16 @@ class Engine:
 
         return set_value(parsed, state, key, value, now)
 
-    @staticmethod
-    def _restore(parsed: ParsedSpec, state: str, script_engine: SafeScriptEngine) -> Any:
-        try:
-            workflow = serialization.load(state, parsed.spec, parsed.subprocess_specs)
-        except serialization.StateFormatError as exc:
-            raise DiagramError(str(exc), []) from exc
-        # A restored workflow gets the default (unsafe) script engine back: replace it every time.
-        workflow.script_engine = script_engine
-        return workflow
+
+def restore_workflow(parsed: ParsedSpec, state: str, script_engine: SafeScriptEngine) -> Any:
+    """A workflow from its saved state, running its scripts in `script_engine`."""
+    try:
+        workflow = serialization.load(state, parsed.spec, parsed.subprocess_specs)
+    except serialization.StateFormatError as exc:
+        raise DiagramError(str(exc), []) from exc
+    # A restored workflow gets the default (unsafe) script engine back: replace it every time.
+    workflow.script_engine = script_engine
+    return workflow
 
 
 def _new_workflow(parsed: ParsedSpec, data: Mapping[str, Any], script_engine: SafeScriptEngine) -> Any:
@@ -229,7 +230,7 @@ def _fire_start_timers(workflow: Any) -> None:
             task._set_internal_data(event_value="1970-01-01T00:00:00+00:00", event_fired=True)
 
 
-def _run_engine(workflow: Any) -> None:
+def run_engine(workflow: Any) -> None:
     for _ in range(_MAX_ENGINE_PASSES):
         workflow.do_engine_steps()
         if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
@@ -252,7 +253,7 @@ def _ready_user_task(workflow: Any, task_guid: str, lane: str | None = None) -> 
     return task
 
 
-def _step_failed(exc: SpiffWorkflowException, state: str) -> StepFailedError:
+def step_failed(exc: SpiffWorkflowException, state: str) -> StepFailedError:
     task = getattr(exc, "task", None)
     spec_id = None
     if task is not None:
@@ -263,7 +264,7 @@ def _step_failed(exc: SpiffWorkflowException, state: str) -> StepFailedError:
     return StepFailedError(f"{where or spec_id or 'a step'} failed: {message}", spec_id, state)
 
 
-def _result(
+def run_result(
     parsed: ParsedSpec, workflow: Any, script_engine: SafeScriptEngine, saved: str | None = None
 ) -> RunResult:
     """The outcome of an engine call; `saved`: the unchanged state of a read-only call (not dumped again)."""

@@ -69,7 +69,7 @@ class ParsedSpec:
     subprocess_specs: dict[str, Any]
 
 
-def _local(tag: Any) -> str:
+def local_name(tag: Any) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
@@ -157,7 +157,7 @@ def _spiff_problem(tree: Any, filename: str, exc: Exception) -> DiagramProblem:
 
 
 def _check_graph(process: Any, check: _Checker) -> None:
-    nodes = {n.get("id"): n for n in process.iter() if _local(n.tag) in FLOW_NODES and n.get("id")}
+    nodes = {n.get("id"): n for n in process.iter() if local_name(n.tag) in FLOW_NODES and n.get("id")}
     outgoing: dict[str, list[str]] = defaultdict(list)
     incoming: dict[str, list[str]] = defaultdict(list)
     for flow in process.findall(".//bpmn:sequenceFlow", NS):
@@ -171,10 +171,10 @@ def _check_graph(process: Any, check: _Checker) -> None:
         outgoing[source].append(target)
         incoming[target].append(source)
     for node in nodes.values():
-        if _local(node.tag) == "boundaryEvent" and node.get("attachedToRef") in nodes:
+        if local_name(node.tag) == "boundaryEvent" and node.get("attachedToRef") in nodes:
             outgoing[node.get("attachedToRef")].append(node.get("id"))
-    starts = [i for i, n in nodes.items() if _local(n.tag) == "startEvent"]
-    ends = {i for i, n in nodes.items() if _local(n.tag) == "endEvent"}
+    starts = [i for i, n in nodes.items() if local_name(n.tag) == "startEvent"]
+    ends = {i for i, n in nodes.items() if local_name(n.tag) == "endEvent"}
     if not starts:
         check.add(process, "the process has no start event")
     if not ends:
@@ -236,7 +236,7 @@ def _check_process(
     _check_graph(process, check)
     default_flows = {g.get("default") for g in process.iter() if g.get("default")}
     for element in process.iter():
-        tag = _local(element.tag)
+        tag = local_name(element.tag)
         if tag in UNSUPPORTED:
             check.add(element, UNSUPPORTED[tag])
         if tag in FLOW_NODES and tag not in ("boundaryEvent",) and element.get("id") not in lanes and lanes:
@@ -263,7 +263,7 @@ def _check_process(
             source = process.xpath(".//*[@id=$id]", id=element.get("sourceRef"))
             if (
                 source
-                and _local(source[0].tag) in ("exclusiveGateway", "inclusiveGateway")
+                and local_name(source[0].tag) in ("exclusiveGateway", "inclusiveGateway")
                 and len(source[0].findall("bpmn:outgoing", NS)) > 1
                 and element.find("bpmn:conditionExpression", NS) is None
                 and element.get("id") not in default_flows

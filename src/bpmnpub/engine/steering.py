@@ -27,9 +27,9 @@ from SpiffWorkflow.util.task import TaskState
 from ..errors import ConflictError
 from . import serialization
 from .clock import engine_time
-from .runtime import Engine, _result, _run_engine, _step_failed
+from .runtime import restore_workflow, run_engine, run_result, step_failed
 from .scripting import SafeScriptEngine
-from .specs import NS, ParsedSpec, _local, parse_xml
+from .specs import NS, ParsedSpec, local_name, parse_xml
 from .types import Operators, RunResult
 
 PERSON_KINDS = frozenset({"userTask", "manualTask", "task"})
@@ -116,7 +116,7 @@ def diagram_graph(content: bytes, filename: str, process_id: str) -> DiagramGrap
     flows: list[DiagramFlow] = []
     if process is not None:
         for element in process:
-            kind = _local(element.tag)
+            kind = local_name(element.tag)
             element_id = element.get("id")
             if not element_id:
                 continue
@@ -174,10 +174,6 @@ def rewind_targets(graph: DiagramGraph) -> list[RewindTarget]:
     return targets
 
 
-def _restore(parsed: ParsedSpec, state: str, script_engine: SafeScriptEngine) -> Any:
-    return Engine._restore(parsed, state, script_engine)
-
-
 def rewind(parsed: ParsedSpec, state: str, spec_id: str, now: datetime, operators: Operators) -> RunResult:
     """Cancel every unfinished task and restart the instance at the step `spec_id`, on its current data.
     Raises ConflictError (no such step), StepFailedError."""
@@ -186,7 +182,7 @@ def rewind(parsed: ParsedSpec, state: str, spec_id: str, now: datetime, operator
         raise ConflictError(f"{spec_id!r} is not a step done by a person in this version")
     script_engine = SafeScriptEngine(operators, now)
     with engine_time(now):
-        workflow = _restore(parsed, state, script_engine)
+        workflow = restore_workflow(parsed, state, script_engine)
         root = workflow.task_tree
         data = copy.deepcopy(dict(workflow.last_task.data if workflow.last_task is not None else root.data))
         root._drop_children(force=True)
@@ -199,22 +195,22 @@ def rewind(parsed: ParsedSpec, state: str, spec_id: str, now: datetime, operator
         workflow.last_task = root
         try:
             child.task_spec._update(child)
-            _run_engine(workflow)
+            run_engine(workflow)
         except SpiffWorkflowException as exc:
-            raise _step_failed(exc, state) from exc
-        return _result(parsed, workflow, script_engine)
+            raise step_failed(exc, state) from exc
+        return run_result(parsed, workflow, script_engine)
 
 
 def set_value(parsed: ParsedSpec, state: str, key: str, value: Any, now: datetime) -> RunResult:
     """Replace one top-level data value everywhere the instance carries its current data."""
     script_engine = SafeScriptEngine({}, now)
-    workflow = _restore(parsed, state, script_engine)
+    workflow = restore_workflow(parsed, state, script_engine)
     live = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
     for task in [workflow.task_tree, *workflow.get_tasks(state=live)]:
         task.data[key] = copy.deepcopy(value)
     if workflow.last_task is not None:
         workflow.last_task.data[key] = copy.deepcopy(value)
-    return _result(parsed, workflow, script_engine)
+    return run_result(parsed, workflow, script_engine)
 
 
 def _named(spec: Any) -> bool:
@@ -234,7 +230,7 @@ def migration(
     registry = serialization._REGISTRY
     script_engine = SafeScriptEngine(operators, now)
     with engine_time(now):
-        workflow = _restore(old, state, script_engine)
+        workflow = restore_workflow(old, state, script_engine)
         spec_diff = SpecDiff(registry, workflow.spec, new.spec)
         changes: list[ElementChange] = []
         for spec in spec_diff.added:
@@ -270,7 +266,7 @@ def migration(
             migrate_workflow(sub_diff, sub, new.subprocess_specs.get(sub.spec.name))
         workflow.subprocess_specs = new.subprocess_specs
         try:
-            _run_engine(workflow)
+            run_engine(workflow)
         except SpiffWorkflowException as exc:
-            raise _step_failed(exc, state) from exc
-        return MigrationPlan(plan.changes, plan.reset_steps, (), _result(new, workflow, script_engine))
+            raise step_failed(exc, state) from exc
+        return MigrationPlan(plan.changes, plan.reset_steps, (), run_result(new, workflow, script_engine))

@@ -1,5 +1,6 @@
 """SQLAlchemy models only. Imports nothing of bpmnpub but its own base; no engine, no Flask."""
 
+from .audit import AdminEvent
 from .base import Base, JSONText, UTCDateTime
 from .catalogue import (
     PERIOD_RULES,
@@ -26,6 +27,7 @@ from .process import (
 
 __all__ = [
     "PERIOD_RULES",
+    "AdminEvent",
     "ApiToken",
     "Base",
     "Category",

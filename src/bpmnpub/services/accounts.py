@@ -14,6 +14,7 @@ from ..errors import AuthenticationError, FieldProblem, NotFoundError, TooManyAt
 from ..models import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User
 from ..permissions import ALL_ROLES, Actor
 from ..thaidate import local_date
+from . import audit
 from .context import ServiceContext
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -247,6 +248,19 @@ def add_delegation(
         )
         session.add(row)
         session.flush()
+        audit.record(
+            session,
+            "delegation",
+            "delegation_added",
+            f"delegation {row.id}",
+            actor_id=actor.id,
+            now=row.created_at,
+            details={
+                "substitute": substitute.username,
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+            },
+        )
         return _delegation_view(session, row, _office_today(ctx))
 
 
@@ -257,6 +271,15 @@ def revoke_delegation(ctx: ServiceContext, actor: Actor, delegation_id: int) -> 
         if row is None or row.user_id != actor.id or row.revoked_at is not None:
             raise NotFoundError("no such delegation")
         row.revoked_at = ctx.now()
+        audit.record(
+            session,
+            "delegation",
+            "delegation_revoked",
+            f"delegation {row.id}",
+            actor_id=actor.id,
+            now=row.revoked_at,
+            details={"starts_on": row.starts_on.isoformat(), "ends_on": row.ends_on.isoformat()},
+        )
 
 
 def list_delegations(ctx: ServiceContext, actor: Actor) -> tuple[list[DelegationView], list[DelegationView]]:

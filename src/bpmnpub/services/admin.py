@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import Group, RoleAssignment, User
 from ..permissions import ALL_ROLES, Actor
+from . import audit
 from .accounts import hash_password
 from .context import ServiceContext
 
@@ -115,6 +116,7 @@ def save_user(
         user = User(created_at=ctx.now()) if user_id is None else session.get(User, user_id)
         if user is None:
             raise NotFoundError(f"user {user_id} not found")
+        before = _user_facts(user) if user_id is not None else {}
         user.username, user.full_name, user.position = username, full_name.strip(), position.strip()
         user.email, user.is_active = email.strip(), is_active
         user.group_id = group.id if group else None
@@ -129,7 +131,33 @@ def save_user(
         session.add(user)
         session.flush()
         session.refresh(user)
+        details: dict[str, object] = {**audit.changes(before, _user_facts(user))}
+        if password and user_id is not None:
+            details["password_changed"] = True  # that it changed, never the hash
+        audit.record(
+            session,
+            "users",
+            "user_created" if user_id is None else "user_updated",
+            f"user {user.username}",
+            actor_id=actor.id,
+            now=ctx.now(),
+            details=details,
+        )
         return _row(user)
+
+
+def _user_facts(user: User) -> dict[str, object]:
+    """What the audit trail compares of a user (never the password)."""
+    row = _row(user)
+    return {
+        "username": row.username,
+        "full_name": row.full_name,
+        "position": row.position,
+        "email": row.email,
+        "group": row.group_code or "",
+        "roles": list(row.roles),
+        "is_active": row.is_active,
+    }
 
 
 def _group(session: Session, code: str, problems: list[FieldProblem]) -> Group | None:
@@ -163,7 +191,17 @@ def save_group(
         group = Group() if group_id is None else session.get(Group, group_id)
         if group is None:
             raise NotFoundError(f"group {group_id} not found")
+        before = {"code": group.code, "name": group.name, "name_en": group.name_en} if group_id else {}
         group.code, group.name, group.name_en = code, name.strip(), name_en.strip()
         session.add(group)
         session.flush()
+        audit.record(
+            session,
+            "users",
+            "group_created" if group_id is None else "group_updated",
+            f"group {group.code}",
+            actor_id=actor.id,
+            now=ctx.now(),
+            details=audit.changes(before, {"code": group.code, "name": group.name, "name_en": group.name_en}),
+        )
         return GroupRow(group.id, group.code, group.name, group.name_en, 0)

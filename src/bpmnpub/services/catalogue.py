@@ -6,15 +6,13 @@ presets in `bpmnpub/presets/` are where an office starts, never code.
   never deleted, and its code never changes.
 - Everyone may read. Admins and process owners edit: process owners decide which procedures file
   items into which category, and the ITA list decides what the office must publish each year.
-- Who changed what: there is no audit table for the catalogue. Every change is one transaction that
-  stamps `category.updated_at` where the table has it and logs one line (who, what, which codes) on
-  the `bpmnpub.catalogue` logger.
+- Who changed what: every change is one transaction with its `audit` row (area "catalogue", the
+  changed fields before/after), shown as the history of the categories and fiscal-year pages.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,13 +27,14 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import ConflictError, FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import PERIOD_RULES, Category, Group, ItaFramework, ItaItem
 from ..permissions import Actor, may_own_processes
+from . import audit
 from .context import ServiceContext
-
-log = logging.getLogger("bpmnpub.catalogue")
 
 DEFAULT_MAPPING = "categories-phitsanulok2"  # the category list the ITA presets map to when in doubt
 CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 YEARS = (2500, 2700)  # Buddhist-era fiscal years an office may keep a list for
+# the audit actions of the category list (the rest concern fiscal years, subject "ita <year>")
+CATEGORY_ACTIONS = ("category_created", "category_updated", "category_preset_loaded")
 NOT_A_CATEGORY = "กรุณาเลือกหมวดหมู่ข้อมูลจากรายการของสำนักงาน"
 
 
@@ -244,6 +243,21 @@ def _group_id(session: Session, code: str, problems: list[FieldProblem]) -> int 
     return group_id
 
 
+def _category_facts(session: Session, row: Category | None) -> dict[str, Any]:
+    """What the audit trail compares of a category (the group by its code)."""
+    if row is None:
+        return {}
+    group = session.get(Group, row.group_id) if row.group_id is not None else None
+    return {
+        "name": row.name,
+        "name_en": row.name_en,
+        "description": row.description,
+        "group": group.code if group else "",
+        "sort_order": row.sort_order,
+        "active": row.active,
+    }
+
+
 def _check_category(code: str, values: CategoryInput, *, new: bool) -> list[FieldProblem]:
     problems = []
     if new and not CODE.fullmatch(code):
@@ -279,6 +293,7 @@ def save_category(
             raise ValidationError("the category has errors", problems)
         now = ctx.now()
         created = row is None
+        before = _category_facts(session, row)
         if row is None:
             last = session.scalar(select(func.max(Category.sort_order))) or 0
             row = Category(code=code, preset="", created_at=now, sort_order=last + 10)
@@ -291,12 +306,14 @@ def save_category(
             row.sort_order = values.sort_order
         row.updated_at = now
         session.flush()
-        log.info(
-            "%s %s category %s (active=%s)",
-            actor.username,
-            "created" if created else "updated",
-            code,
-            row.active,
+        audit.record(
+            session,
+            "catalogue",
+            "category_created" if created else "category_updated",
+            f"category {code}",
+            actor_id=actor.id,
+            now=now,
+            details=audit.changes(before, _category_facts(session, row)),
         )
         saved = next(c for c in _category_rows(session) if c.code == code)
         return saved, created
@@ -344,14 +361,17 @@ def load_category_preset(ctx: ServiceContext, actor: Actor, name: str) -> Preset
     hand are kept, and nothing is deleted or deactivated. Raises PermissionDeniedError, ValidationError."""
     _require_editor(actor)
     with ctx.db.write() as session:
-        loaded = _load_categories(session, name, ctx.now())
-    log.info(
-        "%s loaded category preset %s: added %s, renamed %s",
-        actor.username,
-        name,
-        loaded.added,
-        loaded.renamed,
-    )
+        now = ctx.now()
+        loaded = _load_categories(session, name, now)
+        audit.record(
+            session,
+            "catalogue",
+            "category_preset_loaded",
+            name,
+            actor_id=actor.id,
+            now=now,
+            details={"added": list(loaded.added), "renamed": list(loaded.renamed)},
+        )
     return loaded
 
 
@@ -486,8 +506,17 @@ def create_fiscal_year(ctx: ServiceContext, actor: Actor, fiscal_year: int, pres
     _require_editor(actor)
     with ctx.db.write() as session:
         _check_new_year(session, fiscal_year, "fiscal_year")
-        row = _year_row(session, _create_year(session, fiscal_year, preset, ctx.now()))
-    log.info("%s created the ITA list of %s from %s", actor.username, fiscal_year, preset)
+        now = ctx.now()
+        row = _year_row(session, _create_year(session, fiscal_year, preset, now))
+        audit.record(
+            session,
+            "catalogue",
+            "year_created",
+            f"ita {fiscal_year}",
+            actor_id=actor.id,
+            now=now,
+            details={"preset": preset, "items": row.item_count},
+        )
     return row
 
 
@@ -524,7 +553,15 @@ def clone_fiscal_year(ctx: ServiceContext, actor: Actor, source: int, target: in
             )
         session.flush()
         row = _year_row(session, copy)
-    log.info("%s cloned the ITA list of %s to %s", actor.username, source, target)
+        audit.record(
+            session,
+            "catalogue",
+            "year_cloned",
+            f"ita {target}",
+            actor_id=actor.id,
+            now=copy.created_at,
+            details={"from": source, "items": row.item_count},
+        )
     return row
 
 
@@ -559,14 +596,33 @@ def update_ita_item(
             problems.append(FieldProblem("categories", "ไม่พบหมวดหมู่บางรายการ"))
         if problems:
             raise ValidationError("the item has errors", problems)
+        groups = _groups(session)
+        before = _item_facts(_item_row(item, groups))
         item.title, item.guidance = values.title.strip(), values.guidance.strip()
         item.group_id, item.period_rule, item.categories = group_id, values.period_rule, categories
         session.flush()
-        row = _item_row(item, _groups(session))
-    log.info(
-        "%s updated ITA item %s of %s (categories %s)", actor.username, code, fiscal_year, row.categories
-    )
+        row = _item_row(item, groups)
+        audit.record(
+            session,
+            "catalogue",
+            "item_updated",
+            f"ita {fiscal_year} {code}",
+            actor_id=actor.id,
+            now=ctx.now(),
+            details=audit.changes(before, _item_facts(row)),
+        )
     return row
+
+
+def _item_facts(row: ItaItemRow) -> dict[str, Any]:
+    """What the audit trail compares of an O item."""
+    return {
+        "title": row.title,
+        "guidance": row.guidance,
+        "group": row.group_code or "",
+        "period_rule": row.period_rule,
+        "categories": list(row.categories),
+    }
 
 
 def set_verified(ctx: ServiceContext, actor: Actor, fiscal_year: int, verified: bool) -> FiscalYearRow:
@@ -575,10 +631,19 @@ def set_verified(ctx: ServiceContext, actor: Actor, fiscal_year: int, verified: 
     _require_editor(actor)
     with ctx.db.write() as session:
         framework = _framework(session, fiscal_year)
+        details = audit.changes({"verified": framework.verified}, {"verified": verified})
         framework.verified = verified
         session.flush()
         row = _year_row(session, framework)
-    log.info("%s marked the ITA list of %s verified=%s", actor.username, fiscal_year, verified)
+        audit.record(
+            session,
+            "catalogue",
+            "year_verified",
+            f"ita {fiscal_year}",
+            actor_id=actor.id,
+            now=ctx.now(),
+            details=details,
+        )
     return row
 
 

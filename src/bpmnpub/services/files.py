@@ -103,8 +103,26 @@ def _safe_name(filename: str) -> str:
     return name[:255] or "file"
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check and is not stored yet (see `store_upload`)."""
+
+    name: str
+    content_type: str
+    content: bytes  # cleaned when it is a photo
+    thumbnail: bytes | None
+
+
 def upload_file(ctx: ServiceContext, stream: IO[bytes], filename: str, *, actor_id: int | None) -> FileInfo:
     """Store an upload. Raises UploadTooLargeError, UnsupportedMediaTypeError."""
+    checked = check_upload(ctx, stream, filename)
+    with ctx.db.write() as session:
+        return store_upload(ctx, session, checked, actor_id=actor_id)
+
+
+def check_upload(ctx: ServiceContext, stream: IO[bytes], filename: str) -> CheckedUpload:
+    """Read, check and clean an upload without storing it, so a caller with more to check stores it
+    only once everything holds. Raises UploadTooLargeError, UnsupportedMediaTypeError."""
     limit = int(ctx.settings["MAX_UPLOAD_BYTES"])
     content = stream.read(limit + 1)
     if len(content) > limit:
@@ -124,14 +142,23 @@ def upload_file(ctx: ServiceContext, stream: IO[bytes], filename: str, *, actor_
     if images.cleans(content_type):
         cleaned = images.clean(content, content_type, name)
         content, thumbnail = cleaned.content, cleaned.thumbnail
+    return CheckedUpload(name, content_type, content, thumbnail)
+
+
+def store_upload(
+    ctx: ServiceContext, session: Session, upload: CheckedUpload, *, actor_id: int | None
+) -> FileInfo:
+    """Keep a checked upload: its blob on disk, its rows in the caller's transaction."""
     now = ctx.now()
-    info = _store(ctx, secrets.token_hex(16), name, content_type, content)
+    info = _store(ctx, secrets.token_hex(16), upload.name, upload.content_type, upload.content)
     rows = [_row(info, actor_id, now)]
-    if thumbnail is not None:
-        small = _store(ctx, thumbnail_id(info.id), _thumbnail_name(name), images.THUMBNAIL_TYPE, thumbnail)
+    if upload.thumbnail is not None:
+        small = _store(
+            ctx, thumbnail_id(info.id), _thumbnail_name(upload.name), images.THUMBNAIL_TYPE, upload.thumbnail
+        )
         rows.append(_row(small, actor_id, now))
-    with ctx.db.write() as session:
-        session.add_all(rows)
+    session.add_all(rows)
+    session.flush()
     return info
 
 

@@ -15,8 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import forms as form_rules
-from ..engine import sandbox
-from ..engine.specs import NS, parse_xml
+from ..engine import ElementDiff, diff_diagrams, sandbox
 from ..errors import (
     ConflictError,
     DiagramError,
@@ -28,7 +27,7 @@ from ..errors import (
 )
 from ..models import ProcessDefinition, ProcessDraft, ProcessInstance, User
 from ..permissions import Actor, may_own_processes
-from . import definitions
+from . import audit, definitions
 from .context import ServiceContext
 from .progress import LIVE_STATUSES
 from .views import DeployResult
@@ -79,21 +78,16 @@ class Draft:
     latest_version: int
     saved: DraftInfo | None
     known_forms: dict[str, Any] = field(default_factory=dict)  # every deployed form, then the draft's
-
-
-@dataclass(frozen=True)
-class ElementDiff:
-    """An element added, removed or changed between two versions, read from their XML: what a person
-    edits, layout left out (`engine.ElementChange` is SpiffWorkflow's view, for moving a request)."""
-
-    element_id: str
-    kind: str  # BPMN element type without namespace, e.g. userTask
-    name: str
-    changes: tuple[tuple[str, str, str], ...] = ()  # (what, old, new) for a changed element
+    # form key -> the processes whose newest version uses it (a deployed form edited in this draft is
+    # picked up by those others when they next deploy)
+    form_users: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    deployed_forms: dict[str, Any] = field(default_factory=dict)  # the newest deployed schema of each form
 
 
 @dataclass(frozen=True)
 class VersionDiff:
+    """`engine.diff_diagrams` between two deployed versions of a process."""
+
     process_id: str
     old: int
     new: int
@@ -205,10 +199,25 @@ def open_draft(ctx: ServiceContext, actor: Actor, process_id: str) -> Draft:
     with ctx.db.read() as session:
         latest = definitions.latest(session, process_id)
         draft = session.get(ProcessDraft, process_id)
-        forms = definitions.known_forms(session)
+        deployed = definitions.known_forms(session)
+        forms = dict(deployed)
+        users: dict[str, list[str]] = {}
+        for definition in definitions.latest_versions(session):
+            for key in definition.forms or {}:
+                users.setdefault(key, []).append(definition.process_id)
+        form_users = {key: tuple(sorted(ids)) for key, ids in users.items()}
         if draft is None:
             return Draft(
-                process_id, latest.name, latest.bpmn_xml, {}, latest.version, latest.version, None, forms
+                process_id,
+                latest.name,
+                latest.bpmn_xml,
+                {},
+                latest.version,
+                latest.version,
+                None,
+                forms,
+                form_users,
+                deployed,
             )
         names = _names(session, {draft.updated_by_id})
         forms.update(draft.forms or {})
@@ -222,6 +231,8 @@ def open_draft(ctx: ServiceContext, actor: Actor, process_id: str) -> Draft:
             latest.version,
             info,
             forms,
+            form_users,
+            deployed,
         )
 
 
@@ -258,14 +269,35 @@ def save_draft(
         draft.base_version = base_version
         draft.updated_by_id = actor.id
         draft.updated_at = ctx.now()
+        audit.record(
+            session,
+            "process",
+            "draft_saved",
+            process_id,
+            actor_id=actor.id,
+            now=draft.updated_at,
+            details={"base_version": base_version, "forms": sorted(checked)},
+        )
         return DraftInfo(draft.updated_at, actor.username, base_version)
 
 
 def discard_draft(ctx: ServiceContext, actor: Actor, process_id: str) -> None:
-    """Throw the shared draft away. Raises PermissionDeniedError."""
+    """Throw the shared draft away (audited when there was one). Raises PermissionDeniedError."""
     _require_owner(actor)
     with ctx.db.write() as session:
-        session.execute(delete(ProcessDraft).where(ProcessDraft.process_id == process_id))
+        draft = session.get(ProcessDraft, process_id)
+        if draft is None:
+            return
+        audit.record(
+            session,
+            "process",
+            "draft_discarded",
+            process_id,
+            actor_id=actor.id,
+            now=ctx.now(),
+            details={"base_version": draft.base_version, "saved_at": draft.updated_at.isoformat()},
+        )
+        session.delete(draft)
 
 
 def _problems(
@@ -357,57 +389,6 @@ def check_form(actor: Actor, key: str, schema: Any) -> list[str]:
 # -- diff ------------------------------------------------------------------------------------------
 
 
-def _local(tag: Any) -> str:
-    return tag.split("}", 1)[1] if isinstance(tag, str) and "}" in tag else ""
-
-
-def _signature(element: Any, lanes: dict[str, str]) -> dict[str, str]:
-    """What a user of the diagram would call the content of an element (not its layout)."""
-    sig = {k: v for k, v in element.attrib.items() if k != "id"}
-    sig = {(_local(k) or k): v for k, v in sig.items()}
-    element_id = element.get("id", "")
-    if element_id in lanes:
-        sig["lane"] = lanes[element_id]
-    for prop in element.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
-        sig[prop.get("name", "")] = prop.get("value", "")
-    for name in ("instructionsForEndUser", "preScript", "postScript"):
-        node = element.find(f"bpmn:extensionElements/spiffworkflow:{name}", NS)
-        if node is not None:
-            sig[name] = (node.text or "").strip()
-    operator = element.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
-    if operator is not None:
-        sig["operator"] = operator.get("id", "")
-        for param in operator.findall("spiffworkflow:parameters/spiffworkflow:parameter", NS):
-            sig[f"parameter {param.get('id')}"] = param.get("value", "")
-    for name in ("conditionExpression", "script", "documentation"):
-        node = element.find(f"bpmn:{name}", NS)
-        if node is not None:
-            sig[name] = (node.text or "").strip()
-    for timer in element.findall("bpmn:timerEventDefinition/*", NS):
-        sig[_local(timer.tag)] = (timer.text or "").strip()
-    if element.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None:
-        sig["multiInstance"] = "true"
-    return sig
-
-
-def _elements(xml: str, filename: str) -> dict[str, tuple[str, str, dict[str, str]]]:
-    root = parse_xml(xml.encode(), filename).getroot()
-    lanes: dict[str, str] = {}
-    for lane in root.iter(f"{{{NS['bpmn']}}}lane"):
-        for ref in lane.findall("bpmn:flowNodeRef", NS):
-            lanes[(ref.text or "").strip()] = lane.get("name", "")
-    found = {}
-    for element in root.iter():
-        kind = _local(element.tag)
-        element_id = element.get("id")
-        if not element_id or not str(element.tag).startswith(f"{{{NS['bpmn']}}}"):
-            continue  # diagram interchange (layout) and extension elements are not elements of the process
-        if kind in ("definitions", "laneSet", "inputDataItem", "outputDataItem"):
-            continue
-        found[element_id] = (kind, element.get("name") or "", _signature(element, lanes))
-    return found
-
-
 def diff_versions(ctx: ServiceContext, actor: Actor, process_id: str, old: int, new: int) -> VersionDiff:
     """Elements added, removed and changed (by id) from version `old` to `new`. Raises
     PermissionDeniedError, NotFoundError."""
@@ -415,17 +396,7 @@ def diff_versions(ctx: ServiceContext, actor: Actor, process_id: str, old: int, 
     with ctx.db.read() as session:
         old_xml = _definition(session, process_id, old).bpmn_xml
         new_xml = _definition(session, process_id, new).bpmn_xml
-    before = _elements(old_xml, f"{process_id}-v{old}.bpmn")
-    after = _elements(new_xml, f"{process_id}-v{new}.bpmn")
-    added = tuple(ElementDiff(i, after[i][0], after[i][1]) for i in after if i not in before)
-    removed = tuple(ElementDiff(i, before[i][0], before[i][1]) for i in before if i not in after)
-    changed = []
-    for element_id, (kind, name, sig) in after.items():
-        if element_id not in before:
-            continue
-        old_sig = before[element_id][2]
-        keys = sorted(set(sig) | set(old_sig))
-        what = tuple((k, old_sig.get(k, ""), sig.get(k, "")) for k in keys if old_sig.get(k) != sig.get(k))
-        if what:
-            changed.append(ElementDiff(element_id, kind, name, what))
-    return VersionDiff(process_id, old, new, added, removed, tuple(changed))
+    found = diff_diagrams(
+        old_xml.encode(), f"{process_id}-v{old}.bpmn", new_xml.encode(), f"{process_id}-v{new}.bpmn"
+    )
+    return VersionDiff(process_id, old, new, found.added, found.removed, found.changed)

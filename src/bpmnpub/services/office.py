@@ -7,9 +7,8 @@ Read by the portal (header, feeds), the memo PDF and the ITA index. Stored as ke
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -24,10 +23,8 @@ from ..errors import (
 )
 from ..models import OfficeSetting, StoredFile
 from ..permissions import Actor
-from . import files
+from . import audit, files
 from .context import ServiceContext
-
-log = logging.getLogger("bpmnpub.office")
 
 
 @dataclass(frozen=True)
@@ -101,22 +98,40 @@ def update_settings(
     ctx: ServiceContext, actor: Actor, values: Mapping[str, Any], *, emblem: Emblem | None = None
 ) -> OfficeSettings:
     """Change the given settings (any of `EDITABLE`; `emblem_file_id` None removes the emblem) and,
-    with `emblem`, put a new emblem in place. Every field is checked before anything is stored; the
-    settings change in one transaction. Raises PermissionDeniedError, ValidationError."""
+    with `emblem`, put a new emblem in place. Every field and the picture are checked before anything
+    is stored: the new emblem's file, the settings and their audit row are one transaction, so a form
+    that fails leaves no stray file. Raises PermissionDeniedError, ValidationError."""
     if not actor.is_admin:
         raise PermissionDeniedError("only administrators change the office's settings")
     cleaned, problems = _checked(values)
+    picture = None
+    if emblem is not None:
+        try:
+            picture = _checked_emblem(ctx, emblem)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise ValidationError("the office settings have errors", problems)
-    if emblem is not None:
-        cleaned["emblem_file_id"] = _upload_emblem(ctx, actor, emblem)
     with ctx.db.write() as session:
-        if cleaned.get("emblem_file_id"):
-            _check_emblem(session, cleaned["emblem_file_id"], actor, load(session).emblem_file_id)
-        store(session, cleaned, actor_id=actor.id, now=ctx.now())
-        log.info("%s changed the office settings: %s", actor.username or actor.id, ", ".join(sorted(cleaned)))
+        before = asdict(load(session))
+        if picture is not None:
+            cleaned["emblem_file_id"] = files.store_upload(ctx, session, picture, actor_id=actor.id).id
+        elif cleaned.get("emblem_file_id"):
+            _check_emblem(session, cleaned["emblem_file_id"], actor, before["emblem_file_id"])
+        now = ctx.now()
+        store(session, cleaned, actor_id=actor.id, now=now)
         session.flush()
-        return load(session)
+        after = load(session)
+        audit.record(
+            session,
+            "office",
+            "settings_updated",
+            "office",
+            actor_id=actor.id,
+            now=now,
+            details=audit.changes(before, asdict(after)),
+        )
+        return after
 
 
 def _checked(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProblem]]:
@@ -144,8 +159,8 @@ def _checked(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProbl
     return cleaned, problems
 
 
-def _upload_emblem(ctx: ServiceContext, actor: Actor, emblem: Emblem) -> str:
-    """Store the picture (sniffed and cleaned like every upload). Raises ValidationError."""
+def _checked_emblem(ctx: ServiceContext, emblem: Emblem) -> files.CheckedUpload:
+    """The picture sniffed and cleaned like every upload, not stored yet. Raises ValidationError."""
     content = emblem.stream.read(EMBLEM_MAX_BYTES + 1)
     if len(content) > EMBLEM_MAX_BYTES:
         raise ValidationError(
@@ -156,7 +171,7 @@ def _upload_emblem(ctx: ServiceContext, actor: Actor, emblem: Emblem) -> str:
             "the emblem must be an image", [FieldProblem("emblem", "ใช้ไฟล์ภาพ PNG, JPEG หรือ WebP")]
         )
     try:
-        return files.upload_file(ctx, io.BytesIO(content), emblem.filename, actor_id=actor.id).id
+        return files.check_upload(ctx, io.BytesIO(content), emblem.filename)
     except (UnsupportedMediaTypeError, UploadTooLargeError) as exc:
         raise ValidationError(
             "the emblem is not a usable image",

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, FieldProblem, NotFoundError, ValidationError
 from ..permissions import may_own_processes
-from ..services import admin, catalogue
+from ..services import admin, audit, catalogue
 from ..thaidate import fiscal_year
 from .auth import caller, ctx
 
@@ -42,6 +42,12 @@ def _errors(exc: ValidationError) -> dict[str, str]:
     return {p.field or "_form": p.message for p in exc.problems}
 
 
+def _history(**narrowed: Any) -> list[audit.AdminEventRow] | None:
+    """The catalogue's audit trail for admins; None (no section) for process owners."""
+    actor = caller().actor
+    return audit.history(ctx(), actor, "catalogue", **narrowed) if actor.is_admin else None
+
+
 def period_labels() -> dict[str, str]:
     return {
         "current_fy": _("ภายในปีงบประมาณที่ประเมิน"),
@@ -64,6 +70,7 @@ def categories() -> str:
         "admin/catalogue/categories.html",
         categories=catalogue.list_categories(ctx()),
         presets=catalogue.list_presets("categories"),
+        history=_history(actions=catalogue.CATEGORY_ACTIONS),
     )
 
 
@@ -185,6 +192,7 @@ def _year_page(fy: int, clone_to: str, errors: dict[str, str], status: int) -> t
         periods=period_labels(),
         clone_to=clone_to,
         errors=errors,
+        history=_history(subject=f"ita {fy}"),
     )
     return html, status
 

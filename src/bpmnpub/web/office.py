@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
-from ..services import office
+from ..services import audit, office
 from .auth import caller, ctx
 from .downloads import send_stored_file
 
@@ -56,6 +56,7 @@ def settings() -> tuple[str, int] | Response:
         errors=errors,
         emblem_id=current.emblem_file_id,
         limit_mb=office.EMBLEM_MAX_BYTES // (1024 * 1024),
+        history=audit.history(ctx(), caller().actor, "office"),
     )
     return html, status
 

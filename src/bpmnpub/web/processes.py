@@ -120,6 +120,9 @@ def edit(process_id: str) -> str:
         "formTitles": {
             k: (v.get("title") if isinstance(v, dict) else None) or k for k, v in draft.known_forms.items()
         },
+        # deployed schemas, so a deployed form opens pre-filled in the form editor
+        "deployedForms": draft.deployed_forms,
+        "formUsers": draft.form_users,
         "baseVersion": draft.base_version,
         "latestVersion": draft.latest_version,
         "roles": {code: labels[0] for code, labels in ROLES.items()},
