@@ -9,5 +9,8 @@ loops), `database` (a prepared SQLite database in a temp dir), one module per me
 (`bare`, `engine_level`, `service_level`, `api_level`, `state_size`, `sql_count`, `task_list` with
 `bulk` for its data, `web_pages` for the staff web UI's inbox and task page over the same data,
 `portal` with `portal_data` for the public portal at 50 000 published items on SQLite and
-PostgreSQL), `report` (the Markdown), `__main__` (the run).
+PostgreSQL, `ita_index` for the ITA index, its CSV and the staff dashboard over 50 000 items,
+`admin_monitoring` for issue 5's admin request list, instance page and statistics over 100 000
+requests, both on SQLite and PostgreSQL), `report` (the Markdown), `__main__` (the run). Each of
+`portal`, `ita_index` and `admin_monitoring` also runs alone (`python -m bench.<module> --help`).
 """

@@ -1,5 +1,6 @@
-"""`python -m bench [--quick] [--profile]`: run every measurement, print the Markdown report and write
-it to bench/results/latest.md. Progress goes to stderr."""
+"""`python -m bench [--quick] [--profile] [--skip-admin]`: run every measurement (engine and services,
+task list and staff pages, portal, ITA index, admin monitoring), print the Markdown report and write it to
+bench/results/latest.md. Progress goes to stderr."""
 
 from __future__ import annotations
 
@@ -13,7 +14,17 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from . import bulk, portal, profiling, sql_count, state_size, task_list, web_pages
+from . import (
+    admin_monitoring,
+    bulk,
+    ita_index,
+    portal,
+    profiling,
+    sql_count,
+    state_size,
+    task_list,
+    web_pages,
+)
 from .api_level import ApiClient, ApiRunner
 from .bare import BareRunner
 from .database import prepared
@@ -137,6 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=RESULTS, help=f"where to write the report (default {RESULTS})"
     )
+    parser.add_argument(
+        "--skip-admin",
+        action="store_true",
+        help="leave out the admin monitoring section (100 000 requests on each database; run it alone "
+        "with `python -m bench.admin_monitoring`)",
+    )
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     results = Results(
@@ -147,9 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     task_lists(results, mode)
     log("portal: 50 000 published items (bench/portal.py)")
     portal_section = portal.run(mode)
+    log("ITA index: 50 000 published items (bench/ita_index.py)")
+    sections = [portal_section, ita_index.section(mode)]
+    if not args.skip_admin:
+        log("admin monitoring: 100 000 requests (bench/admin_monitoring.py)")
+        sections.append(admin_monitoring.run(mode))
     results.run_seconds = now() - STARTED
     results.load = (load, os.getloadavg()[0])
-    text = render(results) + "\n" + portal_section
+    text = "\n".join([render(results), *sections])
     print(text)
     if args.profile:
         print(

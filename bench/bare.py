@@ -2,7 +2,8 @@
 
 Per user task: restore from JSON, find the task, update its data, run it, do_engine_steps, find the
 next ready user task, serialize to JSON. The publish service task runs against a stub script engine
-(the stock PythonScriptEngine with `call_service` answering a fixed result).
+(the stock PythonScriptEngine with `call_service` answering a fixed result and `defined("name")` added,
+which the diagrams use for optional fields).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ class StubScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def call_service(self, task: Any, **kwargs: Any) -> str:
         return json.dumps({"id": 1, "url": "/public/items/1-x", "published_at": "2026-11-16T02:00:00+00:00"})
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        """With bpmnpub's one special form, `defined("name")` (the diagrams' optional fields use it)."""
+        data = task.data
+        names = {"defined": lambda name: name in data, **(external_context or {})}
+        return super().evaluate(task, expression, names)
 
 
 class BareRunner:

@@ -275,6 +275,12 @@ class Generator:
                     batch_rows.extend(rows)
                 conn.execute(insert(instance_table), batch_instances)
                 conn.execute(insert(task_table), batch_rows)
+            if conn.dialect.name == "postgresql":  # the ids were given: move the sequences past them
+                for table in ("process_instance", "human_task"):
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
         seconds = now() - started
         self.totals.seconds += seconds
         return seconds

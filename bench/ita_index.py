@@ -6,7 +6,9 @@ catalogues do); published items spread over `--years` fiscal years up to 2572 (3
 dense worst case: every item falls in some window of the year), 20% in categories no O item maps, each
 filed under its category's first O item as the publish step does, 10% under another O item named by
 the request, 5% withdrawn; bulk-inserted. Each page is requested through Flask's test client (server
-time only, HTML rendered in full), and the services alone are timed too. Prints median and p95 in ms.
+time only, HTML rendered in full), and the services alone are timed too. Prints median and p95 in ms,
+and p95 against BASELINE = `GET /healthz` (one `SELECT 1`) measured in the same run. `make bench` runs
+it (`section`) on SQLite and on PostgreSQL when `BPMNPUB_BENCH_POSTGRES_URL` (see `portal`) is reachable.
 """
 
 from __future__ import annotations
@@ -105,19 +107,26 @@ def seed(ctx: ServiceContext, count: int, years: int = 3) -> None:
             session.execute(insert(PublishedItem), rows)
 
 
-def measure(label: str, fn: Callable[[], Any]) -> None:
+def measure(label: str, fn: Callable[[], Any], runs: int = RUNS) -> tuple[str, float, float]:
     for _ in range(3):
         fn()
     laps = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         started = now()
         fn()
         laps.append(now() - started)
-    median, p95 = sorted(laps)[len(laps) // 2] * 1000, percentile(laps, 95) * 1000
-    print(f"  {label:<42} median {median:7.1f} ms   p95 {p95:7.1f} ms")
+    return label, sorted(laps)[len(laps) // 2], percentile(laps, 95)
 
 
-def run(ctx: ServiceContext, items: int, years: int) -> None:
+def _lines(rows: list[tuple[str, float, float]]) -> list[str]:
+    base = rows[0][2]
+    return [
+        f"  {label:<42} median {p50 * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   {p95 / base:6.1f}x baseline"
+        for label, p50, p95 in rows
+    ]
+
+
+def run(ctx: ServiceContext, items: int, years: int, runs: int = RUNS) -> list[str]:
     seed(ctx, items, years)
     if not ctx.db.is_sqlite:
         with ctx.db.write() as session:
@@ -137,11 +146,46 @@ def run(ctx: ServiceContext, items: int, years: int) -> None:
 
         return get
 
-    measure("service year_index", lambda: ita_index.year_index(ctx, FY, base="https://example.go.th"))
-    measure("service dashboard", lambda: ita_index.dashboard(ctx, actor, FY))
-    measure(f"GET /public/ita/{FY}", public(f"/public/ita/{FY}"))
-    measure(f"GET /public/ita/{FY}.csv", public(f"/public/ita/{FY}.csv"))
-    measure(f"GET /reports/ita/{FY} (director1)", lambda: director.get(f"/reports/ita/{FY}"))
+    return _lines(
+        [
+            measure("BASELINE GET /healthz", public("/healthz"), runs),
+            measure(
+                "service year_index",
+                lambda: ita_index.year_index(ctx, FY, base="https://example.go.th"),
+                runs,
+            ),
+            measure("service dashboard", lambda: ita_index.dashboard(ctx, actor, FY), runs),
+            measure(f"GET /public/ita/{FY}", public(f"/public/ita/{FY}"), runs),
+            measure(f"GET /public/ita/{FY}.csv", public(f"/public/ita/{FY}.csv"), runs),
+            measure(f"GET /reports/ita/{FY} (director1)", lambda: director.get(f"/reports/ita/{FY}"), runs),
+        ]
+    )
+
+
+def section(mode: str, items: int = 50_000, years: int = 3) -> str:
+    """`make bench`'s part: SQLite, then PostgreSQL when reachable; a Markdown section."""
+    from .portal import postgres_database
+
+    runs = RUNS if mode == "full" else 10
+    out = [
+        "## ITA index (bench/ita_index.py)",
+        "",
+        f"{items:,} published items over {years} fiscal years, {O_ITEMS} O items, {runs} requests each; "
+        "server time; × = p95 against BASELINE's p95 (same run, same database).",
+        "",
+        "```",
+    ]
+    bench = prepared("ita")
+    try:
+        out.append("SQLite:")
+        out += run(bench.ctx, items, years, runs)
+    finally:
+        bench.close()
+    with postgres_database() as pg:
+        if pg is not None:
+            out.append("PostgreSQL:")
+            out += run(pg.ctx, items, years, runs)
+    return "\n".join([*out, "```"]) + "\n"
 
 
 def _postgres(url: str) -> tuple[ServiceContext, Callable[[], None]]:
@@ -176,14 +220,14 @@ def main() -> None:
     bench: BenchDatabase = prepared("ita")
     try:
         print(f"SQLite, {args.items} published items over {args.years} years, {O_ITEMS} O items:")
-        run(bench.ctx, args.items, args.years)
+        print("\n".join(run(bench.ctx, args.items, args.years)))
     finally:
         bench.close()
     if args.postgres:
         ctx, close = _postgres(args.postgres)
         try:
             print(f"PostgreSQL, {args.items} published items over {args.years} years, {O_ITEMS} O items:")
-            run(ctx, args.items, args.years)
+            print("\n".join(run(ctx, args.items, args.years)))
         finally:
             close()
 

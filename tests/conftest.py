@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, create_engine, delete, func, insert, select, text
+from sqlalchemy import Table, bindparam, create_engine, delete, func, insert, select, text, update
 
 from bpmnpub.config import load_settings
 from bpmnpub.db import Database, upgrade
@@ -42,6 +42,7 @@ from bpmnpub.models import (
     ProcessInstance,
     ProcessSchedule,
     PublishedItem,
+    RoleAssignment,
     StoredFile,
     User,
     category_ita_item,
@@ -73,8 +74,11 @@ RUNTIME_TABLES = (
     ApiToken,
     ProcessSchedule,
 )
+# Set-up rows tests may edit in place: every column put back after each test.
+RESTORED_TABLES: tuple[Table, ...] = (User.__table__, Group.__table__)
 # Small lists the demo fills and tests edit: put back exactly as they were after set-up.
 SNAPSHOT_TABLES: tuple[Table, ...] = (
+    RoleAssignment.__table__,
     OfficeSetting.__table__,
     category_ita_item,
     ItaItem.__table__,
@@ -171,7 +175,7 @@ def postgres_baseline(
         baseline: dict[Any, Any] = {
             model: session.scalar(select(func.max(model.id))) or 0 for model in SETUP_TABLES
         }
-        for table in SNAPSHOT_TABLES:
+        for table in SNAPSHOT_TABLES + RESTORED_TABLES:
             baseline[table] = [dict(row) for row in session.execute(select(table)).mappings()]
     ctx.db.dispose()
     return baseline
@@ -217,6 +221,10 @@ def _reset_postgres(url: str, baseline: dict[Any, int]) -> None:
                 session.execute(insert(table), baseline[table])
         for model in SETUP_TABLES:  # role assignments go with their users (ON DELETE CASCADE)
             session.execute(delete(model).where(model.id > baseline[model]))
+        for table in RESTORED_TABLES:  # demo users and groups a test edited (a password, a name) go back
+            rows = [{f"old_{k}": v for k, v in row.items()} for row in baseline[table]]
+            values = {c.name: bindparam(f"old_{c.name}") for c in table.columns if c.name != "id"}
+            session.execute(update(table).where(table.c.id == bindparam("old_id")).values(values), rows)
     db.dispose()
 
 
