@@ -63,6 +63,15 @@ def test_list_page_filters_and_links(app: Flask, filed: int) -> None:
     assert f'href="/admin/instances/{filed}"' not in none and "ไม่พบคำขอตามเงื่อนไข" in none
 
 
+def test_the_date_range_is_typed_in_the_buddhist_era(app: Flask, filed: int) -> None:
+    admin = signed_in(app, "admin1")  # the request was filed on 16 Nov 2569 (the test clock)
+    that_day = admin.get("/admin/instances?from=16/11/2569&to=16/11/2569").get_data(as_text=True)
+    assert f'href="/admin/instances/{filed}"' in that_day
+    assert 'value="16/11/2569"' in that_day  # shown back as typed, in the Buddhist era
+    later = admin.get("/admin/instances?from=17/11/2569").get_data(as_text=True)
+    assert f'href="/admin/instances/{filed}"' not in later
+
+
 def test_actions_need_a_reason_and_show_in_the_timeline(app: Flask, api: Api, filed: int) -> None:
     admin = signed_in(app, "admin1")
     page = admin.get(f"/admin/instances/{filed}").get_data(as_text=True)

@@ -19,6 +19,7 @@ from ..services import instances, monitoring, steering
 from ..services.monitoring import InstanceFilters
 from .auth import caller, ctx
 from .downloads import send_stored_file
+from .formdata import parse_date
 
 bp = Blueprint("instances_admin", __name__, url_prefix="/admin/instances")
 Page = tuple[str, int] | Response
@@ -34,9 +35,10 @@ def _admins_only() -> None:
 
 
 def _date(name: str) -> date | None:
+    """A filter date as typed: Buddhist era (16/11/2569, 16 พ.ย. 2569) or ISO; a wrong one is ignored."""
     raw = (request.args.get(name) or "").strip()
     try:
-        return date.fromisoformat(raw) if raw else None
+        return date.fromisoformat(parse_date(raw)) if raw else None
     except ValueError:
         return None
 

@@ -9,6 +9,7 @@ from .. import thaidate
 from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
 from ..services import notify, office, tasks
 from .auth import ctx
+from .formdata import display_date
 
 
 def file_size(size: int) -> str:
@@ -26,6 +27,7 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["fiscal_year"] = thaidate.fiscal_year
     app.jinja_env.filters["thai_digits"] = thaidate.thai_digits
     app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.filters["be_date_input"] = display_date  # a date input's value: 16/11/2569
 
     @app.context_processor
     def _office() -> dict[str, object]:
