@@ -274,22 +274,14 @@ def public_items() -> Response:
 # --- Published items: withdraw and republish (publishers and admins) --------------------------------
 
 
-def _reason() -> str:
-    """The optional `reason` of the JSON body. Raises ValidationError."""
-    reason = _body().get("reason") or ""
-    if not isinstance(reason, str):
-        raise ValidationError("reason must be a string", [FieldProblem("reason", "expected a string")])
-    return reason
-
-
 @bp.post("/public/items/<int(max=2147483647):item_id>/withdraw")
 def withdraw_item(item_id: int) -> Response:
-    return _json(published_items.withdraw_item(ctx(), caller().actor, item_id, _reason()))
+    return _json(published_items.withdraw_item(ctx(), caller().actor, item_id, _string(_body(), "reason")))
 
 
 @bp.post("/public/items/<int(max=2147483647):item_id>/republish")
 def republish_item(item_id: int) -> Response:
-    return _json(published_items.republish_item(ctx(), caller().actor, item_id, _reason()))
+    return _json(published_items.republish_item(ctx(), caller().actor, item_id, _string(_body(), "reason")))
 
 
 # --- Catalogue: the office's categories and each fiscal year's ITA/OIT items -----------------------

@@ -7,13 +7,9 @@ from flask_login import login_required
 
 from ..services import catalogue, tasks
 from .auth import caller, ctx
+from .queryargs import page_number
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return min(max(int(raw), 1), 10_000) if raw.isdigit() else 1
 
 
 @bp.get("")
@@ -25,7 +21,7 @@ def index() -> str:
     step = request.args.get("step") or None
     category = request.args.get("category") or None
     page = tasks.inbox(
-        ctx(), user.actor, page=_page_arg(), process_id=process_id, task_spec=step, q=q, category=category
+        ctx(), user.actor, page=page_number(), process_id=process_id, task_spec=step, q=q, category=category
     )
     filters = {"q": q or None, "process": process_id, "step": step, "category": category}
     if not any(filters.values()):

@@ -20,6 +20,7 @@ from ..services.monitoring import InstanceFilters
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_date
+from .queryargs import page_number
 
 bp = Blueprint("instances_admin", __name__, url_prefix="/admin/instances")
 Page = tuple[str, int] | Response
@@ -62,7 +63,7 @@ def index() -> str:
         waiting_days=_int("waiting"),
         q=(request.args.get("q") or "").strip() or None,
     )
-    listing = monitoring.list_instances(ctx(), caller().actor, filters, page=_int("page") or 1)
+    listing = monitoring.list_instances(ctx(), caller().actor, filters, page=page_number())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin/instances/index.html", listing=listing, filters=filters, args=args, now=ctx().now()

@@ -14,19 +14,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..services import portal, portal_text, publishing
 from .auth import ctx
 from .downloads import send_stored_file
+from .queryargs import page_number
 
 bp = Blueprint("public", __name__)
 
 LIST_MAX_AGE = 60  # seconds a browser or proxy may keep a list page, feed or sitemap
-MAX_PAGE = 100_000
 ATOM = "application/atom+xml"
 XML = "application/xml"
-
-
-def _page_number() -> int:
-    """?page=N, 1 when absent or not a number in range (a wrong page number is not worth an error)."""
-    page = request.args.get("page", 1, type=int) or 1
-    return page if 1 <= page <= MAX_PAGE else 1
 
 
 def _absolute(path: str) -> str:
@@ -65,13 +59,13 @@ def home() -> Response:
 
 @bp.get("/public/search")
 def search() -> Response:
-    results = portal.search(ctx(), request.args.get("q", "")[:500], _page_number())
+    results = portal.search(ctx(), request.args.get("q", "")[:500], page_number())
     return _respond(render_template("public/search.html", results=results))
 
 
 @bp.get("/public/categories/<code>")
 def category(code: str) -> Response:
-    page = portal.category_page(ctx(), code, _page_number())
+    page = portal.category_page(ctx(), code, page_number())
     return _respond(render_template("public/category.html", page=page))
 
 

@@ -18,6 +18,7 @@ from ..services import published_items
 from ..services.context import ServiceContext
 from .account import local_target
 from .auth import caller, ctx
+from .queryargs import page_number
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 Action = Callable[[ServiceContext, Actor, int, str], published_items.ItemChange]
@@ -29,18 +30,13 @@ def _signed_in() -> None:
     """Every page here needs a signed-in user; which ones may is the service's rule."""
 
 
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return min(max(int(raw), 1), 10_000) if raw.isdigit() else 1
-
-
 @bp.get("/items")
 def items() -> str:
     q = (request.args.get("q") or "").strip()[:200] or None
     status = request.args.get("status") or None
     category = request.args.get("category") or None
     listing = published_items.list_items(
-        ctx(), caller().actor, q=q, status=status, category=category, page=_page_arg()
+        ctx(), caller().actor, q=q, status=status, category=category, page=page_number()
     )
     filters = {"q": q, "status": status, "category": category}
     return render_template("publishing/items.html", listing=listing, filters=filters)
