@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -389,7 +390,27 @@ def inspect_diagram(
     _check_process(process, lanes, check, known_roles, known_forms, known_operators)
     if check.problems:
         raise DiagramError(f"{filename}: {len(check.problems)} problem(s)", check.problems)
+    for process_spec in (spec, *subprocess_specs.values()):
+        connect_loop_merges(process_spec)
     return ParsedSpec(_model(process, lanes, sha256, filename), spec, subprocess_specs)
+
+
+def connect_loop_merges(process_spec: Any) -> None:
+    """Wire each multi-instance / loop task to its instances' completion, as restoring does.
+
+    SpiffWorkflow connects `merge_child` to the instance spec's `completed_event` only when it
+    creates instances (`create_child`) or when its serializer rebuilds a spec from JSON. We keep
+    specs by reference, so a spec parsed in a process that never created the instances (another
+    gunicorn worker, the background worker, a cache refill) would let an instance complete
+    without being merged: its output item was lost, or the loop never became ready (a stall).
+    Connecting here, once per parsed spec, makes every process see what the creator saw.
+    """
+    for task_spec in process_spec.task_specs.values():
+        if not isinstance(task_spec, LoopTask):
+            continue
+        child_spec = process_spec.task_specs.get(task_spec.task_spec)
+        if child_spec is not None and not child_spec.completed_event.is_connected(task_spec.merge_child):
+            child_spec.completed_event.connect(task_spec.merge_child)
 
 
 class SpecCache:
