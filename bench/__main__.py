@@ -14,6 +14,8 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from bpmnpub.services import consistency
+
 from . import (
     admin_monitoring,
     bulk,
@@ -27,7 +29,7 @@ from . import (
 )
 from .api_level import ApiClient, ApiRunner
 from .bare import BareRunner
-from .database import prepared
+from .database import BenchDatabase, prepared
 from .engine_level import EngineRunner
 from .report import ListStage, Results, WebStage, render
 from .scenario import LOOPS
@@ -85,8 +87,19 @@ def completes(results: Results, reps: dict[int, int]) -> None:
         results.idle = profiling.idle_connection_effect(db)
         results.profile_shares, top = profiling.profile(db)
         results.profile_top = top
+        results.consistency.append(check(db, "complete"))
     finally:
         db.close()
+
+
+def check(db: BenchDatabase, label: str) -> str:
+    """Every benchmark ends with the invariant check; a finding is a bug, printed loudly."""
+    report = consistency.check_all(db.ctx)
+    line = f"{label}: {report.checked:,} live requests checked, {len(report.findings)} finding(s)"
+    log(line)
+    for finding in report.findings[:20]:
+        log(f"  FINDING request {finding.instance_id}: {finding.kind}: {finding.detail}")
+    return line
 
 
 def task_lists(results: Results, mode: str) -> None:

@@ -77,6 +77,7 @@ class Results:
     web_real: RealTasks | None = None
     web_what_if: list[WhatIf] = field(default_factory=list)
     web_shapes: list[ShapeTiming] = field(default_factory=list)
+    consistency: list[str] = field(default_factory=list)  # `bpmnpub check` after each database's runs
 
 
 def _n(value: int) -> str:
@@ -114,6 +115,10 @@ def render(r: Results) -> str:
     )
     add(f"{r.environment}. Run time {r.run_seconds:.0f} s.{load}")
     add("")
+    for line in r.consistency:
+        add(f"Consistency (`bpmnpub check`) after the runs: {line}")
+    if r.consistency:
+        add("")
     add("BASELINE = bare SpiffWorkflow 3.2.0 round trip per user task, stock serializer (spec included):")
     add("restore from JSON, complete one user task (data.update + run), do_engine_steps, find the next")
     add("ready user task, serialize; the publish service task answers from a stub script engine. It is")

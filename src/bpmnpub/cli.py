@@ -1,8 +1,9 @@
-"""The `bpmnpub` command: init, serve, worker, token, processes check."""
+"""The `bpmnpub` command: init, serve, worker, check, token, processes check."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -15,7 +16,7 @@ from typing import Any
 from .config import load_settings
 from .db import upgrade
 from .errors import DiagramError
-from .services import accounts, definitions, demo, instances
+from .services import accounts, consistency, definitions, demo, instances
 from .services.context import ServiceContext, make_context
 
 log = logging.getLogger("bpmnpub")
@@ -85,6 +86,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_consistency(args: argparse.Namespace) -> int:
+    """Every live request checked against its workflow and the event log; exit 1 on any finding."""
+    report = consistency.check_all(_context(args))
+    if args.json:
+        findings = [
+            {"instance_id": f.instance_id, "kind": f.kind, "detail": f.detail} for f in report.findings
+        ]
+        print(json.dumps({"checked": report.checked, "findings": findings}, ensure_ascii=False))
+    else:
+        for f in report.findings:
+            print(f"  request {f.instance_id}: {f.kind}: {f.detail}")
+        print(f"{report.checked} live request(s) checked, {len(report.findings)} finding(s)")
+    return 0 if report.clean else 1
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     ctx = _context(args)
     interval = args.interval or int(ctx.settings["WORKER_INTERVAL"])
@@ -146,6 +162,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # SpiffWorkflow logs every task state change at INFO: pages of noise for one request.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="bpmnpub", description="bpmnpub command line")
     parser.add_argument("--database-url", help="overrides BPMNPUB_DATABASE_URL")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--once", action="store_true", help="one pass, then exit")
     p.add_argument("--interval", type=int, help="seconds between passes")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("check", help="check every live request against its workflow and the event log")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.set_defaults(func=cmd_consistency)
 
     p = sub.add_parser("token", help="API tokens")
     token_sub = p.add_subparsers(dest="token_command", required=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bpmnpub.models import HumanTask, PublishedItem
 from bpmnpub.permissions import Actor
-from bpmnpub.services import files, instances, publishing, tasks
+from bpmnpub.services import consistency, files, instances, publishing, tasks
 from bpmnpub.services.context import ServiceContext
 
 from .. import photos
@@ -89,6 +89,8 @@ def run(ctx: ServiceContext, clock: Any, actor: Actors, scenario: Scenario) -> N
     """Walk the path and check where it ends."""
     iid, current = walk(ctx, clock, actor, scenario)
     _check_end(ctx, actor, iid, scenario, current)
+    report = consistency.check_all(ctx)
+    assert report.clean, report.findings
 
 
 def walk(ctx: ServiceContext, clock: Any, actor: Actors, scenario: Scenario) -> tuple[int, dict[str, Any]]:
@@ -122,6 +124,8 @@ def walk(ctx: ServiceContext, clock: Any, actor: Actors, scenario: Scenario) -> 
         data = _resolve(ctx, user, step.data, uploads)
         tasks.complete_task(ctx, task_id, data, user)
         current.update(data)
+        after = consistency.check_instances(ctx, [iid])
+        assert after.clean, (step.task, after.findings)
     return iid, current
 
 

@@ -7,6 +7,7 @@ no SQLAlchemy and no wall clock (time is passed in). SpiffWorkflow exceptions ar
 """
 
 from .diff import DiagramDiff, ElementDiff, diff_diagrams
+from .health import StateHealth, state_health
 from .runtime import Engine
 from .serialization import VERSION as STATE_VERSION
 from .specs import ParsedSpec, xml_text
@@ -63,6 +64,7 @@ __all__ = [
     "ProcessModel",
     "RewindTarget",
     "RunResult",
+    "StateHealth",
     "StepRecord",
     "ThrownMessage",
     "TimerDue",
@@ -71,5 +73,6 @@ __all__ = [
     "diff_diagrams",
     "next_occurrence",
     "rewind_targets",
+    "state_health",
     "xml_text",
 ]

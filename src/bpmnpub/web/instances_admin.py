@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..permissions import may_own_processes
-from ..services import instances, monitoring, steering
+from ..services import consistency, instances, monitoring, steering
 from ..services.monitoring import InstanceFilters
 from .auth import caller, ctx
 from .downloads import send_stored_file
@@ -86,6 +86,24 @@ def _show(instance_id: int, errors: dict[str, str] | None = None, form: str = ""
         now=ctx().now(),
     )
     return html, status
+
+
+@bp.get("/check")
+def check() -> str:
+    report = consistency.check_all(ctx(), caller().actor)
+    return render_template("admin/instances/check.html", report=report, finding_labels=_finding_labels())
+
+
+def _finding_labels() -> dict[str, str]:
+    return {
+        consistency.PROJECTION: _("กล่องงานไม่ตรงกับแผนภาพ"),
+        consistency.STALLED: _("ค้าง: ไม่มีผู้ดำเนินการได้"),
+        consistency.TIMER_UNSCHEDULED: _("ตัวจับเวลาไม่ได้ถูกตั้ง"),
+        consistency.ENDED_BUT_RUNNING: _("แผนภาพจบแล้วแต่สถานะยังดำเนินอยู่"),
+        consistency.OPEN_ON_ENDED: _("มีงานค้างในคำขอที่จบแล้ว"),
+        consistency.EVENTS: _("บันทึกเหตุการณ์ไม่ตรงกับงานที่ทำเสร็จ"),
+        consistency.UNREADABLE: _("อ่านสถานะของคำขอไม่ได้"),
+    }
 
 
 @bp.get("/<int(max=2147483647):instance_id>")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_login import current_user
 
 from .. import thaidate
 from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
-from ..services import notify, office, tasks
+from ..services import consistency, notify, office, tasks
 from .auth import ctx
 from .formdata import display_date
 
@@ -19,6 +19,10 @@ def file_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+# Pages where administrators see the alert about requests nobody can move.
+ADMIN_BLUEPRINTS = frozenset({"instances_admin", "admin", "office"})
 
 
 def init(app: Flask) -> None:
@@ -42,6 +46,14 @@ def init(app: Flask) -> None:
             count = known if known is not None else tasks.count_tasks(ctx(), actor)
             return {"inbox_count": count, "unread_count": notify.unread_count(ctx(), actor)}
         return {}
+
+    @app.context_processor
+    def _admin_alerts() -> dict[str, object]:
+        # Admin pages only: requests that no inbox holds and no timer will move (one indexed count).
+        actor = current_user.actor if getattr(current_user, "is_authenticated", False) else None
+        if actor is None or not actor.is_admin or request.blueprint not in ADMIN_BLUEPRINTS:
+            return {}
+        return {"stalled_count": consistency.suspect_count(ctx(), actor)}
 
     @app.context_processor
     def _staff_menu() -> dict[str, object]:
