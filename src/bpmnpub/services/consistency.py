@@ -19,6 +19,7 @@ from ..engine import state_health
 from ..errors import DiagramError
 from ..models import HumanTask, InstanceEvent, ProcessInstance
 from ..permissions import OPEN_STATUSES, Actor
+from . import notify
 from .context import ServiceContext
 from .monitoring import require_admin
 from .progress import LIVE_STATUSES, spec_for
@@ -31,6 +32,7 @@ ENDED_BUT_RUNNING = "ended_but_running"  # the workflow has ended, the request s
 OPEN_ON_ENDED = "open_task_on_ended_request"
 EVENTS = "events"  # a completion without its event, or recorded twice
 UNREADABLE = "unreadable"  # the saved state cannot be read with its version's diagram
+NO_HOLDER = "no_holder"  # an open step nobody can act on, even up the chain (services/routing.py)
 
 CHECKED_STATUSES = ("running", "suspended")
 BATCH = 200
@@ -74,6 +76,7 @@ def check_all(ctx: ServiceContext, actor: Actor | None = None) -> CheckReport:
             checked += len(batch)
         findings.extend(_open_tasks_on_ended(session))
         findings.extend(_event_mismatches(session))
+        findings.extend(_without_holder(session))
     findings.sort(key=lambda f: (f.instance_id, f.kind))
     return CheckReport(checked=checked, findings=tuple(findings))
 
@@ -85,31 +88,41 @@ def check_instances(ctx: ServiceContext, instance_ids: Iterable[int]) -> CheckRe
         findings = list(_check_workflows(ctx, session, ids))
         findings.extend(_open_tasks_on_ended(session, ids))
         findings.extend(_event_mismatches(session, ids))
+        findings.extend(_without_holder(session, ids))
     findings.sort(key=lambda f: (f.instance_id, f.kind))
     return CheckReport(checked=len(ids), findings=tuple(findings))
 
 
 def suspect_count(ctx: ServiceContext, actor: Actor) -> int:
-    """The admin badge: running requests that no inbox holds and no timer will move, from the
-    projection alone (one indexed query; the full check reads every workflow). Raises
-    PermissionDeniedError."""
+    """The admin alert: running requests that no inbox holds and no timer will move, or with an open
+    step flagged "nobody can act" (services/routing.py), from the projection and the log alone (two
+    indexed queries; the full check reads every workflow). Raises PermissionDeniedError."""
     require_admin(actor)
     open_task = exists().where(
         HumanTask.instance_id == ProcessInstance.id, HumanTask.status.in_(OPEN_STATUSES)
     )
+    flagged = (
+        select(HumanTask.instance_id)
+        .join(InstanceEvent, InstanceEvent.human_task_id == HumanTask.id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            InstanceEvent.action == NO_HOLDER,
+            HumanTask.status.in_(OPEN_STATUSES),
+            HumanTask.assigned_user_id.is_(None),
+            ProcessInstance.status == "running",
+        )
+    )
     with ctx.db.read() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(ProcessInstance)
-                .where(
+        stalled = set(
+            session.scalars(
+                select(ProcessInstance.id).where(
                     ProcessInstance.status == "running",
                     ProcessInstance.next_timer_due.is_(None),
                     ~open_task,
                 )
             )
-            or 0
         )
+        return len(stalled | set(session.scalars(flagged)))
 
 
 def _check_workflows(ctx: ServiceContext, session: Session, ids: list[int]) -> Iterable[Finding]:
@@ -186,3 +199,21 @@ def _event_mismatches(session: Session, ids: list[int] | None = None) -> Iterabl
         query = query.where(HumanTask.instance_id.in_(ids))
     for instance_id, task_id, status, count in session.execute(query):
         yield Finding(instance_id, EVENTS, f"task {task_id} is {status} with {count} completion event(s)")
+
+
+def _without_holder(session: Session, ids: list[int] | None = None) -> Iterable[Finding]:
+    query = (
+        select(HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            ProcessInstance.status == "running",
+            HumanTask.status.in_(OPEN_STATUSES),
+            HumanTask.lane != "requester",
+            HumanTask.assigned_user_id.is_(None),
+        )
+    )
+    if ids is not None:
+        query = query.where(HumanTask.instance_id.in_(ids))
+    for task in session.scalars(query):
+        if not notify.recipients(session, task.instance, task):
+            yield Finding(task.instance_id, NO_HOLDER, f"nobody can do {task.name!r}")

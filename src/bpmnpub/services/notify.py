@@ -21,7 +21,10 @@ GROUP_ROLE = "group_director"
 
 def recipients(session: Session, instance: ProcessInstance, task: HumanTask) -> list[int]:
     """Who may do a new task (without deserializing anything): the requester, or the holders of its
-    lane's role (a group director only for the task's group), never the requester for a decision."""
+    lane's role (a group director only for the task's group), never the requester for a decision;
+    a task given to someone (escalated up the chain, reassigned) goes to them alone."""
+    if task.assigned_user_id is not None:
+        return [task.assigned_user_id]
     if task.lane == "requester":
         return [task.requester_id] if task.requester_id else []
     stmt = (
@@ -43,8 +46,10 @@ def task_arrived(
     *,
     sent_back: bool,
     skip: int | None,
+    to: list[int] | None = None,
 ) -> None:
-    for user_id in recipients(session, instance, task):
+    """`to`: the recipients when the caller has just computed them."""
+    for user_id in recipients(session, instance, task) if to is None else to:
         if user_id == skip:
             continue
         if sent_back and task.lane == "requester":

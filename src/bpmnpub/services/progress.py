@@ -17,7 +17,7 @@ from ..engine import ParsedSpec, PendingTask, RunResult, add_duration
 from ..errors import ConflictError, NotFoundError, StepFailedError
 from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, User
 from ..permissions import OPEN_STATUSES
-from . import notify, publishing
+from . import notify, publishing, routing
 from .context import ServiceContext
 
 # What this transaction wrote, for the response of the action (see instances.action_view).
@@ -279,7 +279,10 @@ def apply_result(
             row.decides = form_for(session, instance.definition, pending.form_key).decides
         session.add(row)
         session.info.setdefault(WRITTEN_TASKS, []).append(row)
-        notify.task_arrived(session, instance, row, now, sent_back=len(counts) > 1, skip=actor_id)
+        holders = notify.recipients(session, instance, row)
+        if not holders and row.lane != "requester":
+            holders = _up_the_chain(session, instance, row, now)
+        notify.task_arrived(session, instance, row, now, sent_back=len(counts) > 1, skip=actor_id, to=holders)
     instance.step_counts = counts
     instance.state = result.state
     instance.updated_at = now
@@ -307,6 +310,22 @@ def apply_result(
         )
     else:
         instance.status = "running"
+
+
+def _up_the_chain(session: Session, instance: ProcessInstance, row: HumanTask, now: datetime) -> list[int]:
+    """Nobody in the lane but the requester: the step goes to the nearest superior, on the record, or
+    is flagged "no one can act" with the director and admins alerted (services/routing.py)."""
+    decided = routing.route_new_task(session, row)
+    session.flush()  # the row's id, for the event
+    if decided.to_user_id is None:
+        add_event(session, instance, routing.NO_HOLDER, now, task=row, details={"why": decided.why})
+        routing.alert_no_holder(session, instance, row, now)
+        return []
+    row.assigned_user_id = decided.to_user_id
+    to = session.get(User, decided.to_user_id)
+    details = {"to": to.full_name if to else "", "to_role": decided.to_role, "why": decided.why}
+    add_event(session, instance, routing.ESCALATED, now, task=row, details=details)
+    return [decided.to_user_id]
 
 
 def _group_ids(session: Session, codes: set[str]) -> dict[str, int]:

@@ -103,6 +103,7 @@ def _finding_labels() -> dict[str, str]:
         consistency.OPEN_ON_ENDED: _("มีงานค้างในคำขอที่จบแล้ว"),
         consistency.EVENTS: _("บันทึกเหตุการณ์ไม่ตรงกับงานที่ทำเสร็จ"),
         consistency.UNREADABLE: _("อ่านสถานะของคำขอไม่ได้"),
+        consistency.NO_HOLDER: _("ไม่มีผู้ดำเนินการได้"),
     }
 
 
