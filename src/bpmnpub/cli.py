@@ -16,7 +16,7 @@ from typing import Any
 from .config import load_settings
 from .db import upgrade
 from .errors import DiagramError
-from .services import accounts, consistency, definitions, demo, instances
+from .services import accounts, consistency, definitions, demo, instances, mail
 from .services.context import ServiceContext, make_context
 
 log = logging.getLogger("bpmnpub")
@@ -114,6 +114,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     while not stop.is_set():
         started = instances.run_schedules(ctx)
         moved = instances.fire_due_timers(ctx)
+        mailed = mail.send_due(ctx)
+        if mailed.sent or mailed.failed:
+            log.info("worker: %d e-mail(s) sent, %d attempt(s) failed", mailed.sent, mailed.failed)
         if started or moved:
             log.info("worker: %d scheduled start(s), %d instance(s) moved by timers", len(started), moved)
         if args.once:

@@ -28,6 +28,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKER_INTERVAL", 30, "Seconds between two passes of `bpmnpub worker`."),
     Setting("PUBLIC_BASE_URL", "", "Absolute base of public item URLs (e.g. https://www.example.go.th)."),
     Setting("SECURE_COOKIES", False, "Send session cookies over HTTPS only (turn on behind HTTPS)."),
+    Setting("BASE_URL", "", "Absolute address of bpmnpub for links in e-mail; empty: PUBLIC_BASE_URL."),
+    Setting("SMTP_HOST", "", "SMTP server for e-mail notifications; empty: no e-mail is sent."),
+    Setting("SMTP_PORT", 25, "SMTP server port (587 for STARTTLS, 465 for SSL)."),
+    Setting("SMTP_SECURITY", "none", "none, starttls or ssl."),
+    Setting("SMTP_USER", "", "SMTP login; empty: no login."),
+    Setting("SMTP_PASSWORD", "", "SMTP password."),
+    Setting("MAIL_FROM", "bpmnpub <noreply@localhost>", "The From address of e-mail notifications."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

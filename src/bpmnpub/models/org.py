@@ -31,6 +31,9 @@ class User(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # E-mail of notifications (services/mail.py): "immediate", "digest" (once a day) or "off".
+    mail_preference: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     group: Mapped[Group | None] = relationship(lazy="joined")
     roles: Mapped[list[RoleAssignment]] = relationship(

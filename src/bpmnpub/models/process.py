@@ -191,10 +191,16 @@ class Comment(Base):
 
 
 class Notification(Base):
-    """An in-app notice: a task arrived, a request came back for revision, was decided or published."""
+    """An in-app notice: a task arrived, a request came back for revision, was decided or published.
+
+    It is also the e-mail outbox (services/mail.py): `mail_state` None means "not mailed yet"; the
+    worker claims due rows, sends them outside any transaction and records the outcome."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+        Index("ix_notification_mail", "mail_state", "mail_next_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -203,6 +209,14 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id", ondelete="SET NULL"))
+    mail_state: Mapped[str | None] = mapped_column(String(16))  # sent / digest / skipped / failed
+    mail_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    mail_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # not before (backoff)
+    mail_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker is sending it
+    mail_error: Mapped[str | None] = mapped_column(String(500))
+
+    human_task: Mapped[HumanTask | None] = relationship(lazy="select")
 
 
 class ProcessDraft(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import HumanTask, Notification, ProcessInstance, RoleAssignment, User
-from ..permissions import Actor
+from ..permissions import OPEN_STATUSES, Actor
 from .context import ServiceContext
 
 GROUP_ROLE = "group_director"
@@ -59,7 +59,14 @@ def task_arrived(
             text = f"มีงานรอคุณ: {task.name} — {instance.title}"
             kind = "task"
         session.add(
-            Notification(user_id=user_id, instance_id=instance.id, kind=kind, text=text[:500], created_at=now)
+            Notification(
+                user_id=user_id,
+                instance_id=instance.id,
+                kind=kind,
+                text=text[:500],
+                created_at=now,
+                human_task=task,  # the e-mail links to the task itself (services/mail.py)
+            )
         )
 
 
@@ -90,6 +97,7 @@ class NotificationView:
     text: str
     created_at: datetime
     read: bool
+    task_id: int | None = None  # the task it announced, while that task is still open
 
 
 def unread_count(ctx: ServiceContext, actor: Actor) -> int:
@@ -106,15 +114,24 @@ def unread_count(ctx: ServiceContext, actor: Actor) -> int:
 
 def list_notifications(ctx: ServiceContext, actor: Actor, limit: int = 50) -> list[NotificationView]:
     with ctx.db.read() as session:
-        rows = session.scalars(
-            select(Notification)
+        rows = session.execute(
+            select(Notification, HumanTask.status)
+            .outerjoin(HumanTask, HumanTask.id == Notification.human_task_id)
             .where(Notification.user_id == actor.id)
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
         ).all()
         return [
-            NotificationView(n.id, n.instance_id, n.kind, n.text, n.created_at, n.read_at is not None)
-            for n in rows
+            NotificationView(
+                n.id,
+                n.instance_id,
+                n.kind,
+                n.text,
+                n.created_at,
+                n.read_at is not None,
+                n.human_task_id if status in OPEN_STATUSES else None,
+            )
+            for n, status in rows
         ]
 
 

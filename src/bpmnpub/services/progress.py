@@ -268,6 +268,10 @@ def apply_result(
         instance.category = category.strip()[:128]
         for row in still_open.values():
             row.category = instance.category
+    # The title first: the notifications of the new tasks name the request.
+    title = result.data.get("title")
+    if isinstance(title, str) and title.strip():
+        instance.title = title.strip()[:500]
     counts = dict(instance.step_counts or {})
     group_ids = _group_ids(session, {p.scope_group for p in result.pending if p.scope_group})
     for pending in result.pending:
@@ -289,9 +293,6 @@ def apply_result(
     instance.next_timer_due = result.next_timer_due
     instance.error_message = None
     instance.error_task = None
-    title = result.data.get("title")
-    if isinstance(title, str) and title.strip():
-        instance.title = title.strip()[:500]
     if result.status in ("completed", "rejected"):
         instance.status = result.status
         instance.outcome = result.outcome

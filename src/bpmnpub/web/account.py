@@ -14,7 +14,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..errors import AuthenticationError, TooManyAttemptsError, ValidationError
-from ..services import accounts, notify
+from ..services import accounts, mail, notify
 from .auth import SignedInUser, caller, ctx
 from .formdata import parse_date
 from .i18n import LANGUAGES
@@ -85,9 +85,27 @@ def language(code: str) -> Response:
 @bp.get("/notifications")
 @login_required  # type: ignore[untyped-decorator]
 def notifications() -> str:
+    actor = caller().actor
+    preference, address = mail.get_preference(ctx(), actor)
     return render_template(
-        "account/notifications.html", items=notify.list_notifications(ctx(), caller().actor)
+        "account/notifications.html",
+        items=notify.list_notifications(ctx(), actor),
+        preference=preference,
+        address=address,
+        mail_on=mail.mail_enabled(ctx()),
     )
+
+
+@bp.post("/notifications/mail")
+@login_required  # type: ignore[untyped-decorator]
+def notifications_mail() -> Response:
+    if FlaskForm().validate_on_submit():
+        try:
+            mail.set_preference(ctx(), caller().actor, request.form.get("mail_preference", ""))
+            flash(_("บันทึกการตั้งค่าอีเมลแล้ว"))
+        except ValidationError:
+            flash(_("เลือกวิธีรับอีเมลจากรายการ"))
+    return redirect(url_for("account.notifications"))
 
 
 @bp.post("/notifications/read")
