@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         auth,
         catalogue,
         errors,
+        headers,
         home,
         i18n,
         inbox,
@@ -75,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.extensions["bpmnpub"] = context or make_context(settings)
     auth.init(app)
     errors.register(app)
+    headers.init(app)
     i18n.init(app)
     templating.init(app)
     csrf = CSRFProtect(app)

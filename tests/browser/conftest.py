@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -130,6 +131,7 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
     page_errors: list[str] = []
     blocked: list[str] = []
+    csp_refusals: list[str] = []
 
     def _route(route: Any) -> None:
         url = route.request.url
@@ -153,13 +155,32 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: page_errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: _csp(message, page.url))
         return page
+
+    def _csp(message: Any, url: str) -> None:
+        # A Content-Security-Policy refusal is a console error, not a page error: a blocked script or
+        # style means a page that silently does not work under web/headers.py's policy.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_refusals.append(f"{url}: {message.text}")
 
     yield make
     for context in contexts:
         context.close()
     assert not blocked, f"pages asked for outside resources (nothing may come from a CDN): {blocked}"
     assert not page_errors, f"uncaught JavaScript errors: {page_errors}"
+    assert not csp_refusals, f"refused by the Content-Security-Policy: {csp_refusals}"
+
+
+def wait_until(page: Any, expression: str, timeout: float = 5.0) -> None:
+    """Poll a JavaScript expression until it is truthy. Playwright's wait_for_function compiles its
+    predicate with `new Function` inside the page, which our Content-Security-Policy (no eval) refuses;
+    page.evaluate goes through the DevTools protocol and is not subject to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        page.wait_for_timeout(50)
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -18,7 +18,7 @@ from bpmnpub.services.context import ServiceContext
 
 from ..conftest import PROCESSES
 from ..services.conftest import file_request, task_id
-from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok
+from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -76,8 +76,8 @@ def _content(xml: str) -> dict[str, Any]:
 
 def open_modeler(page: Any, base: str, process_id: str) -> None:
     page.goto(f"{base}/processes/{process_id}/edit")
-    page.wait_for_function("document.body.dataset.modelerReady === 'true'")
-    page.wait_for_function("window.bpmnpubModeler.lintIssues !== null")
+    wait_until(page, "document.body.dataset.modelerReady === 'true'")
+    wait_until(page, "window.bpmnpubModeler.lintIssues !== null")
 
 
 def lint_errors(page: Any) -> dict[str, list[str]]:
@@ -157,7 +157,7 @@ def test_add_a_legal_officer_step_and_deploy(
     open_modeler(page, live_server, "general_publication")
     thai_font_ok(page)
     added = page.evaluate(ADD_LEGAL_STEP)
-    page.wait_for_function("document.getElementById('lint-status').dataset.count !== '0'")
+    wait_until(page, "document.getElementById('lint-status').dataset.count !== '0'")
     assert set(lint_errors(page)) >= {
         added["lane"],
         added["task"],
@@ -171,22 +171,22 @@ def test_add_a_legal_officer_step_and_deploy(
     page.click("#mp-new-form")
     page.fill("#fe-key", "legal_check_form")
     page.fill("#fe-schema", LEGAL_FORM)
-    page.wait_for_function("document.getElementById('fe-preview').textContent.includes('ความเห็นทางกฎหมาย')")
+    wait_until(page, "document.getElementById('fe-preview').textContent.includes('ความเห็นทางกฎหมาย')")
     assert page.locator("#fe-preview textarea[name=legal_opinion]").count() == 1  # drawn by the inbox's macro
     screenshot(page, "modeler-form-editor")
     page.click("#fe-use")
-    page.wait_for_function("!document.getElementById('form-editor').open")
+    wait_until(page, "!document.getElementById('form-editor').open")
     assert page.locator("#mp-form").input_value() == "legal_check_form"
     page.fill("#mp-instructions", "ตรวจสอบว่าข้อมูลที่จะเผยแพร่ไม่ขัดต่อกฎหมาย")
     page.press("#mp-instructions", "Tab")
     page.fill("#mp-due", "P3D")
     page.press("#mp-due", "Tab")
-    page.wait_for_function("document.getElementById('lint-status').dataset.count === '0'")
+    wait_until(page, "document.getElementById('lint-status').dataset.count === '0'")
     assert lint_errors(page) == {}
     screenshot(page, "modeler")
 
     page.click("#btn-deploy")
-    page.wait_for_function("document.getElementById('modeler-status').dataset.kind === 'ok'")
+    wait_until(page, "document.getElementById('modeler-status').dataset.kind === 'ok'")
     assert "รุ่นที่ 2" in page.locator("#modeler-status").inner_text()
     assert latest_version(ctx) == 2
 
@@ -219,7 +219,7 @@ def test_bad_diagram_is_refused_with_the_elements_marked(
     open_modeler(page, live_server, "general_publication")
     select_element(page, "Flow_GroupDirectorResult_To_DirectorDecision")
     page.fill("#mp-condition", '__import__("os").system("id")')
-    page.wait_for_function("document.getElementById('mp-condition-result').textContent.includes('ไม่ได้')")
+    wait_until(page, "document.getElementById('mp-condition-result').textContent.includes('ไม่ได้')")
     page.press("#mp-condition", "Tab")
     page.evaluate(
         """() => {
@@ -234,10 +234,10 @@ def test_bad_diagram_is_refused_with_the_elements_marked(
             modeling.updateModdleProperties(task, key, {value: 'no_such_form'});
         }"""
     )
-    page.wait_for_function("Number(document.getElementById('lint-status').dataset.count) >= 2")
+    wait_until(page, "Number(document.getElementById('lint-status').dataset.count) >= 2")
     assert {"Task_PrepareRequest", "Task_CheckAndPublish"} <= set(lint_errors(page))
     page.click("#btn-deploy")
-    page.wait_for_function("document.getElementById('modeler-status').dataset.kind === 'error'")
+    wait_until(page, "document.getElementById('modeler-status').dataset.kind === 'error'")
     listed = page.eval_on_selector_all(
         "#modeler-problems li", "items => items.map(li => li.dataset.elementId)"
     )
@@ -273,7 +273,7 @@ def test_library_and_diff_pages(ctx: ServiceContext, actor: Any, live_server: st
         no_horizontal_overflow(page)
         screenshot(page, "process-library")
         page.click("a[href='/processes/general_publication/diff?old=1&new=2']")
-        page.wait_for_function("document.body.dataset.diffReady === 'true'")
+        wait_until(page, "document.body.dataset.diffReady === 'true'")
         no_horizontal_overflow(page)
         screenshot(page, "process-diff")
     classes = page.evaluate(
@@ -328,9 +328,9 @@ def test_edit_a_deployed_form_for_the_next_version(
         assert schema["title"] == old_title
         schema["title"] = title
         page.fill("#fe-schema", json.dumps(schema, ensure_ascii=False, indent=2))
-        page.wait_for_function("document.querySelector('#fe-preview input, #fe-preview textarea') !== null")
+        wait_until(page, "document.querySelector('#fe-preview input, #fe-preview textarea') !== null")
         page.click("#fe-use")
-        page.wait_for_function("!document.getElementById('form-editor').open")
+        wait_until(page, "!document.getElementById('form-editor').open")
 
     edit_title("ชั่วคราว")
     assert page.locator("#mp-form-changed").is_visible()
@@ -349,7 +349,7 @@ def test_edit_a_deployed_form_for_the_next_version(
     screenshot(page, "modeler-form-changed")
 
     page.click("#btn-deploy")
-    page.wait_for_function("document.getElementById('modeler-status').dataset.kind === 'ok'")
+    wait_until(page, "document.getElementById('modeler-status').dataset.kind === 'ok'")
     assert latest_version(ctx) == 2
     assert form_of(ctx, "general_publication", 2, key)["title"] == new_title
     assert form_of(ctx, "general_publication", 1, key)["title"] == old_title  # the old snapshot is kept
@@ -391,7 +391,7 @@ def test_bpmn_js_menus_speak_the_page_language(live_server: str, open_page: Any)
     page.keyboard.press("Escape")
 
     page.goto(f"{live_server}/lang/en?next=/processes/general_publication/edit")
-    page.wait_for_function("document.body.dataset.modelerReady === 'true'")
+    wait_until(page, "document.body.dataset.modelerReady === 'true'")
     assert page.evaluate("document.documentElement.lang") == "en"
     palette = page.eval_on_selector_all(
         ".djs-palette .entry[aria-label]", "els => els.map(e => e.getAttribute('aria-label'))"
