@@ -11,7 +11,6 @@ from ..web.pages import signed_in
 
 PAGES = (
     "/public/",
-    "/auth/login",
     "/inbox",
     "/admin/users",
     "/admin/instances",
