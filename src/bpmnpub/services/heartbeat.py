@@ -12,7 +12,9 @@ from typing import Literal
 
 from sqlalchemy import delete, select
 
+from ..errors import PermissionDeniedError
 from ..models import WorkerHeartbeat
+from ..permissions import Actor
 from .context import ServiceContext
 
 # A worker is late when it has not shown a sign of life for this many of its passes.
@@ -105,8 +107,11 @@ def is_stale(beat_at: datetime, interval_seconds: int, now: datetime) -> bool:
     return now - beat_at > timedelta(seconds=allowed)
 
 
-def worker_health(ctx: ServiceContext, now: datetime | None = None) -> WorkerHealth:
-    """Whether timers and scheduled starts are being run: the workers' heartbeats, newest first."""
+def worker_health(ctx: ServiceContext, actor: Actor, now: datetime | None = None) -> WorkerHealth:
+    """Whether timers and scheduled starts are being run: the workers' heartbeats, newest first.
+    Raises PermissionDeniedError (admins only)."""
+    if not actor.is_admin:
+        raise PermissionDeniedError("only administrators can see the worker's heartbeat")
     when = now or ctx.now()
     with ctx.db.read() as session:
         rows = session.scalars(
