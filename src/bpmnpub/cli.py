@@ -207,6 +207,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # a line per task state change otherwise
     parser = argparse.ArgumentParser(prog="bpmnpub", description="bpmnpub command line")
     parser.add_argument("--database-url", help="overrides BPMNPUB_DATABASE_URL")
     sub = parser.add_subparsers(dest="command", required=True)

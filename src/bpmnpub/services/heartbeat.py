@@ -79,17 +79,18 @@ def record_beat(
     with ctx.db.write() as session:
         row = session.get(WorkerHeartbeat, who.worker_id)
         if row is None:
+            # A new worker clears out the rows of workers long gone.
+            session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER))
             row = WorkerHeartbeat(
                 worker_id=who.worker_id,
                 host=who.host,
                 pid=who.pid,
                 interval_seconds=who.interval_seconds,
                 started_at=now,
+                beat_at=now,
                 passes=0,
             )
             session.add(row)
-            # A new worker clears out the rows of workers long gone.
-            session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER))
         row.beat_at = now
         if pass_started:
             row.pass_started_at = now

@@ -81,6 +81,8 @@ class Worker:
         # Between the beats at the start and end of a pass, one at most this often during it.
         self._beat_every = max(1.0, interval / 2)
         self._last_beat = 0.0
+        # An error met while the database was away is written with the first beat that gets through.
+        self._unreported_error: str | None = None
 
     # --- the loop ------------------------------------------------------------------------------------
 
@@ -208,6 +210,7 @@ class Worker:
     ) -> None:
         """A heartbeat is never worth failing the pass for: tried once, logged when it cannot be written."""
         self._last_beat = time.monotonic()
+        self._unreported_error = error or self._unreported_error
         try:
             heartbeat.record_beat(
                 self.ctx,
@@ -215,7 +218,9 @@ class Worker:
                 self.ctx.now(),
                 pass_started=pass_started,
                 pass_finished=pass_finished,
-                error=error,
+                error=self._unreported_error,
             )
         except Exception as exc:
             log.warning("worker heartbeat not written: %s", describe(exc))
+        else:
+            self._unreported_error = None
