@@ -94,7 +94,11 @@ def file_due_timers(ctx: ServiceContext, count: int) -> list[int]:
             )
     with ctx.db.read() as session:
         ids = list(
-            session.scalars(select(ProcessInstance.id).where(ProcessInstance.process_id == "timer_probe"))
+            session.scalars(
+                select(ProcessInstance.id).where(
+                    ProcessInstance.process_id == "timer_probe", ProcessInstance.id >= first
+                )
+            )
         )
     assert len(ids) == count
     return ids

@@ -192,6 +192,7 @@ class Worker:
             except Exception as exc:
                 if not is_transient(exc):
                     raise
+                self._unreported_error = describe(exc)  # survived, but the admin should know
                 if attempt == self.backoff.attempts or self.stop.is_set():
                     raise DatabaseUnavailable(describe(exc)) from exc
                 wait = self.backoff.delay(attempt)
