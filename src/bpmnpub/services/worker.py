@@ -96,8 +96,10 @@ class Worker:
                 report = self.run_pass()
             except Exception as exc:
                 failures += 1
-                log.error("worker pass failed (%d in a row): %s", failures, describe(exc))
-                log.debug("worker pass failure", exc_info=True)
+                if isinstance(exc, DatabaseUnavailable):
+                    log.error("worker pass failed (%d in a row): %s", failures, describe(exc))
+                else:  # not the database: a bug worth its traceback
+                    log.exception("worker pass failed (%d in a row)", failures)
                 self._beat(error=describe(exc))
                 self.stop.wait(min(float(self.interval), Backoff(cap=self.interval).delay(failures) + 0.5))
                 continue
@@ -176,8 +178,13 @@ class Worker:
         reason = GAVE_UP_REASON.format(attempts=attempts, error=describe(last))
         details = {"code": "worker_gave_up", "attempts": attempts, "error": describe(last)}
         log.error("request %d put in error: %s", instance_id, describe(last), exc_info=last)
-        if self.retrying(lambda: instances.put_in_error(self.ctx, instance_id, reason, now, details)):
-            report.failed.append(instance_id)
+        try:
+            if self.retrying(lambda: instances.put_in_error(self.ctx, instance_id, reason, now, details)):
+                report.failed.append(instance_id)
+        except DatabaseUnavailable:
+            raise
+        except Exception:  # gone meanwhile (deleted): nothing left to stop
+            log.exception("request %d could not be put in error", instance_id)
         report.errors.append(f"request {instance_id}: {describe(last)}")
         return 0
 
