@@ -45,6 +45,7 @@ from bpmnpub.models import (
     RoleAssignment,
     StoredFile,
     User,
+    WorkerHeartbeat,
     category_ita_item,
 )
 from bpmnpub.permissions import LANE_ROLES, Actor
@@ -73,6 +74,7 @@ RUNTIME_TABLES = (
     StoredFile,
     ApiToken,
     ProcessSchedule,
+    WorkerHeartbeat,
 )
 # Set-up rows tests may edit in place: every column put back after each test.
 RESTORED_TABLES: tuple[Table, ...] = (User.__table__, Group.__table__)

@@ -10,13 +10,14 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from .config import load_settings
 from .db import upgrade
 from .errors import DiagramError
-from .services import accounts, consistency, definitions, demo, instances, mail
+from .services import accounts, consistency, definitions, demo, instances, worker
 from .services.context import ServiceContext, make_context
 
 log = logging.getLogger("bpmnpub")
@@ -111,25 +112,78 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    while not stop.is_set():
-        started = instances.run_schedules(ctx)
-        moved = instances.fire_due_timers(ctx)
-        mailed = mail.send_due(ctx)
-        if mailed.sent or mailed.failed:
-            log.info("worker: %d e-mail(s) sent, %d attempt(s) failed", mailed.sent, mailed.failed)
-        if started or moved:
-            log.info("worker: %d scheduled start(s), %d instance(s) moved by timers", len(started), moved)
-        if args.once:
-            print(f"started {len(started)} scheduled instance(s); {moved} instance(s) moved by due timers")
-            return 0
-        stop.wait(interval)
+    runner = worker.Worker(ctx, interval=interval, stop=stop)
+    if args.once:
+        try:
+            report = runner.run_pass()
+        except worker.DatabaseUnavailable as exc:
+            print(f"error: the database stayed unavailable: {exc}", file=sys.stderr)
+            return 1
+        moved = f"{report.moved} instance(s) moved by due timers"
+        print(f"started {len(report.started)} scheduled instance(s); {moved}")
+        return 0
+    log.info("worker %s (pid %d) every %ds", runner.identity.worker_id, os.getpid(), interval)
+    runner.run_forever()
     return 0
 
 
+# `serve` restarts a worker that died after waiting this long, doubling up to the cap; a worker that
+# stayed up for STABLE_AFTER seconds starts the count again.
+RESTART_DELAY, RESTART_DELAY_CAP, STABLE_AFTER = 1.0, 60.0, 120.0
+
+
+class _Supervisor:
+    """Keeps one worker process alive next to gunicorn: a worker that exits for any reason (a crash,
+    kill -9, the OOM killer) is started again with backoff, and every restart is logged."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.command, self.env = command, env
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.delay = RESTART_DELAY
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.command, env=self.env)  # noqa: S603 - our own CLI
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        log.info("serve: worker started (pid %d)", self.proc.pid)
+
+    def check(self) -> None:
+        """Called every moment: notice a dead worker, start a new one when its wait is over."""
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.start()
+            return
+        if self.proc is None or self.proc.poll() is None:
+            return
+        if now - self.started_at >= STABLE_AFTER:
+            self.delay = RESTART_DELAY
+        log.error(
+            "serve: worker (pid %d) exited with %s; restarting in %.0fs",
+            self.proc.pid,
+            self.proc.returncode,
+            self.delay,
+        )
+        self.restart_at = now + self.delay
+        self.delay = min(self.delay * 2, RESTART_DELAY_CAP)
+
+    def running(self) -> subprocess.Popen[bytes] | None:
+        return self.proc if self.proc is not None and self.proc.poll() is None else None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """gunicorn for the web app plus one timer worker; Ctrl-C stops both."""
+    """gunicorn for the web app plus one supervised timer worker; Ctrl-C or SIGTERM stops both."""
     env = dict(os.environ)
     bin_dir = Path(sys.executable).parent
+    stop = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     print(f"bpmnpub serving on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
     web = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
         [
@@ -146,20 +200,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ],
         env=env,
     )
-    worker = subprocess.Popen([str(bin_dir / "bpmnpub"), "worker"], env=env)  # noqa: S603 - our own CLI
+    supervisor = _Supervisor([str(bin_dir / "bpmnpub"), "worker"], env)
+    supervisor.start()
     try:
-        return web.wait()
-    except KeyboardInterrupt:
-        return 0
+        while not stop.is_set() and web.poll() is None:
+            supervisor.check()
+            stop.wait(0.5)
+        return web.returncode or 0
     finally:
-        for proc in (web, worker):
+        procs = [p for p in (web, supervisor.running()) if p is not None]
+        for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
-        for proc in (web, worker):
+        for proc in procs:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest file accepted by the upload API, in bytes."),
     Setting("TIMEZONE", "Asia/Bangkok", "Office time zone, used for fiscal years and schedules."),
     Setting("WORKER_INTERVAL", 30, "Seconds between two passes of `bpmnpub worker`."),
+    Setting("SQLITE_BUSY_TIMEOUT", 30, "Seconds an SQLite connection waits for another writer's lock."),
     Setting("PUBLIC_BASE_URL", "", "Absolute base of public item URLs (e.g. https://www.example.go.th)."),
     Setting("SECURE_COOKIES", False, "Send session cookies over HTTPS only (turn on behind HTTPS)."),
     Setting("BASE_URL", "", "Absolute address of bpmnpub for links in e-mail; empty: PUBLIC_BASE_URL."),

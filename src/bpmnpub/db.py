@@ -7,19 +7,27 @@ scale-out path; there the instance row is locked with SELECT ... FOR UPDATE by t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long an SQLite connection waits for another writer before "database is locked" (seconds).
+DEFAULT_BUSY_TIMEOUT = 30.0
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+
+def _sqlite_engine(url: str, *, immediate: bool, busy_timeout: float) -> Engine:
     # A pool keeps connections open: the PRAGMAs run once per connection, and SQLite does not
     # checkpoint and delete the WAL each time the last connection closes (10-28% of a completion).
     engine = create_engine(
-        url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=4, max_overflow=8
+        url,
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        pool_size=4,
+        max_overflow=8,
     )
 
     @event.listens_for(engine, "connect")
@@ -30,7 +38,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         # 32 MiB of page cache per connection (default 2 MB): inboxes over 100 000 requests stay in memory.
         cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
@@ -45,12 +53,12 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 class Database:
     """Two session factories over one database: one for reads, one for writes."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.read_engine = _sqlite_engine(url, immediate=False)
-            self.write_engine = _sqlite_engine(url, immediate=True)
+            self.read_engine = _sqlite_engine(url, immediate=False, busy_timeout=busy_timeout)
+            self.write_engine = _sqlite_engine(url, immediate=True, busy_timeout=busy_timeout)
         else:
             self.read_engine = self.write_engine = create_engine(
                 url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10
@@ -73,6 +81,36 @@ class Database:
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()
+
+
+# SQLite: SQLITE_BUSY and SQLITE_LOCKED (and their extended codes): another connection holds the lock.
+_SQLITE_BUSY_CODES = {5, 6}
+# PostgreSQL SQLSTATEs worth trying again: serialization failure, deadlock, the server shutting down
+# or restarting (admin / crash shutdown, cannot connect now), too many connections.
+_POSTGRES_TRANSIENT = {"40001", "40P01", "57P01", "57P02", "57P03", "53300"}
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when the same transaction may well succeed if tried again a little later: the database was
+    locked or busy, the connection was lost, the server restarted, a serialization failure. False for
+    everything a retry cannot mend (a bug, a constraint, bad SQL)."""
+    if isinstance(error, sa_exc.TimeoutError):  # no connection free in the pool
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in _SQLITE_BUSY_CODES
+        return "locked" in str(original) or "busy" in str(original)
+    state = getattr(original, "sqlstate", None)
+    if state is None:
+        # psycopg without a SQLSTATE: failed on the client side (refused, closed, reset by the server).
+        return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+    return state in _POSTGRES_TRANSIENT or state.startswith("08")  # class 08: connection exception
 
 
 def contains_pattern(text: str) -> str:

@@ -24,6 +24,7 @@ from .process import (
     ProcessInstance,
     ProcessSchedule,
 )
+from .worker import WorkerHeartbeat
 
 __all__ = [
     "PERIOD_RULES",
@@ -53,5 +54,6 @@ __all__ = [
     "StoredFile",
     "UTCDateTime",
     "User",
+    "WorkerHeartbeat",
     "category_ita_item",
 ]

@@ -46,5 +46,8 @@ class ServiceContext:
 def make_context(settings: dict[str, Any], clock: Callable[[], datetime] = utcnow) -> ServiceContext:
     Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     return ServiceContext(
-        db=Database(settings["DATABASE_URL"]), engine=Engine(LANE_ROLES), settings=settings, clock=clock
+        db=Database(settings["DATABASE_URL"], busy_timeout=float(settings["SQLITE_BUSY_TIMEOUT"])),
+        engine=Engine(LANE_ROLES),
+        settings=settings,
+        clock=clock,
     )

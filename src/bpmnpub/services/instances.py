@@ -221,27 +221,59 @@ def retry_instance(ctx: ServiceContext, instance_id: int, actor: Actor, reason: 
 def fire_due_timers(ctx: ServiceContext, now: datetime | None = None, batch: int = 50) -> int:
     """Advance every running instance whose timer is due, each in its own transaction. Several workers
     can run this at once: each skips rows another holds (SKIP LOCKED on PostgreSQL). Returns how many
-    instances moved."""
+    instances moved. (The worker's pass, services.worker, adds retries and isolation around the same
+    two calls.)"""
     when = now or ctx.now()
     moved, after = 0, 0
     while True:
-        with ctx.db.read() as session:
-            # Strictly earlier: SpiffWorkflow fires a timer only once its due time has passed.
-            ids = session.scalars(
+        ids = due_timer_ids(ctx, when, after=after, batch=batch)
+        for instance_id in ids:
+            moved += fire_timer(ctx, instance_id, when)
+        if len(ids) < batch:
+            return moved
+        after = ids[-1]
+
+
+def due_timer_ids(ctx: ServiceContext, now: datetime, *, after: int = 0, batch: int = 50) -> list[int]:
+    """Ids above `after` of running instances whose timer is due, in id order, at most `batch`."""
+    with ctx.db.read() as session:
+        # Strictly earlier: SpiffWorkflow fires a timer only once its due time has passed.
+        return list(
+            session.scalars(
                 select(ProcessInstance.id)
                 .where(
                     ProcessInstance.status == "running",
-                    ProcessInstance.next_timer_due < when,
+                    ProcessInstance.next_timer_due < now,
                     ProcessInstance.id > after,
                 )
                 .order_by(ProcessInstance.id)
                 .limit(batch)
             ).all()
-        for instance_id in ids:
-            moved += recording_failures(ctx, partial(_fire, ctx, instance_id, when))
-        if len(ids) < batch:
-            return moved
-        after = ids[-1]
+        )
+
+
+def fire_timer(ctx: ServiceContext, instance_id: int, now: datetime) -> int:
+    """Fire the due timer of one instance in one transaction (its event with it); 1 when it moved, 0 when
+    another worker holds it or it is no longer due. A failing step puts the instance in `error`."""
+    return recording_failures(ctx, partial(_fire, ctx, instance_id, now))
+
+
+def put_in_error(
+    ctx: ServiceContext, instance_id: int, reason: str, now: datetime, details: dict[str, Any] | None = None
+) -> bool:
+    """Stop a running instance the worker cannot move (its last good state is kept): status `error`,
+    with the reason on the record, so an admin can look and retry. False when it is no longer running."""
+    with ctx.db.write() as session:
+        instance = lock_instance(session, instance_id)
+        if instance.status != "running":
+            return False
+        instance.status = "error"
+        instance.error_message = reason
+        instance.error_task = None
+        instance.next_timer_due = None
+        instance.updated_at = now
+        add_event(session, instance, "error", now, comment=reason, details=details)
+        return True
 
 
 def _fire(
@@ -279,31 +311,36 @@ def run_schedules(ctx: ServiceContext, now: datetime | None = None) -> list[int]
     """Start timer-started processes (the six-monthly report) whose time has come; returns new ids.
     Each start is one transaction with the move of its schedule."""
     when = now or ctx.now()
-    with ctx.db.read() as session:
-        timed = [(d.process_id, d.start_timer) for d in definitions.latest_versions(session) if d.start_timer]
     started: list[int] = []
-    for process_id, cycle in timed:
-
-        def action(
-            session: Session,
-            failure: StepFailedError | None,
-            process_id: str = process_id,
-            cycle: str = cycle,
-        ) -> int | None:
-            schedule = session.get(ProcessSchedule, process_id, with_for_update=True)
-            if schedule is None:
-                session.add(ProcessSchedule(process_id=process_id, next_run_at=next_occurrence(cycle, when)))
-                return None
-            if schedule.next_run_at is None or schedule.next_run_at > when:
-                return None
-            schedule.last_run_at = when
-            schedule.next_run_at = next_occurrence(cycle, when)
-            return _start(ctx, session, process_id, {}, None, when, failure).id
-
-        new_id = recording_failures(ctx, action)
+    for process_id, cycle in timed_processes(ctx):
+        new_id = run_schedule(ctx, process_id, cycle, when)
         if new_id is not None:
             started.append(new_id)
     return started
+
+
+def timed_processes(ctx: ServiceContext) -> list[tuple[str, str]]:
+    """(process id, time cycle) of every process whose newest version starts by itself."""
+    with ctx.db.read() as session:
+        return [(d.process_id, d.start_timer) for d in definitions.latest_versions(session) if d.start_timer]
+
+
+def run_schedule(ctx: ServiceContext, process_id: str, cycle: str, now: datetime) -> int | None:
+    """Start one timer-started process if its time has come, with the move of its schedule, in one
+    transaction; returns the new instance's id, or None when it is not yet time."""
+
+    def action(session: Session, failure: StepFailedError | None) -> int | None:
+        schedule = session.get(ProcessSchedule, process_id, with_for_update=True)
+        if schedule is None:
+            session.add(ProcessSchedule(process_id=process_id, next_run_at=next_occurrence(cycle, now)))
+            return None
+        if schedule.next_run_at is None or schedule.next_run_at > now:
+            return None
+        schedule.last_run_at = now
+        schedule.next_run_at = next_occurrence(cycle, now)
+        return _start(ctx, session, process_id, {}, None, now, failure).id
+
+    return recording_failures(ctx, action)
 
 
 @dataclass(frozen=True)

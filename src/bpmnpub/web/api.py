@@ -16,6 +16,7 @@ from ..services import (
     catalogue,
     definitions,
     files,
+    heartbeat,
     instances,
     memo,
     monitoring,
@@ -152,6 +153,11 @@ def get_instance(instance_id: int) -> Response:
 @bp.post("/instances/<int(max=2147483647):instance_id>/retry")
 def retry_instance(instance_id: int) -> Response:
     return _json(instances.retry_instance(ctx(), instance_id, caller().actor, _string(_body(), "reason")))
+
+
+@bp.get("/worker")
+def worker_health() -> Response:
+    return _json(heartbeat.worker_health(ctx(), caller().actor))
 
 
 # -- admins steer requests (services/steering.py); each needs {"reason": "..."} -----------------------

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import thaidate
 from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
-from ..services import consistency, notify, office, tasks
+from ..services import consistency, heartbeat, notify, office, tasks
 from .auth import ctx
 from .formdata import display_date
 
@@ -59,6 +59,15 @@ def init(app: Flask) -> None:
     def _staff_menu() -> dict[str, object]:
         if getattr(current_user, "is_authenticated", False):
             return {"may": _menu_rights(current_user.actor)}
+        return {}
+
+    @app.context_processor
+    def _worker_health() -> dict[str, object]:
+        # Admins are told on their own pages (and the request monitor) when timers have stopped.
+        if request.path.startswith("/admin") and getattr(current_user, "is_authenticated", False):
+            actor = current_user.actor
+            if actor.is_admin:
+                return {"worker_health": heartbeat.worker_health(ctx(), actor)}
         return {}
 
 
