@@ -15,7 +15,6 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -23,6 +22,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+
+from SpiffWorkflow.util.task import TaskState
 
 from .clock import timer_now
 from .durations import TimerValueError
@@ -35,6 +36,31 @@ class TimerOutOfWindowError(WorkflowTaskException):  # type: ignore[misc]
     def __init__(self, task: Any, error: TimerValueError) -> None:
         super().__init__(error.message, task=task, exception=error)
         self.thai = error.thai
+
+
+_ENDLESS_ZERO = TimerValueError(
+    "the cycle repeats every 0 s without end", "รอบการทำซ้ำมีช่วงห่างเป็นศูนย์และไม่มีที่สิ้นสุด"
+)
+
+
+# A refused value is noted on its task, not raised: SpiffWorkflow evaluates a timer while the task
+# before it runs (a person's task), and an exception there would lose that person's work. The engine
+# raises it after the step (`refused_timer`), with the usual "their task done, nothing after" state.
+_REFUSED = "bpmnpub_refused_timer"
+
+
+def _refuse(my_task: Any, error: TimerValueError) -> bool:
+    my_task._set_internal_data(**{_REFUSED: {"message": error.message, "thai": error.thai}})
+    return False
+
+
+def refused_timer(workflow: Any) -> TimerOutOfWindowError | None:
+    """The error of the first waiting timer whose value was refused, if any."""
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        refused = task.internal_data.get(_REFUSED)
+        if refused:
+            return TimerOutOfWindowError(task, TimerValueError(refused["message"], refused["thai"]))
+    return None
 
 
 class _Bounded:
@@ -51,9 +77,10 @@ class BoundedDurationTimerEventDefinition(_Bounded, DurationTimerEventDefinition
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             try:
-                due = now + self.window.duration(self._value(my_task))
+                due = now + self.window.duration(self._value(my_task), now)
             except TimerValueError as exc:
-                raise TimerOutOfWindowError(my_task, exc) from exc
+                return _refuse(my_task, exc)
+            my_task.internal_data.pop(_REFUSED, None)
             event_value = due.isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) < now:
@@ -69,7 +96,8 @@ class BoundedTimeDateTimerEventDefinition(_Bounded, TimeDateEventDefinition):  #
             try:
                 due = self.window.date(self._value(my_task), now)
             except TimerValueError as exc:
-                raise TimerOutOfWindowError(my_task, exc) from exc
+                return _refuse(my_task, exc)
+            my_task.internal_data.pop(_REFUSED, None)
             event_value = due.isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) < now:
@@ -87,7 +115,8 @@ class BoundedCycleTimerEventDefinition(_Bounded, CycleTimerEventDefinition):  # 
             try:
                 cycle = self.window.cycle(self._value(my_task), now, endless=self.endless)
             except TimerValueError as exc:
-                raise TimerOutOfWindowError(my_task, exc) from exc
+                return _refuse(my_task, exc)
+            my_task.internal_data.pop(_REFUSED, None)
             event_value = {
                 "cycles": cycle.repeats,
                 "next": cycle.first.isoformat(),
@@ -100,6 +129,9 @@ class BoundedCycleTimerEventDefinition(_Bounded, CycleTimerEventDefinition):  # 
                 # Every occurrence already past fires once, together: a worker that was down for a
                 # day must not replay a day of cycles one engine pass after another.
                 period = float(event_value["duration"])
+                if period <= 0 and event_value["cycles"] < 0:
+                    # Only a state saved before these bounds holds this (R/PT0S): it fired on every pass.
+                    return _refuse(my_task, _ENDLESS_ZERO)
                 missed = 1 if period <= 0 else max(1, math.ceil((now - next_event).total_seconds() / period))
                 if event_value["cycles"] > 0:
                     missed = min(missed, event_value["cycles"])
@@ -126,9 +158,9 @@ def bound_timers(process_spec: Any, window: TimerWindow) -> None:
         definition = getattr(task_spec, "event_definition", None)
         if definition is None:
             continue
-        # A start event's cycle is the scheduler's (engine/timers.next_occurrence); a boundary
-        # reminder lives only as long as its task: both may repeat without end.
-        endless = isinstance(task_spec, (StartEvent, BoundaryEvent))
+        # A start event's cycle is the scheduler's (engine/timers.next_occurrence): it may repeat
+        # without end. Anywhere else every firing adds a branch to the instance: it must end.
+        endless = isinstance(task_spec, StartEvent)
         if isinstance(definition, MultipleEventDefinition):
             definition.event_definitions = [
                 _bounded(d, window, endless) for d in definition.event_definitions

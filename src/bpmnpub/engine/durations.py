@@ -30,6 +30,10 @@ class TimerValueError(ValueError):
         self.thai = thai
 
 
+class BeyondCalendarError(TimerValueError):
+    """The numbers are valid but the time they reach is past the year 9999."""
+
+
 @dataclass(frozen=True)
 class Cycle:
     """A parsed `R<n>/…` cycle: `repeats` is -1 when unbounded; `first` the first firing."""
@@ -170,4 +174,4 @@ def _invalid(kind: str, text: Any) -> TimerValueError:
 
 
 def _too_far() -> TimerValueError:
-    return TimerValueError("the duration reaches beyond the calendar", "ระยะเวลายาวเกินกว่าปฏิทินจะนับได้")
+    return BeyondCalendarError("the duration reaches beyond the calendar", "ระยะเวลายาวเกินกว่าปฏิทินจะนับได้")

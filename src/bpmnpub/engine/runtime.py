@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..errors import ConflictError, DiagramError, StepFailedError
 from . import serialization
+from .bounded_timers import refused_timer
 from .clock import engine_time
 from .scripting import SafeScriptEngine
 from .specs import ParsedSpec, SpecCache, inspect_diagram
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 _MAX_ENGINE_PASSES = 100
 # Bounds of one engine call, which runs while its request holds the database write lock: every other
 # write in the office waits meanwhile. A real step runs a handful of automatic tasks in milliseconds.
-MAX_AUTOMATIC_STEPS = 1000
-STEP_BUDGET_SECONDS = 2.0
+MAX_AUTOMATIC_STEPS = 500  # an automatic loop of 500 steps costs ~0.5 s (each step walks the tree)
+STEP_BUDGET_SECONDS = 1.0
 _NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # for restores that run nothing: the engine reads no wall clock
 
 
@@ -261,7 +262,8 @@ class EngineBoundError(SpiffWorkflowException):  # type: ignore[misc]
 
 def run_engine(workflow: Any) -> None:
     """Run automatic steps until the workflow waits, within MAX_AUTOMATIC_STEPS and STEP_BUDGET_SECONDS:
-    the caller holds the database write lock meanwhile. Raises EngineBoundError beyond them."""
+    the caller holds the database write lock meanwhile. Raises EngineBoundError beyond them, and
+    TimerOutOfWindowError for a timer whose value was refused."""
     started, ran = time.monotonic(), 0
 
     def within_bounds(task: Any) -> None:
@@ -283,6 +285,9 @@ def run_engine(workflow: Any) -> None:
 
     for _ in range(_MAX_ENGINE_PASSES):
         workflow.do_engine_steps(did_complete_task=within_bounds)
+        refused = refused_timer(workflow)
+        if refused is not None:
+            raise refused
         if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
             return
     raise EngineBoundError(

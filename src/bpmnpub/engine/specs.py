@@ -203,7 +203,7 @@ def _walk(roots: list[str], edges: dict[str, list[str]]) -> set[str]:
 
 
 def _check_timer(element: Any, check: _Checker, timers: _TimerRules) -> None:
-    endless = local_name(element.tag) in ("startEvent", "boundaryEvent")
+    endless = local_name(element.tag) == "startEvent"  # as engine/bounded_timers.py decides
     for kind in ("timeDuration", "timeDate", "timeCycle"):
         node = element.find(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS)
         if node is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .durations import Cycle, TimerValueError, parse_cycle, parse_date, parse_duration, span_from_start
+from .durations import BeyondCalendarError, Cycle, TimerValueError, parse_cycle, parse_date, parse_duration, span_from_start
 
 MAX_YEARS_AHEAD = 10
 # Ten calendar years from any day are 3 652 or 3 653 days: one fixed span, whatever the start.
@@ -30,10 +30,11 @@ class TimerWindow:
 
     min_cycle: timedelta = DEFAULT_MIN_CYCLE
 
-    def duration(self, text: Any) -> timedelta:
-        """A duration longer than zero and at most ten years. Raises TimerValueError."""
+    def duration(self, text: Any, start: datetime | None = None) -> timedelta:
+        """A duration longer than zero and at most ten years, as a span from `start` (months on the
+        calendar). Raises TimerValueError."""
         parsed = parse_duration(_text(text, "duration"))
-        span = self._span(parsed, text)
+        span = self._span(parsed, text, start or EARLIEST_DATE)
         if span <= timedelta(0):
             raise TimerValueError(
                 f"the duration {_shown(text)} must be longer than zero",
@@ -51,7 +52,10 @@ class TimerWindow:
     def cycle(self, text: Any, now: datetime | None, *, endless: bool) -> Cycle:
         """A cycle repeating 1 to MAX_REPEATS times (or without end when `endless`), each period at
         least `min_cycle` and at most ten years, starting inside the window. Raises TimerValueError."""
-        cycle = parse_cycle(_text(text, "cycle"), now or EARLIEST_DATE)
+        try:
+            cycle = parse_cycle(_text(text, "cycle"), now or EARLIEST_DATE)
+        except BeyondCalendarError as exc:
+            raise _too_long(text) from exc
         if cycle.every <= timedelta(0):
             raise TimerValueError(
                 f"the cycle {_shown(text)} repeats every {_seconds(cycle.every)}: the period must be longer than zero",
@@ -80,12 +84,12 @@ class TimerWindow:
         self._check_when(cycle.first, text, now)
         return cycle
 
-    def _span(self, parsed: dict[str, Any], text: Any) -> timedelta:
+    def _span(self, parsed: dict[str, Any], text: Any, start: datetime) -> timedelta:
         # Refuse on the months alone first: the arithmetic is constant time, but the calendar ends.
         if parsed.get("years", 0) * 12 + parsed.get("months", 0) > MAX_YEARS_AHEAD * 12:
             raise _too_long(text)
         try:
-            span = span_from_start(parsed, EARLIEST_DATE)
+            span = span_from_start(parsed, start)
         except TimerValueError as exc:
             raise _too_long(text) from exc
         if span > MAX_SPAN:
