@@ -80,7 +80,10 @@ def loop_diagram() -> str:
 def _diagram(middle: str, ask_out: str, after_in: str, middle_ids: list[str]) -> str:
     refs = "".join(f"\n        <bpmn:flowNodeRef>{i}</bpmn:flowNodeRef>" for i in middle_ids)
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Definitions_timer_probe" targetNamespace="https://bpmnpub.example/processes">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    id="Definitions_timer_probe" targetNamespace="https://bpmnpub.example/processes">
   <bpmn:process id="{PROCESS_ID}" name="ทดสอบตัวจับเวลา" isExecutable="true">
     <bpmn:extensionElements>
       <spiffworkflow:properties>

@@ -4,8 +4,8 @@ values, and an answer at once (never a minute of CPU, never an OverflowError) fo
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
 from calendar import monthrange
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import product
 from typing import Any
 

@@ -20,7 +20,7 @@ from .bounded_timers import refused_timer
 from .clock import engine_time
 from .scripting import SafeScriptEngine
 from .specs import ParsedSpec, SpecCache, inspect_diagram
-from .timer_window import TimerWindow
+from .timer_window import DEFAULT_WINDOW, TimerWindow
 from .types import (
     COMPLETED,
     KNOWN_OPERATORS,
@@ -53,7 +53,7 @@ class Engine:
         self,
         known_roles: frozenset[str],
         known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS),
-        timer_window: TimerWindow = TimerWindow(),
+        timer_window: TimerWindow = DEFAULT_WINDOW,
     ):
         self.known_roles = known_roles
         self.known_operators = known_operators

@@ -25,7 +25,7 @@ from ..errors import DiagramError, DiagramProblem
 from . import sandbox
 from .bounded_timers import bound_timers
 from .durations import TimerValueError
-from .timer_window import TimerWindow
+from .timer_window import DEFAULT_WINDOW, TimerWindow
 from .types import KNOWN_OPERATORS, ProcessModel, UserTaskInfo
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -374,7 +374,7 @@ def inspect_diagram(
     known_roles: frozenset[str],
     known_forms: frozenset[str] | None = None,
     known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS),
-    timer_window: TimerWindow = TimerWindow(),
+    timer_window: TimerWindow = DEFAULT_WINDOW,
     now: datetime | None = None,
     deployed: bool = False,
 ) -> ParsedSpec:

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .durations import BeyondCalendarError, Cycle, TimerValueError, parse_cycle, parse_date, parse_duration, span_from_start
+from .durations import (
+    BeyondCalendarError,
+    Cycle,
+    TimerValueError,
+    parse_cycle,
+    parse_date,
+    parse_duration,
+    span_from_start,
+)
 
 MAX_YEARS_AHEAD = 10
 # Ten calendar years from any day are 3 652 or 3 653 days: one fixed span, whatever the start.
@@ -56,15 +64,16 @@ class TimerWindow:
             cycle = parse_cycle(_text(text, "cycle"), now or EARLIEST_DATE)
         except BeyondCalendarError as exc:
             raise _too_long(text) from exc
+        every = _seconds(cycle.every)
         if cycle.every <= timedelta(0):
             raise TimerValueError(
-                f"the cycle {_shown(text)} repeats every {_seconds(cycle.every)}: the period must be longer than zero",
+                f"the cycle {_shown(text)} repeats every {every}: the period must be longer than zero",
                 f"รอบการทำซ้ำ {_shown(text)} ต้องมีช่วงห่างมากกว่าศูนย์",
             )
         if cycle.every < self.min_cycle:
             raise TimerValueError(
-                f"the cycle {_shown(text)} repeats every {_seconds(cycle.every)}, faster than the timer worker's "
-                f"pass ({_seconds(self.min_cycle)}); make the period at least that long",
+                f"the cycle {_shown(text)} repeats every {every}, faster than the timer worker's pass "
+                f"({_seconds(self.min_cycle)}); make the period at least that long",
                 f"รอบการทำซ้ำ {_shown(text)} ถี่กว่ารอบการทำงานของระบบจับเวลา "
                 f"({int(self.min_cycle.total_seconds())} วินาที)",
             )
@@ -114,7 +123,7 @@ def _text(value: Any, kind: str) -> str:
         thai = {"duration": "ระยะเวลา", "date": "วันเวลา", "cycle": "รอบการทำซ้ำ"}[kind]
         raise TimerValueError(
             f'the timer {kind} must be an ISO 8601 text such as "P14D", got {_shown(value)}',
-            f"{thai}ของตัวจับเวลาต้องเป็นข้อความรูปแบบ ISO 8601 เช่น \"P14D\" แต่ได้ {_shown(value)}",
+            f'{thai}ของตัวจับเวลาต้องเป็นข้อความรูปแบบ ISO 8601 เช่น "P14D" แต่ได้ {_shown(value)}',
         )
     return value.strip()
 
@@ -133,3 +142,6 @@ def _shown(value: Any) -> str:
 
 def _seconds(span: timedelta) -> str:
     return f"{span.total_seconds():g} s"
+
+
+DEFAULT_WINDOW = TimerWindow()
