@@ -54,6 +54,7 @@ def refused(engine: Engine, xml: str) -> list[Any]:
         ("timeCycle", '"R3/P20Y"', "more than 10 years"),
         ("timeCycle", '"R3/1990-01-01T00:00:00+00:00/P1D"', "before the year 2000"),
         ("timeCycle", '"R3/P10000000Y"', "more than 10 years"),
+        ("timeCycle", '"R-5/PT1H"', "not a valid ISO 8601"),
     ],
 )
 @pytest.mark.parametrize("event", ["intermediateCatchEvent", "boundaryEvent"])

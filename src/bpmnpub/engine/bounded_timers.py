@@ -70,13 +70,18 @@ class _Bounded:
         return my_task.workflow.script_engine.evaluate(my_task, expression)
 
 
-class BoundedDurationTimerEventDefinition(_Bounded, DurationTimerEventDefinition):  # type: ignore[misc]
+class _BoundedDue(_Bounded):
+    """A timer that fires once at a due time, computed when it is first reached."""
+
+    def _due(self, value: Any, now: datetime) -> datetime:
+        raise NotImplementedError
+
     def has_fired(self, my_task: Any) -> bool:
         now = timer_now()
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             try:
-                due = now + self.window.duration(self._value(my_task), now)
+                due = self._due(self._value(my_task), now)
             except TimerValueError as exc:
                 return _refuse(my_task, exc)
             my_task.internal_data.pop(_REFUSED, None)
@@ -87,21 +92,14 @@ class BoundedDurationTimerEventDefinition(_Bounded, DurationTimerEventDefinition
         return bool(my_task._get_internal_data("event_fired", False))
 
 
-class BoundedTimeDateTimerEventDefinition(_Bounded, TimeDateEventDefinition):  # type: ignore[misc]
-    def has_fired(self, my_task: Any) -> bool:
-        now = timer_now()
-        event_value = my_task._get_internal_data("event_value")
-        if event_value is None:
-            try:
-                due = self.window.date(self._value(my_task), now)
-            except TimerValueError as exc:
-                return _refuse(my_task, exc)
-            my_task.internal_data.pop(_REFUSED, None)
-            event_value = due.isoformat()
-            my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.get_datetime(event_value) < now:
-            my_task._set_internal_data(event_fired=True)
-        return bool(my_task._get_internal_data("event_fired", False))
+class BoundedDurationTimerEventDefinition(_BoundedDue, DurationTimerEventDefinition):  # type: ignore[misc]
+    def _due(self, value: Any, now: datetime) -> datetime:
+        return now + self.window.duration(value, now)
+
+
+class BoundedTimeDateTimerEventDefinition(_BoundedDue, TimeDateEventDefinition):  # type: ignore[misc]
+    def _due(self, value: Any, now: datetime) -> datetime:
+        return self.window.date(value, now)
 
 
 class BoundedCycleTimerEventDefinition(_Bounded, CycleTimerEventDefinition):  # type: ignore[misc]

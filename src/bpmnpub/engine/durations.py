@@ -125,10 +125,9 @@ def parse_cycle(text: str, now: datetime) -> Cycle:
     parts = text.strip().upper().replace("--", "/").strip("R").split("/")
     if len(parts) not in (2, 3):
         raise _invalid("cycle", text)
-    try:
-        repeats = int(parts[0]) if parts[0] else -1
-    except ValueError as exc:
-        raise _invalid("cycle", text) from exc
+    if parts[0] and not parts[0].isdigit():  # "R-5/…" would read as endless
+        raise _invalid("cycle", text)
+    repeats = int(parts[0]) if parts[0] else -1
     first_part = _date_or_duration(parts[1], text)
     second_part = _date_or_duration(parts[2], text) if len(parts) == 3 else None
     try:
