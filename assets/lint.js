@@ -34,6 +34,70 @@ function lanesOf(process) {
   return { any, ids };
 }
 
+// Timer literals outside the window the server enforces (engine/timer_window.py): longer than zero,
+// at most ten years, dates from 2000 to ten years ahead, cycles no faster than the worker's pass and
+// with a count except on a start event. Months are counted as 30.44 days here: the server's check,
+// on the calendar, decides at the edge. A value read from data is bounded when it runs, not here.
+const ISO_PARTS = new RegExp(
+  '^P(?!$)(?:(\\d+(?:[.,]\\d+)?)Y)?(?:(\\d+(?:[.,]\\d+)?)M)?(?:(\\d+(?:[.,]\\d+)?)W)?(?:(\\d+(?:[.,]\\d+)?)D)?'
+  + '(?:T(?=\\d)(?:(\\d+(?:[.,]\\d+)?)H)?(?:(\\d+(?:[.,]\\d+)?)M)?(?:(\\d+(?:[.,]\\d+)?)S)?)?$', 'i');
+const MAX_SECONDS = 3653 * 86400;
+const MAX_REPEATS = 1000;
+const EARLIEST = Date.UTC(2000, 0, 1);
+const TEN_YEARS_MS = 3653 * 86400 * 1000;
+
+function timerLiteral(expression) {
+  const body = ((expression && expression.body) || '').trim();
+  const quoted = /^(["'])([^"'\\]*)\1$/.exec(body);
+  return quoted ? quoted[2].trim() : null;
+}
+
+// Seconds of an ISO duration, or the key of what is wrong with it.
+function durationSeconds(value) {
+  const m = ISO_PARTS.exec(value);
+  if (!m) return { problem: 'timerInvalid' };
+  const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => (v ? Number(v.replace(',', '.')) : 0));
+  if (!Number.isInteger(y) || !Number.isInteger(mo)) return { problem: 'timerWhole' };
+  if (y * 12 + mo > 120) return { problem: 'timerTooLong' };
+  return { seconds: ((y * 12 + mo) * 30.436875 + w * 7 + d) * 86400 + h * 3600 + mi * 60 + s };
+}
+
+function spanProblem(value) {
+  const { seconds, problem } = durationSeconds(value);
+  if (problem) return problem;
+  if (seconds <= 0) return 'timerZero';
+  return seconds > MAX_SECONDS ? 'timerTooLong' : null;
+}
+
+function dateProblem(value) {
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return 'timerInvalid';
+  if (at < EARLIEST) return 'timerBefore2000';
+  return at > Date.now() + TEN_YEARS_MS ? 'timerTooFar' : null;
+}
+
+function cycleProblem(value, minCycle, endless) {
+  const m = /^R(\d*)\/(.+)$/i.exec(value);
+  if (!m) return 'timerInvalid';
+  const parts = m[2].split('/');
+  const durations = parts.filter((p) => /^P/i.test(p));
+  const dates = parts.filter((p) => !/^P/i.test(p));
+  if (parts.length > 2 || durations.length !== 1) return 'timerInvalid';
+  const { seconds, problem } = durationSeconds(durations[0]);
+  if (problem) return problem;
+  if (seconds <= 0) return 'timerZero';
+  if (seconds < minCycle) return 'timerTooFast';
+  if (seconds > MAX_SECONDS) return 'timerTooLong';
+  const repeats = m[1] === '' ? -1 : Number(m[1]);
+  if (repeats === 0 || repeats > MAX_REPEATS) return 'timerRepeats';
+  if (repeats < 0 && !endless) return 'timerEndless';
+  for (const date of dates) {
+    const found = dateProblem(date);
+    if (found) return found;
+  }
+  return null;
+}
+
 function processOf(node) {
   let parent = node.$parent;
   while (parent && !is(parent, 'bpmn:Process')) parent = parent.$parent;
@@ -66,6 +130,9 @@ const bpmnpubRules = {
       else if (!forms().includes(key)) reporter.report(node.id, text('formUnknown', { key }));
       const due = getProperty(node, 'dueIn');
       if (due && !ISO_DURATION.test(due)) reporter.report(node.id, text('dueIn', { due }));
+      else if (due && spanProblem(due)) {
+        reporter.report(node.id, text(spanProblem(due), { value: due, seconds: 0 }));
+      }
     },
   }),
   supported: ({ text }) => ({
@@ -74,6 +141,24 @@ const bpmnpubRules = {
       if (UNSUPPORTED[node.$type]) reporter.report(node.id, text('unsupported', { kind: UNSUPPORTED[node.$type] }));
       if (is(node, 'bpmn:ServiceTask') && !findExtension(node, 'spiffworkflow:ServiceTaskOperator')) {
         reporter.report(node.id, text('operator'));
+      }
+    },
+  }),
+  'timer-window': ({ text, minCycle }) => ({
+    check(node, reporter) {
+      if (!is(node, 'bpmn:Event')) return;
+      for (const definition of node.eventDefinitions || []) {
+        if (!is(definition, 'bpmn:TimerEventDefinition')) continue;
+        const checks = [
+          ['timeDuration', spanProblem],
+          ['timeDate', dateProblem],
+          ['timeCycle', (v) => cycleProblem(v, minCycle, is(node, 'bpmn:StartEvent'))],
+        ];
+        for (const [kind, check] of checks) {
+          const value = timerLiteral(definition[kind]);
+          const problem = value === null ? null : check(value);
+          if (problem) reporter.report(node.id, text(problem, { value, seconds: minCycle }));
+        }
       }
     },
   }),
@@ -113,8 +198,8 @@ const STOCK = {
   'no-complex-gateway': noComplexGateway,
 };
 
-export function lintConfig({ roles, forms, text }) {
-  const ours = { roles, forms, text };
+export function lintConfig({ roles, forms, text, minCycle = 30 }) {
+  const ours = { roles, forms, text, minCycle };
   const rules = {};
   for (const name of Object.keys(STOCK)) rules[name] = 'error';
   for (const name of Object.keys(bpmnpubRules)) rules[`bpmnpub/${name}`] = ['error', ours];

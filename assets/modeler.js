@@ -85,7 +85,9 @@ const modeler = new Modeler({
   additionalModules: [lintModule, translateModule(document.documentElement.lang, lintWords)],
   linting: {
     active: true,
-    bpmnlint: lintConfig({ roles: Object.keys(config.roles), forms: () => state.forms(), text: t }),
+    bpmnlint: lintConfig({
+      roles: Object.keys(config.roles), forms: () => state.forms(), text: t, minCycle: config.minTimerCycle,
+    }),
   },
 });
 window.bpmnjs = modeler;

@@ -74,11 +74,11 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .engine import Engine
-    from .permissions import LANE_ROLES
+    from .services.context import make_engine, utcnow
 
-    path = Path(args.path or load_settings()["PROCESSES_DIR"])
-    problems = definitions.check_folder(Engine(LANE_ROLES), path)
+    settings = load_settings()
+    path = Path(args.path or settings["PROCESSES_DIR"])
+    problems = definitions.check_folder(make_engine(settings), path, utcnow())
     if problems:
         print(f"{len(problems)} problem(s) in {path}:", file=sys.stderr)
         _print_problems(problems)

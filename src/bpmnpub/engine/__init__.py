@@ -22,6 +22,7 @@ from .steering import (
     RewindTarget,
     rewind_targets,
 )
+from .timer_window import TimerWindow
 from .timers import add_duration, next_occurrence
 from .types import (
     COMPLETED,
@@ -68,6 +69,7 @@ __all__ = [
     "StepRecord",
     "ThrownMessage",
     "TimerDue",
+    "TimerWindow",
     "UserTaskInfo",
     "add_duration",
     "diff_diagrams",

@@ -41,6 +41,11 @@ def engine_time(now: datetime) -> Iterator[None]:
         _now.reset(token)
 
 
+def timer_now() -> datetime:
+    """The time timers compare with: the engine call's, as SpiffWorkflow's own timers see it."""
+    return _EngineDatetime.now(UTC)
+
+
 def current_time() -> datetime:
     value = _now.get()
     if value is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -15,9 +16,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..errors import ConflictError, DiagramError, StepFailedError
 from . import serialization
+from .bounded_timers import refused_timer
 from .clock import engine_time
 from .scripting import SafeScriptEngine
 from .specs import ParsedSpec, SpecCache, inspect_diagram
+from .timer_window import DEFAULT_WINDOW, TimerWindow
 from .types import (
     COMPLETED,
     KNOWN_OPERATORS,
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
     from .steering import DiagramGraph, MigrationPlan
 
 _MAX_ENGINE_PASSES = 100
+# Bounds of one engine call, which runs while its request holds the database write lock: every other
+# write in the office waits meanwhile. A real step runs a handful of automatic tasks in milliseconds.
+MAX_AUTOMATIC_STEPS = 500  # an automatic loop of 500 steps costs ~0.5 s (each step walks the tree)
+STEP_BUDGET_SECONDS = 1.0
 _NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # for restores that run nothing: the engine reads no wall clock
 
 
@@ -43,23 +50,32 @@ class Engine:
     """The facade the services use. One per application; thread-safe (its only state is a cache)."""
 
     def __init__(
-        self, known_roles: frozenset[str], known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS)
+        self,
+        known_roles: frozenset[str],
+        known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS),
+        timer_window: TimerWindow = DEFAULT_WINDOW,
     ):
         self.known_roles = known_roles
         self.known_operators = known_operators
+        self.timer_window = timer_window
         self.cache = SpecCache()
         self._graphs: dict[str, DiagramGraph] = {}  # per deployed version: versions are immutable
 
     # -- diagrams ---------------------------------------------------------------------------------
 
-    def inspect(self, content: bytes, filename: str, known_forms: frozenset[str] | None) -> ParsedSpec:
-        """Check a diagram as deploy would. Raises DiagramError."""
+    def inspect(
+        self, content: bytes, filename: str, known_forms: frozenset[str] | None, now: datetime | None = None
+    ) -> ParsedSpec:
+        """Check a diagram as deploy would (timer dates at most ten years after `now`, when given).
+        Raises DiagramError."""
         return inspect_diagram(
             content,
             filename,
             known_roles=self.known_roles,
             known_forms=known_forms,
             known_operators=self.known_operators,
+            timer_window=self.timer_window,
+            now=now,
         )
 
     def spec(self, spec_key: str, load_xml: Callable[[], tuple[bytes, str]]) -> ParsedSpec:
@@ -69,7 +85,12 @@ class Engine:
             content, filename = load_xml()
             # Deployed versions were fully checked at deploy; forms are not re-checked here.
             parsed = inspect_diagram(
-                content, filename, known_roles=self.known_roles, known_operators=self.known_operators
+                content,
+                filename,
+                known_roles=self.known_roles,
+                known_operators=self.known_operators,
+                timer_window=self.timer_window,
+                deployed=True,
             )
             self.cache.put(spec_key, parsed)
         return parsed
@@ -230,12 +251,48 @@ def _fire_start_timers(workflow: Any) -> None:
             task._set_internal_data(event_value="1970-01-01T00:00:00+00:00", event_fired=True)
 
 
+class EngineBoundError(SpiffWorkflowException):  # type: ignore[misc]
+    """One engine call ran more automatic steps, or longer, than the bounds allow; `thai` says so."""
+
+    def __init__(self, message: str, thai: str, task: Any = None) -> None:
+        super().__init__(message)
+        self.task = task
+        self.thai = thai
+
+
 def run_engine(workflow: Any) -> None:
+    """Run automatic steps until the workflow waits, within MAX_AUTOMATIC_STEPS and STEP_BUDGET_SECONDS:
+    the caller holds the database write lock meanwhile. Raises EngineBoundError beyond them, and
+    TimerOutOfWindowError for a timer whose value was refused."""
+    started, ran = time.monotonic(), 0
+
+    def within_bounds(task: Any) -> None:
+        nonlocal ran
+        ran += 1
+        if ran > MAX_AUTOMATIC_STEPS:
+            raise EngineBoundError(
+                f"more than {MAX_AUTOMATIC_STEPS} automatic steps in one go (an automatic loop?)",
+                f"ขั้นตอนอัตโนมัติทำงานเกิน {MAX_AUTOMATIC_STEPS} ขั้นในครั้งเดียว (กระบวนงานวนซ้ำไม่สิ้นสุด?)",
+                task,
+            )
+        # Work, not a time of day: nothing the engine decides depends on it except this stop.
+        if time.monotonic() - started > STEP_BUDGET_SECONDS:
+            raise EngineBoundError(
+                f"the automatic steps took more than {STEP_BUDGET_SECONDS:g} s",
+                f"ขั้นตอนอัตโนมัติใช้เวลาเกิน {STEP_BUDGET_SECONDS:g} วินาที",
+                task,
+            )
+
     for _ in range(_MAX_ENGINE_PASSES):
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(did_complete_task=within_bounds)
+        refused = refused_timer(workflow)
+        if refused is not None:
+            raise refused
         if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
             return
-    raise SpiffWorkflowException("the process did not settle (an automatic loop?)")
+    raise EngineBoundError(
+        "the process did not settle (an automatic loop?)", "กระบวนงานไม่หยุดรอ (วนซ้ำไม่สิ้นสุด?)"
+    )
 
 
 def _ready_user_task(workflow: Any, task_guid: str, lane: str | None = None) -> Any:
@@ -258,9 +315,12 @@ def step_failed(exc: SpiffWorkflowException, state: str) -> StepFailedError:
     spec_id = None
     if task is not None:
         spec_id = task.task_spec.bpmn_id or task.task_spec.name
+    where = getattr(task.task_spec, "bpmn_name", None) if task is not None else None
+    thai = getattr(exc, "thai", None)
+    if thai:  # our own bounds (timers, engine steps) say why in Thai: the reason people read
+        return StepFailedError(f"{where or spec_id or 'ขั้นตอนอัตโนมัติ'}: {thai}", spec_id, state)
     cause = getattr(exc, "exception", None)
     message = str(cause) if cause is not None else str(exc).split("\n")[0]
-    where = getattr(task.task_spec, "bpmn_name", None) if task is not None else None
     return StepFailedError(f"{where or spec_id or 'a step'} failed: {message}", spec_id, state)
 
 

@@ -12,17 +12,20 @@ import hashlib
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import DiagramError, DiagramProblem
 from . import sandbox
+from .bounded_timers import bound_timers
+from .durations import TimerValueError
+from .timer_window import DEFAULT_WINDOW, TimerWindow
 from .types import KNOWN_OPERATORS, ProcessModel, UserTaskInfo
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -95,9 +98,9 @@ class _Checker:
         self.filename = filename
         self.problems: list[DiagramProblem] = []
 
-    def add(self, element: Any, message: str) -> None:
+    def add(self, element: Any, message: str, line: int | None = None) -> None:
         element_id = None if element is None else element.get("id")
-        line = None if element is None else _line(element)
+        line = line or (None if element is None else _line(element))
         self.problems.append(DiagramProblem(self.filename, element_id, line, message))
 
     def expression(self, element: Any, source: str | None, what: str, *, script: bool = False) -> None:
@@ -199,7 +202,8 @@ def _walk(roots: list[str], edges: dict[str, list[str]]) -> set[str]:
     return seen
 
 
-def _check_timer(element: Any, check: _Checker) -> None:
+def _check_timer(element: Any, check: _Checker, timers: _TimerRules) -> None:
+    endless = local_name(element.tag) == "startEvent"  # as engine/bounded_timers.py decides
     for kind in ("timeDuration", "timeDate", "timeCycle"):
         node = element.find(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS)
         if node is None:
@@ -208,22 +212,35 @@ def _check_timer(element: Any, check: _Checker) -> None:
         check.expression(element, source, f"timer {kind}")
         try:
             if sandbox.referenced_names(source):
-                return  # computed from data: checked when it runs
+                return  # computed from data: bounded when it runs (engine/bounded_timers.py)
             value = sandbox.evaluate(source, {})
         except sandbox.SandboxError:
             return  # already reported by check.expression
-        if not isinstance(value, str):
-            check.add(element, f'timer {kind} must be an ISO 8601 text such as "P14D", got {value!r}')
-            return
         try:
-            if kind == "timeDuration":
-                TimerEventDefinition.parse_iso_duration(value)
-            elif kind == "timeDate":
-                TimerEventDefinition.get_datetime(value)
-            else:
-                TimerEventDefinition.parse_iso_recurring_interval(value)
-        except Exception:
-            check.add(element, f"timer {kind} {value!r} is not a valid ISO 8601 {kind[4:].lower()}")
+            timers.check(kind, value, endless=endless)
+        except TimerValueError as exc:
+            check.add(element, f"timer {kind}: {exc.message}", line=_line(node))
+
+
+@dataclass(frozen=True)
+class _TimerRules:
+    """Deploy checks a timer literal against the window (`now` for dates ahead). A deployed version
+    parsed again (`strict=False`) was checked at its deploy: a window changed since then (another
+    worker interval, ten years later) must not stop its requests. Run time bounds them anyway."""
+
+    window: TimerWindow
+    now: datetime | None
+    strict: bool
+
+    def check(self, kind: str, value: Any, *, endless: bool) -> None:
+        if not self.strict:
+            return
+        if kind == "timeDuration":
+            self.window.duration(value)
+        elif kind == "timeDate":
+            self.window.date(value, self.now)
+        else:
+            self.window.cycle(value, self.now, endless=endless)
 
 
 def _check_process(
@@ -233,6 +250,7 @@ def _check_process(
     known_roles: frozenset[str],
     known_forms: frozenset[str] | None,
     known_operators: frozenset[str],
+    timers: _TimerRules,
 ) -> None:
     _check_graph(process, check)
     default_flows = {g.get("default") for g in process.iter() if g.get("default")}
@@ -254,9 +272,9 @@ def _check_process(
             due = _properties(element).get("dueIn")
             if due:
                 try:
-                    TimerEventDefinition.parse_iso_duration(due)
-                except Exception:
-                    check.add(element, f"dueIn {due!r} is not an ISO 8601 duration such as P3D")
+                    timers.check("timeDuration", due, endless=False)
+                except TimerValueError as exc:
+                    check.add(element, f"dueIn: {exc.message} (write a duration such as P3D)")
         if tag == "conditionExpression":
             flow = element.getparent()
             check.expression(flow, element.text, "condition")
@@ -273,7 +291,7 @@ def _check_process(
                     element, "a flow leaving a decision gateway needs a condition (or must be its default)"
                 )
         if tag in ("startEvent", "intermediateCatchEvent", "boundaryEvent"):
-            _check_timer(element, check)
+            _check_timer(element, check, timers)
         if tag == "scriptTask":
             node = element.find("bpmn:script", NS)
             check.expression(element, None if node is None else node.text, "script", script=True)
@@ -356,8 +374,14 @@ def inspect_diagram(
     known_roles: frozenset[str],
     known_forms: frozenset[str] | None = None,
     known_operators: frozenset[str] = frozenset(KNOWN_OPERATORS),
+    timer_window: TimerWindow = DEFAULT_WINDOW,
+    now: datetime | None = None,
+    deployed: bool = False,
 ) -> ParsedSpec:
-    """Parse and check one BPMN file. Raises DiagramError listing every problem found."""
+    """Parse and check one BPMN file; timer literals must fall in `timer_window` (dates at most ten
+    years after `now`), except in a version already `deployed`. Raises DiagramError listing every
+    problem found."""
+    timers = _TimerRules(timer_window, now, strict=not deployed)
     tree = parse_xml(content, filename)
     processes = [p for p in tree.getroot().findall("bpmn:process", NS) if p.get("isExecutable") == "true"]
     if len(processes) != 1:
@@ -378,7 +402,7 @@ def inspect_diagram(
     except (KeyError, AttributeError, ValueError, TypeError) as exc:
         # SpiffWorkflow reports some broken references this way (e.g. a flow to a missing target).
         check = _Checker(filename)
-        _check_process(process, _lanes(process), check, known_roles, known_forms, known_operators)
+        _check_process(process, _lanes(process), check, known_roles, known_forms, known_operators, timers)
         problems = check.problems or [
             DiagramProblem(filename, None, None, f"cannot build the process: {exc}")
         ]
@@ -387,11 +411,12 @@ def inspect_diagram(
     check = _Checker(filename)
     if not lanes:
         check.add(process, "the process has no lanes: every task needs a lane named by a role code")
-    _check_process(process, lanes, check, known_roles, known_forms, known_operators)
+    _check_process(process, lanes, check, known_roles, known_forms, known_operators, timers)
     if check.problems:
         raise DiagramError(f"{filename}: {len(check.problems)} problem(s)", check.problems)
     for process_spec in (spec, *subprocess_specs.values()):
         connect_loop_merges(process_spec)
+        bound_timers(process_spec, timer_window)
     return ParsedSpec(_model(process, lanes, sha256, filename), spec, subprocess_specs)
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
-from . import sandbox
+from . import durations, sandbox
 
 _MAX_STEPS = 10_000
 
@@ -14,11 +13,9 @@ _MAX_STEPS = 10_000
 def add_duration(start: datetime, iso_duration: str) -> datetime | None:
     """`start` plus an ISO duration such as P3D (months counted on the calendar); None when invalid."""
     try:
-        parsed = TimerEventDefinition.parse_iso_duration(iso_duration)
-        due: datetime = start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
-    except Exception:
+        return durations.add_duration(start, iso_duration)
+    except durations.TimerValueError:
         return None
-    return due
 
 
 def next_occurrence(cycle_expression: str, after: datetime) -> datetime | None:
@@ -28,17 +25,28 @@ def next_occurrence(cycle_expression: str, after: datetime) -> datetime | None:
         value = sandbox.evaluate(cycle_expression, {})
         repeat, start_text, duration_text = str(value).strip().split("/")
         cycles = int(repeat[1:]) if repeat[1:] else -1
-        current: datetime = TimerEventDefinition.get_datetime(start_text)
-        duration = TimerEventDefinition.parse_iso_duration(duration_text)
-    except Exception:
-        return None
-    for _ in range(_MAX_STEPS):
+        current = durations.parse_date(start_text)
+        duration = durations.parse_duration(duration_text)
         if current > after:
             return current
-        if cycles == 0:
-            return None
-        step = TimerEventDefinition.get_timedelta_from_start(dict(duration), current)
-        if step.total_seconds() <= 0:
-            return None
-        current, cycles = current + step, cycles - 1
+        if "years" not in duration and "months" not in duration:
+            # A fixed period: jump straight to the first occurrence after `after` (no stepping).
+            step = durations.span_from_start(duration, current)
+            if step <= timedelta(0):
+                return None
+            steps = math.floor((after - current) / step) + 1
+            if 0 <= cycles < steps:
+                return None
+            return current + step * steps
+        for _ in range(_MAX_STEPS):  # calendar months: at least one month a step, so few steps
+            if current > after:
+                return current
+            if cycles == 0:
+                return None
+            step = durations.span_from_start(duration, current)
+            if step <= timedelta(0):
+                return None
+            current, cycles = current + step, cycles - 1
+    except (ValueError, OverflowError, sandbox.SandboxError):
+        return None
     return None

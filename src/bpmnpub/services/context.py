@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
 from ..db import Database
-from ..engine import Engine
+from ..engine import Engine, TimerWindow
 from ..permissions import LANE_ROLES
 
 
@@ -47,7 +47,13 @@ def make_context(settings: dict[str, Any], clock: Callable[[], datetime] = utcno
     Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     return ServiceContext(
         db=Database(settings["DATABASE_URL"], busy_timeout=float(settings["SQLITE_BUSY_TIMEOUT"])),
-        engine=Engine(LANE_ROLES),
+        engine=make_engine(settings),
         settings=settings,
         clock=clock,
     )
+
+
+def make_engine(settings: dict[str, Any]) -> Engine:
+    """The engine, with timers no faster than the worker's pass (WORKER_INTERVAL)."""
+    window = TimerWindow(min_cycle=timedelta(seconds=int(settings["WORKER_INTERVAL"])))
+    return Engine(LANE_ROLES, timer_window=window)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,13 @@ from .views import DeployResult, ProcessSummary
 
 
 def check_diagram(
-    engine: Engine, content: bytes, filename: str, all_forms: dict[str, Any]
+    engine: Engine, content: bytes, filename: str, all_forms: dict[str, Any], now: datetime | None = None
 ) -> tuple[ParsedSpec | None, dict[str, Any], list[DiagramProblem]]:
-    """Everything deploy checks, without a database: the diagram, then the forms it uses."""
+    """Everything deploy checks, without a database: the diagram, then the forms it uses
+    (timer dates at most ten years after `now`)."""
     problems: list[DiagramProblem] = []
     try:
-        parsed = engine.inspect(content, filename, frozenset(all_forms))
+        parsed = engine.inspect(content, filename, frozenset(all_forms), now)
     except DiagramError as exc:
         return None, {}, exc.problems
     used = catalog.forms_used(all_forms, parsed.model.form_keys)
@@ -35,13 +37,13 @@ def check_diagram(
     return parsed, used, problems
 
 
-def check_folder(engine: Engine, path: Path) -> list[DiagramProblem]:
+def check_folder(engine: Engine, path: Path, now: datetime | None = None) -> list[DiagramProblem]:
     """`bpmnpub processes check`: every problem of every diagram and form in a folder (or one file)."""
     folder = catalog.read_folder(path)
     problems = [DiagramProblem(file, None, None, message) for file, message in folder.problems]
     seen: dict[str, str] = {}
     for filename, content in folder.diagrams.items():
-        parsed, _, found = check_diagram(engine, content, filename, folder.forms)
+        parsed, _, found = check_diagram(engine, content, filename, folder.forms, now)
         problems.extend(found)
         if parsed is not None:
             process_id = parsed.model.process_id
@@ -76,7 +78,7 @@ def deploy(
 ) -> DeployResult:
     """Deploy one diagram in the caller's transaction; the same diagram and forms again is a no-op.
     Raises DiagramError (nothing written)."""
-    parsed, used, problems = check_diagram(ctx.engine, content, filename, all_forms)
+    parsed, used, problems = check_diagram(ctx.engine, content, filename, all_forms, ctx.now())
     if problems or parsed is None:
         raise DiagramError(f"{filename}: {len(problems)} problem(s); nothing deployed", problems)
     model = parsed.model

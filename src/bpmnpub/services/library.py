@@ -306,7 +306,7 @@ def _problems(
     filename = f"{process_id}.bpmn"
     known = definitions.known_forms(session)
     known.update(forms)
-    parsed, _, problems = definitions.check_diagram(ctx.engine, xml.encode(), filename, known)
+    parsed, _, problems = definitions.check_diagram(ctx.engine, xml.encode(), filename, known, ctx.now())
     if parsed is not None and parsed.model.process_id != process_id:
         problems.append(
             DiagramProblem(

@@ -126,6 +126,7 @@ def edit(process_id: str) -> str:
         "baseVersion": draft.base_version,
         "latestVersion": draft.latest_version,
         "roles": {code: labels[0] for code, labels in ROLES.items()},
+        "minTimerCycle": int(ctx().settings["WORKER_INTERVAL"]),  # as the engine's check (context.py)
         "urls": {
             "draft": url_for("processes.save_draft", process_id=process_id),
             "validate": url_for("processes.validate", process_id=process_id),
