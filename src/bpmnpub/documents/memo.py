@@ -26,6 +26,7 @@ TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "documents"
 EMBLEM_URL = "bpmnpub-emblem:emblem"
 ADDRESS = re.compile(r"(\S+@\S+|https?://\S+)")
 BEFORE_NUMBER = re.compile(r" (?=[0-9])")
+AFTER_BOX = re.compile(r"(?<=[☐☑]) ")  # a tick box stays on the line of its label
 # A no-break space alone does not hold in Thai text (Pango's Thai word breaking breaks next to it);
 # word joiners around it do. Neither is drawn, and copied text reads a space.
 NUMBER_GLUE = "\u2060\u00a0\u2060"
@@ -61,7 +62,7 @@ class Endorsement:
 class MemoDocument:
     title: str  # the PDF's title
     office_unit: str  # ส่วนราชการ
-    number: str  # ที่
+    number: str  # ที่: the office's code, printed before a blank when there is no document_number
     date: str  # วันที่
     subject: str  # เรื่อง
     to: str  # เรียน
@@ -76,6 +77,11 @@ class MemoDocument:
     note: str = ""  # a last line, e.g. when and by whom the item was published
     emblem: bytes | None = None  # the office's emblem image (ครุฑ), printed 1.5 cm high
     emblem_type: str = "image/png"
+    document_number: str = ""  # the register's number, printed after ที่ as given: ศธ 04082/123
+    verification_url: str = ""  # the short address of the public page that verifies this memo
+    # The QR code of verification_url as an SVG string (with a viewBox), drawn 2.2 cm square under
+    # the last block. Made by the system, never typed: it is inlined as it is.
+    verification_qr_svg: str = ""
 
 
 def render_html(memo: MemoDocument) -> str:
@@ -85,6 +91,7 @@ def render_html(memo: MemoDocument) -> str:
         memo=memo,
         rows=_rows(memo.endorsements),
         emblem_url=EMBLEM_URL if memo.emblem else None,
+        qr_svg=_inline_svg(memo.verification_qr_svg),
         counter_style="thai" if memo.thai_digits else "decimal",
     )
 
@@ -118,6 +125,13 @@ def _rows(endorsements: tuple[Endorsement, ...]) -> list[tuple[Endorsement, ...]
     return rows
 
 
+def _inline_svg(svg: str) -> Markup | None:
+    """The QR code's SVG as an element of the page: without an XML declaration or doctype, which
+    are only valid at the start of a file."""
+    start = svg.find("<svg")
+    return Markup(svg[start:]) if start >= 0 else None
+
+
 def _typesetting(thai: bool) -> Any:
     def finalize(value: Any) -> Any:
         # Markup is a macro's output, whose values were set already (and entities must stay).
@@ -129,9 +143,10 @@ def _typesetting(thai: bool) -> Any:
 
 
 def _set(text: str, thai: bool) -> str:
-    """A number stays on the line of the word before it (เขต ๑, พ.ศ. ๒๕๗๐); Thai digits everywhere
+    """A number stays on the line of the word before it (เขต ๑, พ.ศ. ๒๕๗๐) and a tick box on the
+    line of its label; Thai digits everywhere
     but in e-mail and web addresses, which would stop working."""
-    text = BEFORE_NUMBER.sub(NUMBER_GLUE, text)
+    text = AFTER_BOX.sub(NUMBER_GLUE, BEFORE_NUMBER.sub(NUMBER_GLUE, text))
     if not thai:
         return text
     parts = ADDRESS.split(text)
