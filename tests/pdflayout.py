@@ -36,6 +36,16 @@ class Word:
     by_font: float  # the advance its embedded font gives it at that size, in points
 
 
+@dataclass(frozen=True)
+class Rectangle:
+    page: int
+    x: float  # its left edge, in points from the page's left edge
+    y: float  # its top edge, in points from the page's top edge
+    width: float
+    height: float
+    color: tuple[float, ...]  # the fill colour, as the PDF gives it (RGB from 0 to 1)
+
+
 @dataclass
 class _Font:
     name: str
@@ -52,7 +62,8 @@ class _Font:
 @dataclass
 class _State:
     ctm: Matrix = IDENTITY
-    stack: list[Matrix] = field(default_factory=list)
+    fill: tuple[float, ...] = (0.0, 0.0, 0.0)
+    stack: list[tuple[Matrix, tuple[float, ...]]] = field(default_factory=list)
     tm: Matrix = IDENTITY  # the text matrix; pen moves along its x axis
     line: Matrix = IDENTITY
     font: _Font | None = None
@@ -64,22 +75,34 @@ class _State:
 def words(pdf: bytes) -> list[Word]:
     """Every word the PDF draws, page by page, in drawing order. A word is a run of glyphs of one
     font between spaces (a tick box in another font is a word of its own)."""
+    return [w for walker in _walk(pdf) for w in walker.words]
+
+
+def filled_rectangles(pdf: bytes) -> list[Rectangle]:
+    """Every rectangle the PDF fills (`re` then a fill), where it lands on the page."""
+    return [r for walker in _walk(pdf) for r in walker.rectangles]
+
+
+def _walk(pdf: bytes) -> list[_Walker]:
     reader = PdfReader(io.BytesIO(pdf))
-    found: list[Word] = []
+    walkers = []
     for number, page in enumerate(reader.pages, start=1):
-        height = float(page.mediabox.height)
         fonts = {
             key: _font(value.get_object())
             for key, value in (page["/Resources"].get("/Font") or {}).items()
         }
-        operations = ContentStream(page.get_contents(), reader).operations
-        _Walker(number, height, fonts, found).run(operations)
-    return found
+        walker = _Walker(number, float(page.mediabox.height), fonts)
+        walker.run(ContentStream(page.get_contents(), reader).operations)
+        walkers.append(walker)
+    return walkers
 
 
 class _Walker:
-    def __init__(self, page: int, height: float, fonts: dict[str, _Font], out: list[Word]) -> None:
-        self.page, self.height, self.fonts, self.out = page, height, fonts, out
+    def __init__(self, page: int, height: float, fonts: dict[str, _Font]) -> None:
+        self.page, self.height, self.fonts = page, height, fonts
+        self.words: list[Word] = []
+        self.rectangles: list[Rectangle] = []
+        self.path: list[tuple[float, float, float, float]] = []  # rectangles of the path being built
         self.state = _State()
         self.glyphs: list[int] = []
         self.start: tuple[float, float] | None = None
@@ -90,9 +113,21 @@ class _Walker:
         s = self.state
         for operands, operator in operations:
             if operator == b"q":
-                s.stack.append(s.ctm)
+                s.stack.append((s.ctm, s.fill))
             elif operator == b"Q":
-                s.ctm = s.stack.pop()
+                s.ctm, s.fill = s.stack.pop()
+            elif operator == b"rg":
+                s.fill = tuple(float(v) for v in operands)
+            elif operator == b"re":
+                self._rectangle([float(v) for v in operands])
+            elif operator in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"):
+                self.rectangles.extend(
+                    Rectangle(self.page, x0, self.height - y1, x1 - x0, y1 - y0, s.fill)
+                    for x0, y0, x1, y1 in self.path
+                )
+                self.path = []
+            elif operator in (b"n", b"S", b"s"):
+                self.path = []
             elif operator == b"cm":
                 s.ctm = _multiply(_matrix(operands), s.ctm)
             elif operator in (b"BT", b"ET"):
@@ -148,6 +183,12 @@ class _Walker:
                 if self.start is not None:
                     self.end = self._point()
 
+    def _rectangle(self, operands: list[float]) -> None:
+        x, y, w, h = operands
+        corners = [_apply(self.state.ctm, px, py) for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        self.path.append((min(xs), min(ys), max(xs), max(ys)))
+
     def _point(self) -> tuple[float, float]:
         return _apply(_multiply(self.state.tm, self.state.ctm), self.pen, 0.0)
 
@@ -157,7 +198,7 @@ class _Walker:
             full = _multiply(s.tm, s.ctm)
             points = abs(full[0] * full[3] - full[1] * full[2]) ** 0.5 * s.size  # the size in points
             (x0, y0), (x1, y1) = self.start, self.end
-            self.out.append(
+            self.words.append(
                 Word(
                     text="".join(s.font.text.get(g, "\ufffd") for g in self.glyphs),
                     page=self.page,

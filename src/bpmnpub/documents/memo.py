@@ -56,6 +56,7 @@ class Endorsement:
     reason: str = ""
     signature: Signature | None = None  # None: nobody has signed this block
     note: str = ""  # why it is unsigned: not yet considered, or the request ended first
+    dated: bool = True  # a วันที่ line under the signature (seed 001: the deputy's and the director's)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def render_html(memo: MemoDocument) -> str:
     template = _environment(memo.thai_digits).get_template("memo.html")
     return template.render(
         memo=memo,
-        rows=_rows(memo.endorsements),
+        columns=_columns(memo.endorsements),
         emblem_url=EMBLEM_URL if memo.emblem else None,
         qr_svg=_inline_svg(memo.verification_qr_svg),
         counter_style="thai" if memo.thai_digits else "decimal",
@@ -106,23 +107,13 @@ def render_pdf(memo: MemoDocument) -> bytes:
     return pdf
 
 
-def _rows(endorsements: tuple[Endorsement, ...]) -> list[tuple[Endorsement, ...]]:
-    """Blocks two to a row, as on the paper form; a block with a statement (the certification) has a
-    row of its own."""
-    rows: list[tuple[Endorsement, ...]] = []
-    pair: list[Endorsement] = []
-    for block in endorsements:
-        if block.statement:
-            rows.extend([tuple(pair), (block,)] if pair else [(block,)])
-            pair = []
-        else:
-            pair.append(block)
-            if len(pair) == 2:
-                rows.append(tuple(pair))
-                pair = []
-    if pair:
-        rows.append(tuple(pair))
-    return rows
+def _columns(endorsements: tuple[Endorsement, ...]) -> tuple[list[Endorsement], list[Endorsement]]:
+    """The blocks in two columns, each in its order: the opinions and the certification on the left,
+    the decisions with tick boxes (the deputy's, the director's) on the right, as on the paper form.
+    Either column may be empty."""
+    left = [block for block in endorsements if not block.choices]
+    right = [block for block in endorsements if block.choices]
+    return left, right
 
 
 def _inline_svg(svg: str) -> Markup | None:
