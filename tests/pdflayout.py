@@ -88,8 +88,7 @@ def _walk(pdf: bytes) -> list[_Walker]:
     walkers = []
     for number, page in enumerate(reader.pages, start=1):
         fonts = {
-            key: _font(value.get_object())
-            for key, value in (page["/Resources"].get("/Font") or {}).items()
+            key: _font(value.get_object()) for key, value in (page["/Resources"].get("/Font") or {}).items()
         }
         walker = _Walker(number, float(page.mediabox.height), fonts)
         walker.run(ContentStream(page.get_contents(), reader).operations)
@@ -185,7 +184,9 @@ class _Walker:
 
     def _rectangle(self, operands: list[float]) -> None:
         x, y, w, h = operands
-        corners = [_apply(self.state.ctm, px, py) for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))]
+        corners = [
+            _apply(self.state.ctm, px, py) for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))
+        ]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         self.path.append((min(xs), min(ys), max(xs), max(ys)))
 

@@ -90,7 +90,9 @@ def word_boxes(pdf: bytes) -> list[tuple[str, float, float]]:
     boxes = _run("pdftotext", "-bbox", "-", "-", pdf=pdf)
     return [
         (html.unescape(m[3]), float(m[1]), float(m[2]))
-        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes)
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes
+        )
     ]
 
 

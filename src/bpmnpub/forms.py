@@ -130,7 +130,9 @@ def check_schema(key: str, schema: Any) -> list[str]:
             if not isinstance(prop, dict) or not prop.get("title"):
                 problems.append(f"form {key!r}: field {name!r} has no title")
             elif "x-profile" in prop and prop["x-profile"] not in PROFILE_KEYS:
-                problems.append(f"form {key!r}: field {name!r} has x-profile not one of {', '.join(PROFILE_KEYS)}")
+                problems.append(
+                    f"form {key!r}: field {name!r} has x-profile not one of {', '.join(PROFILE_KEYS)}"
+                )
         title = schema.get("x-title")
         if title is not None and title not in schema["properties"]:
             problems.append(f"form {key!r}: x-title {title!r} is not one of its fields")

@@ -34,7 +34,19 @@ MOST = 0.003  # the share of the page's pixels that may differ
 
 def page_one(pdf: bytes) -> Image.Image:
     png = subprocess.run(
-        [pdftools._tool("pdftoppm"), "-r", str(DPI), "-gray", "-png", "-f", "1", "-l", "1", "-singlefile", "-"],
+        [
+            pdftools._tool("pdftoppm"),
+            "-r",
+            str(DPI),
+            "-gray",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            "-",
+        ],
         input=pdf,
         capture_output=True,
         check=True,

@@ -32,7 +32,8 @@ def misdrawn(words: list[pdflayout.Word]) -> list[str]:
     """The words whose drawn advance is off their font's by more than the tolerance (dotted blanks,
     spaced out on purpose, are not words)."""
     return [
-        f"{w.text!r} on page {w.page}: drawn {w.drawn:.2f} pt, its font gives {w.by_font:.2f} pt at {w.size:.2f} pt"
+        f"{w.text!r} on page {w.page}: drawn {w.drawn:.2f} pt, "
+        f"its font gives {w.by_font:.2f} pt at {w.size:.2f} pt"
         for w in words
         if w.by_font > 0 and w.text.strip(".") and abs(w.drawn / w.by_font - 1) > TOLERANCE
     ]
@@ -76,7 +77,9 @@ def test_naming_th_sarabun_would_shrink_the_layout_and_the_measure_catches_it() 
     that the check could no longer see it."""
     from weasyprint import HTML
 
-    html = render_html(samples.usual_chain()).replace('"Laksaman", serif', '"Laksaman", "TH Sarabun New", serif')
+    html = render_html(samples.usual_chain()).replace(
+        '"Laksaman", serif', '"Laksaman", "TH Sarabun New", serif'
+    )
     words = pdflayout.words(HTML(string=html).write_pdf())
     body = word(words, "ข้าพเจ้า")
     assert body.drawn / body.by_font == pytest.approx(0.66, abs=0.01)
@@ -102,7 +105,13 @@ def test_an_unfiled_memo_is_the_blank_form_on_one_page() -> None:
         requester=None,
         note="",
         endorsements=tuple(
-            replace(e, signature=None, opinion="", reason="", choices=tuple((label, False) for label, _ in e.choices))
+            replace(
+                e,
+                signature=None,
+                opinion="",
+                reason="",
+                choices=tuple((label, False) for label, _ in e.choices),
+            )
             for e in samples.usual_chain().endorsements
         ),
     )
@@ -139,6 +148,8 @@ def test_the_verification_block_shows_the_qr_code_and_the_short_address() -> Non
 
 def test_the_qr_code_is_drawn_not_fetched() -> None:
     """An SVG that points elsewhere still draws only itself: the memo loads nothing but its emblem."""
-    hostile = samples.qr_svg().replace("</svg>", '<image href="file:///etc/passwd" width="5" height="5"/></svg>')
+    hostile = samples.qr_svg().replace(
+        "</svg>", '<image href="file:///etc/passwd" width="5" height="5"/></svg>'
+    )
     pdf = render_pdf(replace(samples.verified(), verification_qr_svg=hostile))
     assert pdftools.image_count(pdf) == 1  # the emblem only

@@ -16,7 +16,9 @@ def test_the_memo_form_opens_with_the_profile_and_keeps_its_schema() -> None:
     form = FormSpec("memo_request_form", MEMO_FORM)
     profile = {"full_name": "นางสาวสมใจ ใจดี", "position": "นักวิเคราะห์นโยบายและแผน", "group": "plan"}
     filled = form.with_profile(profile)["properties"]
-    assert [filled[n].get("default") for n in ("requester_name", "requester_position", "requester_group")] == [
+    assert [
+        filled[n].get("default") for n in ("requester_name", "requester_position", "requester_group")
+    ] == [
         "นางสาวสมใจ ใจดี",
         "นักวิเคราะห์นโยบายและแผน",
         "plan",
@@ -24,7 +26,10 @@ def test_the_memo_form_opens_with_the_profile_and_keeps_its_schema() -> None:
     assert "default" not in MEMO_FORM["properties"]["requester_name"]  # the deployed form is not changed
     assert "default" not in form.with_profile({**profile, "position": ""})["properties"]["requester_position"]
     assert form.title_field == "topic"
-    assert FormSpec("other", {"type": "object", "properties": {"title": {"title": "เรื่อง"}}}).title_field == "title"
+    assert (
+        FormSpec("other", {"type": "object", "properties": {"title": {"title": "เรื่อง"}}}).title_field
+        == "title"
+    )
     assert check_schema("memo_request_form", MEMO_FORM) == []
 
 

@@ -106,9 +106,7 @@ def test_a_published_memo_carries_every_signature(
     assert document.date == "16 พฤศจิกายน 2569"
     assert document.to == "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2"  # the demo office
     opening = document.paragraphs[0]
-    assert opening.startswith(
-        "ข้าพเจ้า นางสาวสมใจ ใจดี ตำแหน่ง นักวิเคราะห์นโยบายและแผนชำนาญการ กลุ่มนโยบายและแผน"
-    )
+    assert opening.startswith("ข้าพเจ้า นางสาวสมใจ ใจดี ตำแหน่ง นักวิเคราะห์นโยบายและแผนชำนาญการ กลุ่มนโยบายและแผน")
     assert "เรื่อง แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570" in opening
     assert f"ข้อ 1.3 {catalogue.category_names(ctx)['1.3']}" in opening
     assert "☑ PDF ☐ JPG ☑ Word" in document.paragraphs[-1]
@@ -272,7 +270,9 @@ def test_someone_acting_for_the_director_signs_as_acting_for(
     text = pdftools.text(memo.memo_pdf(ctx, walk.id, actor("owner1")).content)
     wrapped = text.replace("\n", "")  # a half-page block wraps the long line between Thai words
     assert (
-        pdftools.same(f"รักษาราชการแทนผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต ๒ ({NAMES['director1']})")
+        pdftools.same(
+            f"รักษาราชการแทนผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต ๒ ({NAMES['director1']})"
+        )
         in wrapped
     )
 

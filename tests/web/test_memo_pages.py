@@ -140,9 +140,15 @@ def test_the_memo_form_opens_filled_in_from_the_profile_and_stays_editable(app: 
     group = _field(page, "requester_group")
     assert re.search(r'<option value="plan"[^>]*selected[^>]*>กลุ่มนโยบายและแผน</option>', group), group
     defaults = owner.get(f"/tasks/{task_id}").get_json()["form"]["schema"]["properties"]
-    assert defaults["requester_position"]["default"] == "นักวิเคราะห์นโยบายและแผน"  # the API's clients see it too
+    assert (
+        defaults["requester_position"]["default"] == "นักวิเคราะห์นโยบายและแผน"
+    )  # the API's clients see it too
 
-    typed = {**MEMO, "requester_position": "นักวิเคราะห์นโยบายและแผนชำนาญการ", "attachments": [owner.upload_id()]}
+    typed = {
+        **MEMO,
+        "requester_position": "นักวิเคราะห์นโยบายและแผนชำนาญการ",
+        "attachments": [owner.upload_id()],
+    }
     assert owner.complete(task_id, typed).status_code == 200
     pdf = signed_in(app, "owner1").get(f"/requests/{instance_id}/memo.pdf").data
     assert pdftools.same("ตำแหน่ง นักวิเคราะห์นโยบายและแผนชำนาญการ") in pdftools.text(pdf)  # the typed one

@@ -120,7 +120,9 @@ def _inline_svg(svg: str) -> Markup | None:
     """The QR code's SVG as an element of the page: without an XML declaration or doctype, which
     are only valid at the start of a file."""
     start = svg.find("<svg")
-    return Markup(svg[start:]) if start >= 0 else None
+    # Trusted: the system draws it from the verification address, nobody types it; and whatever it
+    # refers to, the fetcher loads nothing but the emblem.
+    return Markup(svg[start:]) if start >= 0 else None  # noqa: S704
 
 
 def _typesetting(thai: bool) -> Any:

@@ -60,7 +60,9 @@ BLOCKS: dict[str, tuple[Block, ...]] = {
         Block("Task_LegalOpinion", "ความเห็นของนิติกร", opinions=OPINIONS),
         Block("Task_GroupDirectorReview", "ความเห็นของผู้อำนวยการกลุ่ม/หน่วย", opinions=OPINIONS),
         Block("Task_CertifyData", PUBLISHER, "ผู้เผยแพร่ข้อมูล/ผู้ดูแลระบบ", CERTIFICATION, opinions=SENT_BACK),
-        Block("Task_DeputyOpinion", "ความเห็นของ รอง ผอ.{short_name}", choices=DEPUTY_CHOICES, office_level=True),
+        Block(
+            "Task_DeputyOpinion", "ความเห็นของ รอง ผอ.{short_name}", choices=DEPUTY_CHOICES, office_level=True
+        ),
         Block(
             "Task_DirectorDecision",
             "ความเห็นของผู้อำนวยการ {short_name}",

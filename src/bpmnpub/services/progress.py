@@ -70,8 +70,12 @@ def title_field(session: Session, definition: ProcessDefinition) -> str:
     topic), or else `title`. Cached like the forms."""
     cached = _title_cache.get(definition.sha256)
     if cached is None:
-        all_forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id))
-        named = [forms.FormSpec(k, v).title_field for k, v in (all_forms or {}).items() if isinstance(v, dict)]
+        all_forms = session.scalar(
+            select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)
+        )
+        named = [
+            forms.FormSpec(k, v).title_field for k, v in (all_forms or {}).items() if isinstance(v, dict)
+        ]
         cached = _title_cache[definition.sha256] = next((n for n in named if n != "title"), "title")
     return cached
 

@@ -254,7 +254,10 @@ def _profile(user: User) -> dict[str, str]:
 def group_choices(ctx: ServiceContext) -> list[tuple[str, str]]:
     """[(code, name)] of the office's groups, for the selects of forms (`x-source: groups`)."""
     with ctx.db.read() as session:
-        return [(code, name) for code, name in session.execute(select(Group.code, Group.name).order_by(Group.name))]
+        return [
+            (code, name)
+            for code, name in session.execute(select(Group.code, Group.name).order_by(Group.name))
+        ]
 
 
 def _locked_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance, list[HumanTask]]:
