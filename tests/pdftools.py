@@ -6,6 +6,7 @@ part never passes silently (`make system-deps` installs it).
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -82,3 +83,18 @@ def first_page_png(pdf: bytes, name: str) -> Path:
         timeout=60,
     )
     return ARTIFACTS / f"{name}.png"
+
+
+def word_boxes(pdf: bytes) -> list[tuple[str, float, float]]:
+    """(word, left, right) of every word poppler finds, in points (pdftotext -bbox)."""
+    boxes = _run("pdftotext", "-bbox", "-", "-", pdf=pdf)
+    return [
+        (html.unescape(m[3]), float(m[1]), float(m[2]))
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes
+        )
+    ]
+
+
+def page_count(pdf: bytes) -> int:
+    return int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", "-", pdf=pdf))[1])  # type: ignore[index]

@@ -1,6 +1,7 @@
 """JSON Schema forms: check a form file, validate a submission field by field, describe it for clients.
 
-A form is a plain JSON Schema (draft 2020-12) with a few `x-` hints (`x-widget`, `x-source`).
+A form is a plain JSON Schema (draft 2020-12) with a few `x-` hints (`x-widget`, `x-source`,
+`x-profile`, `x-title`).
 Files are referenced by id (`"format": "file-id"`), never embedded.
 """
 
@@ -17,6 +18,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from .errors import FieldProblem, ValidationError
 
 FILE_ID = re.compile(r"^[0-9a-f]{32}$")
+# What `"x-profile"` may name: the requester's full name, position and group (its code).
+PROFILE_KEYS = ("full_name", "position", "group")
 
 _format_checker = FormatChecker()
 
@@ -44,6 +47,23 @@ class FormSpec:
         """A decision on the request (nobody may take it on their own request): the form has a
         `decision` field, or says so with `"x-decides": true` (e.g. certifying before publishing)."""
         return "decision" in self.fields or self.schema.get("x-decides") is True
+
+    @property
+    def title_field(self) -> str:
+        """The field whose value names the request in every list: `"x-title"`, or else `title`."""
+        named = self.schema.get("x-title")
+        return named if isinstance(named, str) and named in self.fields else "title"
+
+    def with_profile(self, profile: dict[str, str]) -> dict[str, Any]:
+        """The schema with each `"x-profile": key` field defaulting to the requester's `profile[key]`,
+        so the form opens filled in from their profile and stays editable."""
+        props = self.schema.get("properties", {})
+        filled = {
+            name: {**prop, "default": profile[prop["x-profile"]]}
+            for name, prop in props.items()
+            if isinstance(prop, dict) and profile.get(prop.get("x-profile", ""))
+        }
+        return {**self.schema, "properties": {**props, **filled}} if filled else self.schema
 
     def ui(self) -> dict[str, Any]:
         props = self.schema.get("properties", {})
@@ -109,6 +129,13 @@ def check_schema(key: str, schema: Any) -> list[str]:
         for name, prop in schema["properties"].items():
             if not isinstance(prop, dict) or not prop.get("title"):
                 problems.append(f"form {key!r}: field {name!r} has no title")
+            elif "x-profile" in prop and prop["x-profile"] not in PROFILE_KEYS:
+                problems.append(
+                    f"form {key!r}: field {name!r} has x-profile not one of {', '.join(PROFILE_KEYS)}"
+                )
+        title = schema.get("x-title")
+        if title is not None and title not in schema["properties"]:
+            problems.append(f"form {key!r}: x-title {title!r} is not one of its fields")
     return problems
 
 

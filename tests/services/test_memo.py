@@ -16,7 +16,7 @@ from bpmnpub.errors import NotFoundError, PermissionDeniedError, ValidationError
 from bpmnpub.services import accounts, catalogue, instances, memo, office, tasks
 from bpmnpub.services.context import ServiceContext
 
-from .. import pdftools
+from .. import pdflayout, pdftools
 from ..conftest import Clock
 from .conftest import request_data, task_id, upload_pdf
 
@@ -38,7 +38,7 @@ def memo_data(file_id: str, **overrides: Any) -> dict[str, Any]:
         "memo_date": "2026-11-16",
         "title": "ขออนุญาตเผยแพร่ข้อมูลบนเว็บไซต์",
         "requester_name": "นางสาวสมใจ ใจดี",
-        "requester_position": "นักวิเคราะห์นโยบายและแผน",
+        "requester_position": "นักวิเคราะห์นโยบายและแผนชำนาญการ",  # the profile says นักวิเคราะห์นโยบายและแผน
         "requester_group": "plan",
         "topic": "แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570",
         "category": "1.3",
@@ -97,15 +97,16 @@ def test_a_published_memo_carries_every_signature(
     ctx: ServiceContext, actor: Any, published_memo: int
 ) -> None:
     document = memo.get_memo(ctx, published_memo, actor("owner1"))
-    assert (document.office_unit, document.number, document.subject) == (
+    assert (document.office_unit, document.number, document.document_number, document.subject) == (
         "สพป.ฉะเชิงเทรา เขต 1 กลุ่มนโยบายและแผน",
-        "ศธ 04032/123",
+        "ศธ 04088",  # the demo office's code
+        "ศธ 04032/123",  # as typed in the memo
         "ขออนุญาตเผยแพร่ข้อมูลบนเว็บไซต์",
     )
     assert document.date == "16 พฤศจิกายน 2569"
     assert document.to == "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2"  # the demo office
     opening = document.paragraphs[0]
-    assert opening.startswith("ข้าพเจ้า นางสาวสมใจ ใจดี ตำแหน่ง นักวิเคราะห์นโยบายและแผน กลุ่มนโยบายและแผน")
+    assert opening.startswith("ข้าพเจ้า นางสาวสมใจ ใจดี ตำแหน่ง นักวิเคราะห์นโยบายและแผนชำนาญการ กลุ่มนโยบายและแผน")
     assert "เรื่อง แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570" in opening
     assert f"ข้อ 1.3 {catalogue.category_names(ctx)['1.3']}" in opening
     assert "☑ PDF ☐ JPG ☑ Word" in document.paragraphs[-1]
@@ -113,6 +114,7 @@ def test_a_published_memo_carries_every_signature(
     assert document.attachments == ("แผนฉบับแก้ไข.pdf",)
     assert document.requester is not None
     assert (document.requester.name, document.requester.date) == (NAMES["owner1"], "20 พฤศจิกายน 2569")
+    assert document.requester.position == "นักวิเคราะห์นโยบายและแผนชำนาญการ"  # the memo's, not the profile's
 
     by_heading = blocks(document)
     assert list(by_heading) == [
@@ -141,8 +143,12 @@ def test_a_published_memo_carries_every_signature(
         (NAMES["deputy1"], "23 พฤศจิกายน 2569"),
         (NAMES["director1"], "24 พฤศจิกายน 2569"),
     ]
-    assert director.signature is not None
-    assert director.signature.position == "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา"
+    assert director.signature is not None and deputy.signature is not None
+    # the profile says ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา: the office-wide position gets the office in full
+    assert director.signature.position == "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2"
+    assert deputy.signature.position == "รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2"
+    assert group.signature is not None and group.signature.position == "ผู้อำนวยการกลุ่มนโยบายและแผน"
+    assert [e.dated for e in by_heading.values()] == [False, False, False, True, True]  # as seed 001
     assert director.signature.signed_at == "24 พ.ย. 2569 09:00 น."
     assert document.note == "เผยแพร่บนเว็บไซต์ของสำนักงานแล้ว เมื่อ 25 พ.ย. 2569 09:00 น."
 
@@ -185,7 +191,8 @@ def test_the_pdf_reads_like_the_seed_form_in_thai_digits(
         "☐ ไม่อนุญาต",
         "และขออนุญาต",
         "ลงนามโดยการอนุมัติในระบบ เมื่อ ๒๔ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.",
-        "วันที่ ๑๘ พฤศจิกายน ๒๕๖๙",
+        "ลงนามโดยการอนุมัติในระบบ เมื่อ ๑๘ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.",  # the legal officer: no date line, as seed 001
+        "วันที่ ๒๓ พฤศจิกายน ๒๕๖๙",  # the deputy's decision is dated
         f"คำขอเลขที่ {str(published_memo).translate(str.maketrans('0123456789', '๐๑๒๓๔๕๖๗๘๙'))}",
     ):
         assert pdftools.same(line) in text, line
@@ -196,6 +203,18 @@ def test_the_pdf_reads_like_the_seed_form_in_thai_digits(
     assert ("Laksaman-Bold", True) in pdftools.fonts(pdf)
     assert all(embedded for _, embedded in pdftools.fonts(pdf))
     assert pdftools.image_count(pdf) == 1  # the emblem
+    assert pdftools.page_count(pdf) == 1  # the usual chain, with a revise round, on one page
+    flat = text.replace("\n", " ")
+    assert pdftools.same("ตำแหน่ง นักวิเคราะห์นโยบายและแผนชำนาญการ") in flat  # as typed in the memo
+    # the director's full position, wrapped in the half-page block as a typed memo wraps it
+    assert pdftools.same("ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาฉะเชิงเทรา เขต ๑") in text.replace("\n", "")
+    words = pdflayout.words(pdf)
+    assert len(words) > 150
+    assert [
+        (w.text, round(w.drawn / w.by_font, 3))
+        for w in words
+        if w.by_font and w.text.strip(".") and abs(w.drawn / w.by_font - 1) > 0.02
+    ] == [], "every word is drawn as wide as its embedded font makes it"
 
 
 def test_digits_follow_the_office_and_the_reader_may_override(
@@ -245,12 +264,17 @@ def test_someone_acting_for_the_director_signs_as_acting_for(
     assert director.signature is not None
     assert (director.signature.name, director.signature.acting_for) == (
         NAMES["deputy1"],
-        f"รักษาราชการแทนผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา ({NAMES['director1']})",
+        f"รักษาราชการแทนผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2 ({NAMES['director1']})",
     )
     assert document.note.startswith("คำขอนี้ไม่ได้รับอนุญาต")
     text = pdftools.text(memo.memo_pdf(ctx, walk.id, actor("owner1")).content)
     wrapped = text.replace("\n", "")  # a half-page block wraps the long line between Thai words
-    assert pdftools.same(f"รักษาราชการแทนผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา ({NAMES['director1']})") in wrapped
+    assert (
+        pdftools.same(
+            f"รักษาราชการแทนผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต ๒ ({NAMES['director1']})"
+        )
+        in wrapped
+    )
 
 
 def test_steps_not_yet_decided_are_empty_blocks(ctx: ServiceContext, clock: Clock, actor: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 
@@ -119,3 +121,49 @@ def test_strangers_are_sent_to_sign_in(app: Flask, memo_request: int) -> None:
     response = app.test_client().get(f"/requests/{memo_request}/memo.pdf")
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
+
+
+def _field(page: str, name: str) -> str:
+    """The HTML element of one form field (its input, select or textarea)."""
+    found = re.search(rf'<(input|select|textarea)[^>]*name="{name}"[^>]*>(.*?</select>)?', page, re.S)
+    assert found, f"no field {name}"
+    return found[0]
+
+
+def test_the_memo_form_opens_filled_in_from_the_profile_and_stays_editable(app: Flask, api: Api) -> None:
+    owner = api.as_user("owner1")
+    instance_id = int(owner.start("memo_publication").get_json()["id"])
+    task_id = owner.task_in(instance_id)["id"]
+    page = signed_in(app, "owner1").get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'value="นางสาวสมใจ ใจดี"' in _field(page, "requester_name")
+    assert 'value="นักวิเคราะห์นโยบายและแผน"' in _field(page, "requester_position")
+    group = _field(page, "requester_group")
+    assert re.search(r'<option value="plan"[^>]*selected[^>]*>กลุ่มนโยบายและแผน</option>', group), group
+    defaults = owner.get(f"/tasks/{task_id}").get_json()["form"]["schema"]["properties"]
+    assert (
+        defaults["requester_position"]["default"] == "นักวิเคราะห์นโยบายและแผน"
+    )  # the API's clients see it too
+
+    typed = {
+        **MEMO,
+        "requester_position": "นักวิเคราะห์นโยบายและแผนชำนาญการ",
+        "attachments": [owner.upload_id()],
+    }
+    assert owner.complete(task_id, typed).status_code == 200
+    pdf = signed_in(app, "owner1").get(f"/requests/{instance_id}/memo.pdf").data
+    assert pdftools.same("ตำแหน่ง นักวิเคราะห์นโยบายและแผนชำนาญการ") in pdftools.text(pdf)  # the typed one
+    assert owner.instance(instance_id)["title"] == MEMO["topic"]
+
+
+def test_each_memo_request_is_named_by_its_topic(app: Flask, api: Api) -> None:
+    owner = api.as_user("owner1")
+    ids = []
+    for topic in ("รายงานผลการดำเนินงานประจำปี", "ประกาศรับสมัครลูกจ้างชั่วคราว"):
+        instance_id = int(owner.start("memo_publication").get_json()["id"])
+        data = {**MEMO, "topic": topic, "attachments": [owner.upload_id()]}
+        assert owner.complete(owner.task_in(instance_id)["id"], data).status_code == 200
+        ids.append(instance_id)
+    titles = [owner.instance(i)["title"] for i in ids]
+    assert titles == ["รายงานผลการดำเนินงานประจำปี", "ประกาศรับสมัครลูกจ้างชั่วคราว"]
+    inbox = signed_in(app, "legal1").get("/inbox").get_data(as_text=True)
+    assert all(title in inbox for title in titles)

@@ -26,6 +26,7 @@ TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "documents"
 EMBLEM_URL = "bpmnpub-emblem:emblem"
 ADDRESS = re.compile(r"(\S+@\S+|https?://\S+)")
 BEFORE_NUMBER = re.compile(r" (?=[0-9])")
+AFTER_BOX = re.compile(r"(?<=[☐☑]) ")  # a tick box stays on the line of its label
 # A no-break space alone does not hold in Thai text (Pango's Thai word breaking breaks next to it);
 # word joiners around it do. Neither is drawn, and copied text reads a space.
 NUMBER_GLUE = "\u2060\u00a0\u2060"
@@ -55,13 +56,14 @@ class Endorsement:
     reason: str = ""
     signature: Signature | None = None  # None: nobody has signed this block
     note: str = ""  # why it is unsigned: not yet considered, or the request ended first
+    dated: bool = True  # a วันที่ line under the signature (seed 001: the deputy's and the director's)
 
 
 @dataclass(frozen=True)
 class MemoDocument:
     title: str  # the PDF's title
     office_unit: str  # ส่วนราชการ
-    number: str  # ที่
+    number: str  # ที่: the office's code, printed before a blank when there is no document_number
     date: str  # วันที่
     subject: str  # เรื่อง
     to: str  # เรียน
@@ -76,6 +78,11 @@ class MemoDocument:
     note: str = ""  # a last line, e.g. when and by whom the item was published
     emblem: bytes | None = None  # the office's emblem image (ครุฑ), printed 1.5 cm high
     emblem_type: str = "image/png"
+    document_number: str = ""  # the register's number, printed after ที่ as given: ศธ 04082/123
+    verification_url: str = ""  # the short address of the public page that verifies this memo
+    # The QR code of verification_url as an SVG string (with a viewBox), drawn 2.2 cm square under
+    # the last block. Made by the system, never typed: it is inlined as it is.
+    verification_qr_svg: str = ""
 
 
 def render_html(memo: MemoDocument) -> str:
@@ -83,8 +90,9 @@ def render_html(memo: MemoDocument) -> str:
     template = _environment(memo.thai_digits).get_template("memo.html")
     return template.render(
         memo=memo,
-        rows=_rows(memo.endorsements),
+        columns=_columns(memo.endorsements),
         emblem_url=EMBLEM_URL if memo.emblem else None,
+        qr_svg=_inline_svg(memo.verification_qr_svg),
         counter_style="thai" if memo.thai_digits else "decimal",
     )
 
@@ -99,23 +107,22 @@ def render_pdf(memo: MemoDocument) -> bytes:
     return pdf
 
 
-def _rows(endorsements: tuple[Endorsement, ...]) -> list[tuple[Endorsement, ...]]:
-    """Blocks two to a row, as on the paper form; a block with a statement (the certification) has a
-    row of its own."""
-    rows: list[tuple[Endorsement, ...]] = []
-    pair: list[Endorsement] = []
-    for block in endorsements:
-        if block.statement:
-            rows.extend([tuple(pair), (block,)] if pair else [(block,)])
-            pair = []
-        else:
-            pair.append(block)
-            if len(pair) == 2:
-                rows.append(tuple(pair))
-                pair = []
-    if pair:
-        rows.append(tuple(pair))
-    return rows
+def _columns(endorsements: tuple[Endorsement, ...]) -> tuple[list[Endorsement], list[Endorsement]]:
+    """The blocks in two columns, each in its order: the opinions and the certification on the left,
+    the decisions with tick boxes (the deputy's, the director's) on the right, as on the paper form.
+    Either column may be empty."""
+    left = [block for block in endorsements if not block.choices]
+    right = [block for block in endorsements if block.choices]
+    return left, right
+
+
+def _inline_svg(svg: str) -> Markup | None:
+    """The QR code's SVG as an element of the page: without an XML declaration or doctype, which
+    are only valid at the start of a file."""
+    start = svg.find("<svg")
+    # Trusted: the system draws it from the verification address, nobody types it; and whatever it
+    # refers to, the fetcher loads nothing but the emblem.
+    return Markup(svg[start:]) if start >= 0 else None  # noqa: S704
 
 
 def _typesetting(thai: bool) -> Any:
@@ -129,9 +136,10 @@ def _typesetting(thai: bool) -> Any:
 
 
 def _set(text: str, thai: bool) -> str:
-    """A number stays on the line of the word before it (เขต ๑, พ.ศ. ๒๕๗๐); Thai digits everywhere
+    """A number stays on the line of the word before it (เขต ๑, พ.ศ. ๒๕๗๐) and a tick box on the
+    line of its label; Thai digits everywhere
     but in e-mail and web addresses, which would stop working."""
-    text = BEFORE_NUMBER.sub(NUMBER_GLUE, text)
+    text = AFTER_BOX.sub(NUMBER_GLUE, BEFORE_NUMBER.sub(NUMBER_GLUE, text))
     if not thai:
         return text
     parts = ADDRESS.split(text)

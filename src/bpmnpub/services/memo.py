@@ -36,6 +36,8 @@ SENT_BACK = {"revise": "ส่งกลับให้แก้ไข"}
 DIRECTOR_CHOICES = (("approve", "อนุญาต"), ("reject", "ไม่อนุญาต"))
 DEPUTY_CHOICES = (("recommend_allow", "เห็นควรอนุญาต"), ("recommend_deny", "เห็นควรไม่อนุญาต"))
 PUBLISHER = "ผู้มีหน้าที่เผยแพร่ข้อมูล/ผู้ดูแลระบบ"
+# Positions held for the whole office: printed with the office's name when a profile leaves it out.
+OFFICE_TITLES = ("ผู้อำนวยการ", "รองผู้อำนวยการ")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Block:
     statement: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (decision code, label), printed as ☑ / ☐
     opinions: dict[str, str] = field(default_factory=dict)  # other decisions, in words
+    office_level: bool = False  # signed for the whole office: positions name the office in full
 
 
 # The procedures that have a memo, and its blocks in the order of seed 001's form.
@@ -57,12 +60,15 @@ BLOCKS: dict[str, tuple[Block, ...]] = {
         Block("Task_LegalOpinion", "ความเห็นของนิติกร", opinions=OPINIONS),
         Block("Task_GroupDirectorReview", "ความเห็นของผู้อำนวยการกลุ่ม/หน่วย", opinions=OPINIONS),
         Block("Task_CertifyData", PUBLISHER, "ผู้เผยแพร่ข้อมูล/ผู้ดูแลระบบ", CERTIFICATION, opinions=SENT_BACK),
-        Block("Task_DeputyOpinion", "ความเห็นของ รอง ผอ.{short_name}", choices=DEPUTY_CHOICES),
+        Block(
+            "Task_DeputyOpinion", "ความเห็นของ รอง ผอ.{short_name}", choices=DEPUTY_CHOICES, office_level=True
+        ),
         Block(
             "Task_DirectorDecision",
             "ความเห็นของผู้อำนวยการ {short_name}",
             choices=DIRECTOR_CHOICES,
             opinions=SENT_BACK,
+            office_level=True,
         ),
     ),
     "general_publication": (
@@ -72,6 +78,7 @@ BLOCKS: dict[str, tuple[Block, ...]] = {
             "ความเห็นของผู้อำนวยการ {short_name}",
             choices=DIRECTOR_CHOICES,
             opinions=SENT_BACK,
+            office_level=True,
         ),
         Block("Task_CheckAndPublish", PUBLISHER, "ผู้เผยแพร่ข้อมูล/ผู้ดูแลระบบ", CERTIFICATION),
     ),
@@ -146,12 +153,13 @@ def _compose(
         )
     )
     filed = next((d for d in reversed(decisions) if d.lane == "requester"), None)
-    heading = _heading(session, instance, data, settings, parts["choices"], filed)
+    heading, requester = _heading(session, instance, data, settings, parts["choices"], filed)
     names = {"short_name": settings.short_name, "office": settings.name}
     return MemoDocument(
         title=f"บันทึกข้อความ คำขอเลขที่ {instance.id} {instance.title}".strip(),
         requester_role="ผู้ขออนุญาต",
-        requester=_signature(filed) if filed else None,
+        # the memo is signed as the name and position it states, which the requester may have typed
+        requester=replace(_signature(filed), **requester) if filed else None,
         endorsements=tuple(
             _endorsement(block, decisions, waiting, instance.status, names)
             for block in BLOCKS[instance.process_id]
@@ -183,18 +191,34 @@ def _decisions(session: Session, instance_id: int) -> list[_Decision]:
     ]
 
 
-def _signature(decision: _Decision) -> Signature:
+def _signature(decision: _Decision, office_name: str = "") -> Signature:
+    """Who signed a step, as their profile names them; `office_name` completes an office-wide
+    position (ผู้อำนวยการ... of the whole office) the profile states without the office."""
     who, for_whom = decision.signer, decision.principal
     acting = ""
     if for_whom is not None:
-        acting = f"รักษาราชการแทน{for_whom.position or ''} ({for_whom.full_name})"
+        acting = f"รักษาราชการแทน{_full_position(for_whom.position or '', office_name)} ({for_whom.full_name})"
     return Signature(
         name=who.full_name if who else "",
-        position=who.position if who else "",
+        position=_full_position(who.position, office_name) if who else "",
         date=thaidate.format_date(decision.at, long=True),
         signed_at=thaidate.format_datetime(decision.at),
         acting_for=acting,
     )
+
+
+def _full_position(position: str, office_name: str) -> str:
+    """ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา -> ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2:
+    a position that stops partway through the office's name, or is the bare title, gets the rest of it."""
+    position = position.strip()
+    if not office_name or not position or office_name in position:
+        return position
+    if position in OFFICE_TITLES:
+        return position + office_name
+    for length in range(len(office_name) - 1, 5, -1):
+        if position.endswith(office_name[:length]):
+            return position + office_name[length:]
+    return position
 
 
 def _endorsement(
@@ -202,10 +226,13 @@ def _endorsement(
 ) -> Endorsement:
     latest = next((d for d in reversed(decisions) if d.task_spec == block.task_spec), None)
     heading, statement = block.heading.format(**names), block.statement.format(**names)
+    # seed 001 dates the decisions (the deputy's and the director's); every block carries the
+    # time it was signed in the system
+    dated = bool(block.choices)
     if latest is None or block.task_spec in waiting:
         unticked = tuple((label, False) for _, label in block.choices)
         note = "ยังไม่ได้พิจารณา" if status in LIVE_STATUSES else "ไม่ได้พิจารณา"
-        return Endorsement(heading, block.role, statement, unticked, note=note)
+        return Endorsement(heading, block.role, statement, unticked, note=note, dated=dated)
     codes = {code for code, _ in block.choices}
     return Endorsement(
         heading,
@@ -214,7 +241,8 @@ def _endorsement(
         tuple((label, latest.decision == code) for code, label in block.choices),
         opinion="" if latest.decision in codes else block.opinions.get(latest.decision or "", ""),
         reason=latest.comment or "",
-        signature=_signature(latest),
+        signature=_signature(latest, names["office"] if block.office_level else ""),
+        dated=dated,
     )
 
 
@@ -225,8 +253,9 @@ def _heading(
     settings: office.OfficeSettings,
     choices: dict[str, dict[str, str]],
     filed: _Decision | None,
-) -> dict[str, Any]:
-    """ส่วนราชการ, ที่, วันที่, เรื่อง, เรียน and the body, from the request's own fields."""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """ส่วนราชการ, ที่, วันที่, เรื่อง, เรียน and the body, from the request's own fields; and the
+    requester's name and position as the memo states them."""
     requester = instance.started_by
     group = _group_name(session, _text(data.get("requester_group"))) or (
         instance.group.name if instance.group else ""
@@ -251,9 +280,10 @@ def _heading(
             f"ทางช่องทาง {_ticks(choices.get('channels', {}), _list(data.get('channels')))} ตามรายละเอียดดังแนบ"
         )
     memo_date = _date(data.get("memo_date")) if memo_form else (filed.at if filed else None)
-    return {
+    heading = {
         "office_unit": _text(data.get("office_unit")) or f"{settings.short_name} {group}".strip(),
-        "number": _text(data.get("document_number")) or settings.memo_prefix,
+        "number": settings.memo_prefix,
+        "document_number": _text(data.get("document_number")),
         "date": thaidate.format_date(memo_date, long=True),
         "subject": _text(data.get("title")) if memo_form else f"ขออนุญาตเผยแพร่ข้อมูลข่าวสาร เรื่อง {topic}",
         "to": f"ผู้อำนวยการ{settings.name}",
@@ -262,6 +292,7 @@ def _heading(
         ),
         "closing": "จึงเรียนมาเพื่อโปรดพิจารณาอนุญาต",
     }
+    return heading, {"name": name, "position": position}
 
 
 def _summary(data: dict[str, Any]) -> str:

@@ -62,6 +62,24 @@ def form_for(session: Session, definition: ProcessDefinition, form_key: str) -> 
     return cached
 
 
+_title_cache: dict[str, str] = {}
+
+
+def title_field(session: Session, definition: ProcessDefinition) -> str:
+    """The data field that names a version's requests: the `"x-title"` of one of its forms (the memo's
+    topic), or else `title`. Cached like the forms."""
+    cached = _title_cache.get(definition.sha256)
+    if cached is None:
+        all_forms = session.scalar(
+            select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)
+        )
+        named = [
+            forms.FormSpec(k, v).title_field for k, v in (all_forms or {}).items() if isinstance(v, dict)
+        ]
+        cached = _title_cache[definition.sha256] = next((n for n in named if n != "title"), "title")
+    return cached
+
+
 def load_instance(session: Session, instance_id: int) -> ProcessInstance:
     """The instance row, to read (not locked). Raises NotFoundError."""
     instance = session.get(ProcessInstance, instance_id)
@@ -269,7 +287,7 @@ def apply_result(
         for row in still_open.values():
             row.category = instance.category
     # The title first: the notifications of the new tasks name the request.
-    title = result.data.get("title")
+    title = result.data.get(title_field(session, instance.definition))
     if isinstance(title, str) and title.strip():
         instance.title = title.strip()[:500]
     counts = dict(instance.step_counts or {})

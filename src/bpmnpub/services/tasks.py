@@ -223,6 +223,9 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
         fields = form.fields if form else []
         data = {name: context[name] for name in fields if name in context}
         holder = session.get(User, task.assigned_user_id) if task.assigned_user_id else None
+        schema = form.schema if form else {}
+        if form and task.status in OPEN_STATUSES and instance.started_by is not None:
+            schema = form.with_profile(_profile(instance.started_by))
         return TaskDetail(
             id=task.id,
             instance_id=task.instance_id,
@@ -232,11 +235,29 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
             status=task.status,
             round=task.round,
             instructions=task.instructions,
-            form={"key": form.key, "schema": form.schema, "ui": form.ui()} if form else {},
+            form={"key": form.key, "schema": schema, "ui": form.ui()} if form else {},
             data=data,
             context=context,
             assigned_to=holder.username if holder else None,
         )
+
+
+def _profile(user: User) -> dict[str, str]:
+    """What a form may fill in from the requester's profile (`"x-profile"`)."""
+    return {
+        "full_name": user.full_name,
+        "position": user.position or "",
+        "group": user.group.code if user.group else "",
+    }
+
+
+def group_choices(ctx: ServiceContext) -> list[tuple[str, str]]:
+    """[(code, name)] of the office's groups, for the selects of forms (`x-source: groups`)."""
+    with ctx.db.read() as session:
+        return [
+            (code, name)
+            for code, name in session.execute(select(Group.code, Group.name).order_by(Group.name))
+        ]
 
 
 def _locked_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance, list[HumanTask]]:

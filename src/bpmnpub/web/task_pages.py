@@ -44,7 +44,7 @@ def _render(
         values=shown,
         errors=errors or {},
         files=known,
-        sources={"categories": catalogue.category_choices(ctx())},
+        sources={"categories": catalogue.category_choices(ctx()), "groups": tasks.group_choices(ctx())},
         now=ctx().now(),
         memo_url=(
             url_for("requests.memo_pdf", instance_id=page.task.instance_id)
