@@ -257,13 +257,12 @@ def _count_items(session: Session, period: Period, tallies: _Tallies, group_code
     views = dict(summed)
     items = {row.id for row in published} | withdrawn | set(views)
     filed = _categories_at(session, items, period.ends_before)
-    groups = dict(
-        session.execute(
+    groups: dict[int, int | None] = {}
+    if items:
+        rows = session.execute(
             select(PublishedItem.id, PublishedItem.group_id).where(PublishedItem.id.in_(items))
-        ).tuples()
-        if items
-        else []
-    )
+        )
+        groups = {item_id: group_id for item_id, group_id in rows}
     for row in published:
         days = (row.published_at - row.created_at).total_seconds() / 86400 if row.created_at else None
         for tally in tallies.each(filed.get(row.id), group_codes.get(row.group_id or 0)):
@@ -294,13 +293,10 @@ def _categories_at(session: Session, item_ids: set[int], before: datetime) -> di
             filed[item_id] = str(details["category"])
     missing = item_ids - set(filed)
     if missing:  # an item whose trail names no category (made before the trail recorded it)
-        filed.update(
-            session.execute(
-                select(PublishedItem.id, PublishedItem.category).where(PublishedItem.id.in_(missing))
-            )
-            .tuples()
-            .all()
+        rows = session.execute(
+            select(PublishedItem.id, PublishedItem.category).where(PublishedItem.id.in_(missing))
         )
+        filed.update({item_id: category for item_id, category in rows})
     return filed
 
 

@@ -27,8 +27,7 @@ from ..documents.report import (
 from ..errors import NotFoundError, ValidationError
 from ..models import Group, HumanTask, ItaItem, ProcessInstance, User
 from ..permissions import Actor
-from . import office, semiannual
-from .access import readable_instance
+from . import access, office, semiannual
 from .context import ServiceContext
 from .files import CheckedUpload, store_upload
 from .semiannual import Figures, Period, PeriodFigures
@@ -123,7 +122,7 @@ class ReportFile:
 def get_report(ctx: ServiceContext, instance_id: int, actor: Actor) -> ReportView:
     """A `semiannual_report` request's report as it stands. Raises NotFoundError, PermissionDeniedError."""
     with ctx.db.read() as session:
-        instance = readable_instance(session, actor, instance_id)
+        instance = access.readable_instance(session, actor, instance_id)
         if not is_report(instance.process_id):
             raise NotFoundError(f"request {instance_id} is not a six-monthly report")
         return _assemble(ctx, session, instance, _data(ctx, session, instance), ctx.now())
