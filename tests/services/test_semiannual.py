@@ -190,7 +190,7 @@ def test_a_real_half_year_reported_per_category_and_group(
     assert report.period.label("thai") == PERIOD_LABEL
     _assert_figures(report.figures)
     groups = {g.code: g for g in report.groups}
-    assert list(groups) == ["hr", "plan", "admin"]
+    assert list(groups) == ["plan", "hr", "admin"]  # directed groups by name, then the deputy's
     assert (groups["hr"].system_published, groups["hr"].corrected_published) == (1, 3)
     assert groups["plan"].corrected_published is None
     assert groups["admin"].via_deputy and groups["admin"].reporter == "นางรัชนี ศรีสุข"
@@ -207,6 +207,7 @@ def test_a_real_half_year_reported_per_category_and_group(
     assert sorted(filed) == ["csv", "pdf", "xlsx"]
 
     pdf = _stored(ctx, filed["pdf"])
+    print("report page 1:", pdftools.first_page_png(pdf, "semiannual-report"))
     text = " ".join(pdftools.text(pdf).split())  # lines wrap where the page ends them
     for words in (
         PERIOD_LABEL,
@@ -218,7 +219,6 @@ def test_a_real_half_year_reported_per_category_and_group(
     ):
         assert " ".join(pdftools.same(words).split()) in text, words
     assert "<svg" not in text and pdftools.image_count(pdf) == 0  # charts drawn as vectors, not pictures
-    print("report page 1:", pdftools.first_page_png(pdf, "semiannual-report"))
 
     rows = list(csv.reader(io.StringIO(_stored(ctx, filed["csv"]).decode("utf-8-sig"))))
     hr_row = next(r for r in rows if r and r[0] == "กลุ่มบริหารงานบุคคล")

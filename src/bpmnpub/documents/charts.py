@@ -1,5 +1,10 @@
-"""Bar charts as inline SVG, drawn in Python: the same markup goes into the PDF (WeasyPrint draws SVG)
-and into the staff pages, with no JavaScript and nothing fetched."""
+"""Bar charts drawn in Python, no JavaScript: the same markup goes into the PDF and into the staff pages.
+
+Each chart is a small HTML table whose bars are inline SVG. Words stay in HTML on purpose: WeasyPrint
+draws SVG text glyph by glyph, without Thai shaping, so a tone mark in an SVG label lands beside its
+consonant instead of above it; HTML text is shaped like the rest of the page. Only digits (which need
+no shaping) are drawn inside the SVG.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,9 @@ from xml.sax.saxutils import escape
 from ..thaidate import thai_digits
 
 COLOURS = ("#1f5f99", "#c8102e", "#6a9f3a", "#d98c1f")
-WIDTH = 640
-LABEL_WIDTH = 230
-ROW_HEIGHT = 22
-BAR_GAP = 2
-LABEL_CHARS = 34
+BAR_AREA = 300  # SVG user units for the longest bar; its value is printed after it
+BAR_HEIGHT = 9
+GAP = 2
 
 
 @dataclass(frozen=True)
@@ -23,57 +26,45 @@ class BarRow:
     values: tuple[int, ...]  # one per series
 
 
-def bar_chart(
-    title: str, series: Sequence[str], rows: Sequence[BarRow], *, thai: bool = False, font: str = "Laksaman"
-) -> str:
-    """Horizontal bars, one group of bars per row (one bar per series), each bar labelled with its value;
-    the scale is the largest value. A chart with no rows says so."""
-    count = max(len(series), 1)
-    bar = (ROW_HEIGHT - BAR_GAP * (count + 1)) / count
-    top = 30 + (18 if len(series) > 1 else 0)
-    height = top + max(len(rows), 1) * ROW_HEIGHT + 10
+def bar_chart(title: str, series: Sequence[str], rows: Sequence[BarRow], *, thai: bool = False) -> str:
+    """Horizontal bars, one group per row (a bar per series) labelled with its value; the scale is the
+    largest value. A chart without rows says so."""
     largest = max((v for row in rows for v in row.values), default=0) or 1
-    scale = (WIDTH - LABEL_WIDTH - 50) / largest
 
     def number(value: int) -> str:
         return thai_digits(str(value)) if thai else str(value)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" '
-        f'width="{WIDTH}" height="{height:.0f}" font-family="{escape(font)}" font-size="13">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="16" font-size="15" font-weight="bold">{escape(title)}</text>',
-    ]
+    def words(text: str) -> str:
+        return escape(thai_digits(text) if thai else text)
+
+    parts = [f'<figure class="bar-chart"><figcaption>{words(title)}</figcaption>']
     if len(series) > 1:
-        x = LABEL_WIDTH
-        for i, name in enumerate(series):
-            parts.append(f'<rect x="{x}" y="26" width="12" height="12" fill="{COLOURS[i % len(COLOURS)]}"/>')
-            parts.append(f'<text x="{x + 16}" y="37">{escape(name)}</text>')
-            x += 20 + 9 * len(name)
-    if not rows:
-        parts.append(f'<text x="{LABEL_WIDTH}" y="{top + 15}" fill="#555">ไม่มีข้อมูลในรอบนี้</text>')
-    for r, row in enumerate(rows):
-        y = top + r * ROW_HEIGHT
-        label = row.label if len(row.label) <= LABEL_CHARS else row.label[: LABEL_CHARS - 1] + "…"
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + ROW_HEIGHT / 2 + 4:.1f}" text-anchor="end">'
-            f"<title>{escape(row.label)}</title>{escape(label)}</text>"
+        keys = "".join(
+            f'<span class="key"><svg width="10" height="10" viewBox="0 0 10 10" aria-hidden="true">'
+            f'<rect width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/></svg> {escape(name)}</span> '
+            for i, name in enumerate(series)
         )
+        parts.append(f'<p class="legend">{keys}</p>')
+    if not rows:
+        parts.append('<p class="empty">ไม่มีข้อมูลในรอบนี้</p></figure>')
+        return "".join(parts)
+    parts.append('<table class="bars">')
+    height = len(series) * (BAR_HEIGHT + GAP) + GAP
+    for row in rows:
+        bars = []
         for i, value in enumerate(row.values):
-            by = y + BAR_GAP + i * (bar + BAR_GAP)
-            length = max(value * scale, 1 if value else 0)
-            colour = COLOURS[i % len(COLOURS)]
-            parts.append(
-                f'<rect x="{LABEL_WIDTH}" y="{by:.1f}" width="{length:.1f}" height="{bar:.1f}" '
-                f'fill="{colour}"/>'
+            y = GAP + i * (BAR_HEIGHT + GAP)
+            length = max(value / largest * BAR_AREA, 1.0 if value else 0.0)
+            bars.append(
+                f'<rect x="0" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
+                f'fill="{COLOURS[i % len(COLOURS)]}"/>'
+                f'<text x="{length + 4:.1f}" y="{y + BAR_HEIGHT - 1}" font-size="10">{number(value)}</text>'
             )
-            parts.append(
-                f'<text x="{LABEL_WIDTH + length + 4:.1f}" y="{by + bar - 1:.1f}" font-size="11">'
-                f"{number(value)}</text>"
-            )
-    parts.append(
-        f'<line x1="{LABEL_WIDTH}" y1="{top - 2}" x2="{LABEL_WIDTH}" y2="{height - 8:.0f}" stroke="#333"/>'
-    )
-    parts.append("</svg>")
+        summary = ", ".join(f"{name} {number(v)}" for name, v in zip(series, row.values, strict=False))
+        parts.append(
+            f'<tr><th scope="row">{words(row.label)}</th><td>'
+            f'<svg role="img" viewBox="0 0 {BAR_AREA + 40} {height}" width="{BAR_AREA + 40}" height="{height}">'
+            f"<title>{escape(row.label)}: {escape(summary)}</title>{''.join(bars)}</svg></td></tr>"
+        )
+    parts.append("</table></figure>")
     return "".join(parts)

@@ -86,6 +86,7 @@ class ReportDocument:
     signer_position: str
     footer: str
     notes: tuple[str, ...] = ()  # e.g. which groups the deputy director reported for, and why
+    evaluations_heading: str = "ผลการประเมินการเผยแพร่ ตามมาตรการ ข้อ 3.2 (5) และ 3.3 (6)"
     thai_digits: bool = True
 
 

@@ -217,7 +217,7 @@ def _assemble(
         _group_report(
             code, names.get(code, code), code in deputy, figures.group(code), said.get(code), who.get(code)
         )
-        for code in directed + deputy
+        for code in sorted(directed + deputy, key=lambda c: (c in deputy, names.get(c, c)))
     )
     compiler = _completer(session, instance.id, "Task_CompileReport")
     director = _completer(session, instance.id, "Task_DirectorAcknowledge")
