@@ -63,7 +63,8 @@ def bar_chart(title: str, series: Sequence[str], rows: Sequence[BarRow], *, thai
         summary = ", ".join(f"{name} {number(v)}" for name, v in zip(series, row.values, strict=False))
         parts.append(
             f'<tr><th scope="row">{words(row.label)}</th><td>'
-            f'<svg role="img" viewBox="0 0 {BAR_AREA + 40} {height}" width="{BAR_AREA + 40}" height="{height}">'
+            f'<svg role="img" viewBox="0 0 {BAR_AREA + 40} {height}" '
+            f'width="{BAR_AREA + 40}" height="{height}">'
             f"<title>{escape(row.label)}: {escape(summary)}</title>{''.join(bars)}</svg></td></tr>"
         )
     parts.append("</table></figure>")
