@@ -262,7 +262,7 @@ def _count_items(session: Session, period: Period, tallies: _Tallies, group_code
         rows = session.execute(
             select(PublishedItem.id, PublishedItem.group_id).where(PublishedItem.id.in_(items))
         )
-        groups = dict(rows)
+        groups = dict(rows.all())
     for row in published:
         days = (row.published_at - row.created_at).total_seconds() / 86400 if row.created_at else None
         for tally in tallies.each(filed.get(row.id), group_codes.get(row.group_id or 0)):
@@ -296,7 +296,7 @@ def _categories_at(session: Session, item_ids: set[int], before: datetime) -> di
         rows = session.execute(
             select(PublishedItem.id, PublishedItem.category).where(PublishedItem.id.in_(missing))
         )
-        filed.update(dict(rows))
+        filed.update(dict(rows.all()))
     return filed
 
 
