@@ -299,7 +299,7 @@ def _group_report(
 def _charts(figures: PeriodFigures, *, thai: bool) -> tuple[str, ...]:
     series = ("เผยแพร่", "ถอนออก")
     by_category = [
-        charts.BarRow(f"{row.code} {row.name}".strip(), (row.published, row.withdrawn))
+        charts.BarRow(_short(f"{row.code} {row.name}".strip()), (row.published, row.withdrawn))
         for row in figures.by_category
         if row.published or row.withdrawn
     ]
@@ -312,6 +312,11 @@ def _charts(figures: PeriodFigures, *, thai: bool) -> tuple[str, ...]:
         charts.bar_chart("รายการที่เผยแพร่และถอนออก รายกลุ่ม/หน่วย", series, by_group, thai=thai),
         charts.bar_chart("จำนวนการเข้าชม รายกลุ่ม/หน่วย", ("เข้าชม",), views, thai=thai),
     )
+
+
+def _short(label: str, limit: int = 40) -> str:
+    """A chart's row label: the catalogue's category names run to several lines."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 HEADERS = ("เผยแพร่", "ถอนออก", "เข้าชม", "เวลาเฉลี่ย (วัน)", "รอบแก้ไข", "เกินกำหนด", "ประเมินผล")
