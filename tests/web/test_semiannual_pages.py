@@ -56,6 +56,9 @@ def test_a_group_director_reads_the_report_beside_the_form(app: Flask, api: Api,
     assert '<figure class="bar-chart">' in html and "<svg" in html
     assert "<script" not in html.split('<section class="semiannual"')[1].split("</section>")[0]
     assert "published_summary" not in html and "group_reports" not in text
+    form = _text(html.split('class="f-form"')[1].split("</form>")[0])
+    assert "กลุ่มบริหารงานบุคคล" in form  # the group by its name, not its code
+    assert not re.search(r"\bhr\b", _text(html.split("</form>")[1]))  # nor raw in the request's details
 
 
 def test_the_director_sees_a_stated_figure_beside_the_systems(app: Flask, api: Api, report: int) -> None:

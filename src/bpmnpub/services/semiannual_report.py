@@ -43,6 +43,8 @@ FORMATS = {
 RAW_KEYS = frozenset(
     {
         "published_summary",
+        "group_code",
+        "system_items_published",
         "published_counts",
         "report_group_codes",
         "deputy_group_codes",

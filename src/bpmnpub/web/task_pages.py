@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..forms import FormSpec
-from ..services import catalogue, comments, files, memo, semiannual_report, tasks
+from ..services import admin, catalogue, comments, files, memo, semiannual_report, tasks
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
@@ -42,6 +42,7 @@ def _render(
     report: dict[str, Any] = {}
     if semiannual_report.is_report(page.process_id):  # the task shows the report it is about
         sources["ita_items"] = semiannual_report.ita_item_choices(ctx())
+        sources["groups"] = [(g.code, g.name) for g in admin.list_groups(ctx())]
         view = semiannual_report.get_report(ctx(), page.task.instance_id, caller().actor)
         report = report_context(view, lambda file_id: url_for("tasks.file", task_id=task_id, file_id=file_id))
     html = render_template(
