@@ -5,9 +5,10 @@ Arabic digits). The PDF prints Thai digits when the office does; CSV and XLSX ke
 so they can be added up. Charts arrive as SVG markup made by `charts.py`.
 
 The stylesheet names Laksaman alone (then `serif`), not the memo's "TH Sarabun New" fallback:
-fontconfig aliases that name to Laksaman too, and with both in the list Pango draws every glyph at
-66 % of its advance (measured: ข้าพเจ้า at 16 pt is 48.75 pt wide with Laksaman alone, 32.1 pt with
-the fallback; issue 10, item 1). The text layer is mended as the memo's is (`pdftext.py`).
+fonts-thai-tlwg's fontconfig rule 89-tlwg-laksaman-synthetic.conf gives Laksaman a 0.66 matrix
+whenever the requested family list *contains* "TH Sarabun", wherever it stands in the list, so every
+glyph was drawn at 66 % (ข้าพเจ้า at 16 pt: 48.75 pt wide with Laksaman alone, 32.1 pt with the
+fallback; issue 10, item 1). The text layer is mended as the memo's is (`pdftext.py`).
 """
 
 from __future__ import annotations
