@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bpmnpub.documents.report import ReportDocument, render_pdf
 from bpmnpub.errors import ValidationError
 from bpmnpub.models import PublishedItem
 from bpmnpub.permissions import Actor
@@ -277,3 +279,42 @@ def test_regenerating_a_past_period_gives_the_same_numbers(
     _assert_figures(after)
     assert after == before
     assert fresh.total.published == 1 and fresh.total.withdrawn == 1  # April counts in the next report
+
+
+def _word_widths(pdf: bytes, word: str) -> list[float]:
+    """How wide each occurrence of `word` is drawn, in points (poppler's word boxes)."""
+    boxes = pdftools._run("pdftotext", "-bbox", "-", "-", pdf=pdf)
+    found = re.findall(
+        rf'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{word}</word>', boxes
+    )
+    return [float(right) - float(left) for left, right in found]
+
+
+def test_the_report_draws_thai_as_wide_as_the_font_says() -> None:
+    """Regression for glyphs drawn at 66 % (a fontconfig rule scales Laksaman for "TH Sarabun"
+    requests): the report's words are as wide as in a plain Laksaman page."""
+    from weasyprint import HTML
+
+    document = ReportDocument(
+        title="t",
+        office_unit="สำนักงาน",
+        date="1 เมษายน 2570",
+        subject="รายงาน",
+        to="ผู้อำนวยการ",
+        period="ครึ่งปีแรก",
+        paragraphs=("ข้าพเจ้า ขอรายงาน",),
+        tables=(),
+        charts=(),
+        groups=(),
+        evaluations=(),
+        summary="",
+        closing="จึงเรียนมาเพื่อโปรดทราบ",
+        signer_name="",
+        signer_position="",
+        footer="",
+    )
+    [drawn] = _word_widths(render_pdf(document), "ข้าพเจ้า")
+    plain = HTML(string='<p style="font: 16pt Laksaman">ข้าพเจ้า</p>').write_pdf()
+    [expected] = _word_widths(plain, "ข้าพเจ้า")
+    assert expected > 40  # 48.75 pt: Laksaman's own advances at 16 pt
+    assert abs(drawn - expected) / expected < 0.02, (drawn, expected)

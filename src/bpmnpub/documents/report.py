@@ -2,7 +2,7 @@
 
 Plain values in: every figure is already computed and every text already written (Buddhist-era dates,
 Arabic digits). The PDF prints Thai digits when the office does; CSV and XLSX keep numbers as numbers
-so they can be added up. Charts arrive as SVG markup made by `charts.py`.
+so they can be added up. Charts arrive as markup made by `charts.py` (HTML with SVG bars).
 
 The stylesheet names Laksaman alone (then `serif`), not the memo's "TH Sarabun New" fallback:
 fonts-thai-tlwg's fontconfig rule 89-tlwg-laksaman-synthetic.conf gives Laksaman a 0.66 matrix
