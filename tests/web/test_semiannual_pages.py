@@ -98,3 +98,14 @@ def test_the_director_sees_a_stated_figure_beside_the_systems(app: Flask, api: A
 def test_someone_outside_the_report_cannot_read_it(app: Flask, report: int) -> None:
     assert signed_in(app, "owner2").get(f"/reports/semiannual/{report}").status_code == 403
     assert signed_in(app, "owner2").get(f"/reports/semiannual/{report}.csv").status_code == 403
+
+
+def test_the_api_serves_the_report(api: Api, report: int) -> None:
+    response = api.as_user("director1").get(f"/instances/{report}/report.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    rows = {
+        r[0]: r[1]
+        for r in load_workbook(io.BytesIO(response.data))["รายกลุ่ม"].iter_rows(min_row=4, values_only=True)
+    }
+    assert rows["กลุ่มนโยบายและแผน"] == 1
+    assert api.as_user("owner2").get(f"/instances/{report}/report.pdf").status_code == 403
