@@ -15,7 +15,7 @@ from bpmnpub.permissions import LANE_ROLES
 from .conftest import NOW, PROCESSES, all_forms
 
 GROUPS = ["plan", "hr", "admin"]
-ANSWERS = {"items_published": 1, "results": "ผล", "problems": "ไม่มี", "suggestions": "ไม่มี"}
+ANSWERS = {"results": "ผล", "problems": "ไม่มี", "suggestions": "ไม่มี"}
 
 
 def _operators() -> dict[str, Any]:

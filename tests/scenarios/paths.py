@@ -274,24 +274,26 @@ REPORT: Data = {
     "title": "รายงานผลการเผยแพร่ข้อมูลข่าวสาร รอบ 6 เดือน (เม.ย. - ก.ย. 2569)",
     "category": "1.17",
     "summary": "ทุกกลุ่มเผยแพร่ข้อมูลตามมาตรการ",
-    "attachments": ["<pdf:report>"],
 }
+REPORT_O_ITEM = "O7"  # รายงานการกำกับติดตามการดำเนินงาน รอบ 6 เดือน: the director's choice
 
 
 def group_report(user: str, group: str) -> Step:
     data = {
-        "items_published": 0,
         "results": f"กลุ่ม {group} เผยแพร่ครบ",
         "problems": "ไม่มี",
         "suggestions": "ไม่มี",
     }
-    shows = {"group_code": group, "items_published": 0}  # pre-filled: nothing published last half-year
+    shows = {"group_code": group, "system_items_published": 0}  # the system's count: nothing last half-year
     return Step("Task_GroupReport", user, "group_report_form", data, shows=shows)
 
 
 def semiannual(starter: str, compiler: str, publish: bool) -> Data:
     ack = {"acknowledged": True, "comment": "รับทราบ", "publish_report": publish}
-    published = Expect("completed", "published", Item(REPORT["title"], "1.17", "report"))
+    if publish:
+        ack["ita_item"] = REPORT_O_ITEM
+    # The report's files are the ones the system made (PDF, CSV, XLSX), not a form field.
+    published = Expect("completed", "published", Item(REPORT["title"], "1.17", "report", files=None))
     return {
         "process": "semiannual_report",
         "starter": starter,

@@ -28,6 +28,13 @@ def test_path(ctx: ServiceContext, clock: Any, actor: Any, scenario: Scenario) -
     run(ctx, clock, actor, scenario)
 
 
+# Tasks that need data a scenario cannot make from the start event, walked by a named test instead.
+WALKED_ELSEWHERE = {
+    # Only when a group without a director published in the period: tests/services/test_semiannual.py.
+    "semiannual_report": {"Task_DeputyGroupReport"},
+}
+
+
 def _diagram(path: Path) -> tuple[set[str], set[tuple[str, str]], set[str]]:
     """The user tasks of a diagram, the (user task, decision) pairs its gateways route on, and the
     outcomes of its end events."""
@@ -57,6 +64,7 @@ def test_the_paths_cover_every_task_decision_and_end() -> None:
         user_tasks, routed, outcomes = _diagram(PROCESSES / f"{name}.bpmn")
         paths = [sc for sc in SCENARIOS if sc.process == name and not sc.xfail]
         steps = [s for sc in paths for s in sc.steps if isinstance(s, Step)]
-        assert user_tasks - {s.task for s in steps} == set(), name
+        walked_elsewhere = WALKED_ELSEWHERE.get(name, set())
+        assert user_tasks - {s.task for s in steps} - walked_elsewhere == set(), name
         assert routed - {(s.task, s.data.get("decision")) for s in steps} == set(), name
         assert outcomes == {sc.expect.outcome for sc in paths}, name

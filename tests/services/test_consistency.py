@@ -15,7 +15,7 @@ from bpmnpub.services import consistency, instances, tasks
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.services.views import InstanceView
 
-REPORT = {"items_published": 0, "results": "ผล", "problems": "ไม่มี", "suggestions": "ไม่มี"}
+REPORT = {"results": "ผล", "problems": "ไม่มี", "suggestions": "ไม่มี"}
 
 
 def kinds(report: consistency.CheckReport, instance_id: int) -> set[str]:

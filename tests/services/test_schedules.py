@@ -40,4 +40,4 @@ def test_report_starts_on_1_april_and_1_october(ctx: ServiceContext, clock: Cloc
     hr = [t for t in tasks.list_tasks(ctx, actor("gdir_hr")) if t.instance_id == started]
     assert len(plan) == len(hr) == 1 and plan[0].id != hr[0].id
     detail = tasks.get_task(ctx, plan[0].id, actor("gdir_plan"))
-    assert detail.data["group_code"] == "plan" and detail.data["items_published"] == 0
+    assert detail.data["group_code"] == "plan" and detail.data["system_items_published"] == 0

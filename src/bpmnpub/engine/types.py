@@ -117,4 +117,9 @@ class OperatorCall:
 Operator = Callable[[OperatorCall], Any]
 Operators = Mapping[str, Operator]
 
-KNOWN_OPERATORS: tuple[str, ...] = ("publish_item", "item_view_stats", "count_published_items")
+KNOWN_OPERATORS: tuple[str, ...] = (
+    "publish_item",
+    "item_view_stats",
+    "count_published_items",
+    "file_semiannual_report",
+)

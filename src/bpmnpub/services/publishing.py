@@ -13,24 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, func, or_, select, type_coerce
+from sqlalchemy import Text, or_, select, type_coerce
 from sqlalchemy.orm import Session, defer
 
 from ..engine import OperatorCall, Operators
 from ..errors import NotFoundError
 from ..models import (
     Category,
-    Group,
     ItaItem,
     ItemEvent,
     ProcessInstance,
     PublishedItem,
-    RoleAssignment,
     StoredFile,
     category_ita_item,
 )
-from ..thaidate import BANGKOK, fiscal_year, previous_half_year
-from . import files, portal, portal_text
+from ..thaidate import fiscal_year
+from . import files, portal, portal_text, semiannual, semiannual_report
 from .context import ServiceContext
 
 KINDS = ("document", "album", "report")
@@ -73,12 +71,16 @@ def operators(
         return {"item_id": item.id, "views": item.views, "since": item.published_at.isoformat()}
 
     def count_published_items(call: OperatorCall) -> dict[str, Any]:
-        return _count(session, call.now)
+        return semiannual.summary(session, call.now)
+
+    def file_semiannual_report(call: OperatorCall) -> dict[str, str]:
+        return semiannual_report.file_report(ctx, session, instance, call.data, now)
 
     return {
         "publish_item": publish_item,
         "item_view_stats": item_view_stats,
         "count_published_items": count_published_items,
+        "file_semiannual_report": file_semiannual_report,
     }
 
 
@@ -298,34 +300,6 @@ def _pdpa(value: Any) -> dict[str, Any] | None:
         **answers,
         "measures": [str(m) for m in _as_list(value.get("measures"))],
         "comment": str(value.get("comment") or ""),
-    }
-
-
-def _count(session: Session, now: datetime) -> dict[str, Any]:
-    first, last = previous_half_year(now)
-    start = datetime(first.year, first.month, first.day, tzinfo=BANGKOK)
-    end = datetime(last.year, last.month, last.day, 23, 59, 59, tzinfo=BANGKOK)
-    rows = session.execute(
-        select(Group.code, func.count(PublishedItem.id))
-        .join(PublishedItem, PublishedItem.group_id == Group.id)
-        .where(PublishedItem.published_at.between(start, end), PublishedItem.status == "published")
-        .group_by(Group.code)
-    ).all()
-    by_group = {code: int(n) for code, n in rows}
-    directed = session.scalars(
-        select(Group.code)
-        .join(RoleAssignment, RoleAssignment.group_id == Group.id)
-        .where(RoleAssignment.role == "group_director")
-        .distinct()
-        .order_by(Group.code)
-    ).all()
-    return {
-        "period_start": first.isoformat(),
-        "period_end": last.isoformat(),
-        "fiscal_year": fiscal_year(first),
-        "total": sum(by_group.values()),
-        "by_group": {c: by_group.get(c, 0) for c in directed},
-        "group_codes": list(directed),
     }
 
 

@@ -22,6 +22,7 @@ from ..services import (
     monitoring,
     published_items,
     publishing,
+    semiannual_report,
     steering,
     tasks,
 )
@@ -348,3 +349,13 @@ def instance_memo(instance_id: int) -> WerkzeugResponse:
     """?digits=thai|arabic overrides the office's choice of digits."""
     document = memo.memo_pdf(ctx(), instance_id, caller().actor, request.args.get("digits") or None)
     return send_document(document.content, document.filename)
+
+
+# -- the six-monthly report of a request (services/semiannual_report.py) ---------------------------------
+
+
+@bp.get("/instances/<int(max=2147483647):instance_id>/report.<any(pdf, csv, xlsx):kind>")
+def instance_report(instance_id: int, kind: str) -> WerkzeugResponse:
+    """A `semiannual_report` request's report as it stands, as PDF, CSV or XLSX."""
+    made = semiannual_report.report_file(ctx(), instance_id, caller().actor, kind)
+    return send_document(made.content, made.filename, made.content_type)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
-from ..services import comments, definitions, instances, memo, request_page
+from ..services import comments, definitions, instances, memo, request_page, semiannual_report
 from .account import local_target
 from .auth import caller, ctx
 from .downloads import send_document, send_stored_file
+from .reports import report_context
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -34,7 +37,19 @@ def show(instance_id: int) -> str:
     thread = comments.list_comments(ctx(), instance_id, user.actor)
     has_memo = memo.has_memo(page.process_id)
     memo_url = url_for("requests.memo_pdf", instance_id=instance_id) if has_memo else None
-    return render_template("requests/show.html", page=page, files=files, comments=thread, memo_url=memo_url)
+    report: dict[str, Any] = {}
+    if semiannual_report.is_report(page.process_id):  # shown as the report, not as its raw data
+        view = semiannual_report.get_report(ctx(), instance_id, user.actor)
+        report = report_context(view, lambda i: url_for("requests.file", instance_id=instance_id, file_id=i))
+    return render_template(
+        "requests/show.html",
+        page=page,
+        files=files,
+        comments=thread,
+        memo_url=memo_url,
+        details=semiannual_report.shown_details(page.process_id, page.context),
+        **report,
+    )
 
 
 @bp.get("/<int(max=2147483647):instance_id>/memo.pdf")

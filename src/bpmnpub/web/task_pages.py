@@ -13,10 +13,11 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..forms import FormSpec
-from ..services import catalogue, comments, files, memo, tasks
+from ..services import catalogue, comments, files, memo, semiannual_report, tasks
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
+from .reports import report_context
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -37,6 +38,12 @@ def _render(
         except NotFoundError:
             continue
         known[file_id] = _with_url(task_id, file_id, vars(info))
+    sources = {"categories": catalogue.category_choices(ctx()), "groups": tasks.group_choices(ctx())}
+    report: dict[str, Any] = {}
+    if semiannual_report.is_report(page.process_id):  # the task shows the report it is about
+        sources["ita_items"] = semiannual_report.ita_item_choices(ctx())
+        view = semiannual_report.get_report(ctx(), page.task.instance_id, caller().actor)
+        report = report_context(view, lambda file_id: url_for("tasks.file", task_id=task_id, file_id=file_id))
     html = render_template(
         "tasks/show.html",
         page=page,
@@ -44,7 +51,9 @@ def _render(
         values=shown,
         errors=errors or {},
         files=known,
-        sources={"categories": catalogue.category_choices(ctx()), "groups": tasks.group_choices(ctx())},
+        sources=sources,
+        details=semiannual_report.shown_details(page.process_id, page.task.context),
+        **report,
         now=ctx().now(),
         memo_url=(
             url_for("requests.memo_pdf", instance_id=page.task.instance_id)
