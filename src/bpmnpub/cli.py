@@ -16,8 +16,8 @@ from typing import Any
 
 from .config import load_settings
 from .db import upgrade
-from .errors import DiagramError
-from .services import accounts, consistency, definitions, demo, instances, worker
+from .errors import DiagramError, NotFoundError
+from .services import accounts, consistency, definitions, demo, instances, sessions, worker
 from .services.context import ServiceContext, make_context
 
 log = logging.getLogger("bpmnpub")
@@ -85,6 +85,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     print(f"{path}: every diagram and form is valid")
     return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    try:
+        count = sessions.revoke_for_user(ctx, args.username, None if args.all else args.id)
+    except NotFoundError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.db.dispose()
+    print(f"{count} token(s) revoked")
+    return 0 if count or args.all else 1
 
 
 def cmd_consistency(args: argparse.Namespace) -> int:
@@ -255,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("username")
     t.add_argument("--label", default="cli")
     t.set_defaults(func=cmd_token)
+    r = token_sub.add_parser("revoke", help="revoke one token of a user (--id) or all of them (--all)")
+    r.add_argument("username")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, help="the token's id (see the user's tokens page)")
+    which.add_argument("--all", action="store_true", help="every live token of the user")
+    r.set_defaults(func=cmd_token_revoke)
 
     p = sub.add_parser("processes", help="process diagrams")
     proc_sub = p.add_subparsers(dest="processes_command", required=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from bpmnpub.services import sessions
+
 from .conftest import API, Api, error_of
 
 START = f"{API}/processes/general_publication/instances"
@@ -21,6 +23,7 @@ def browser(api: Api, client: FlaskClient) -> FlaskClient:
     with client.session_transaction() as sess:
         sess["_user_id"] = str(user_id)
         sess["_fresh"] = True
+        sess["sid"] = sessions.start_session(client.application.extensions["bpmnpub"], user_id, "", "")
         sess["csrf_token"] = CSRF
     return client
 
@@ -57,6 +60,7 @@ def test_a_session_without_a_csrf_token_cannot_write_even_with_an_empty_header(
     with client.session_transaction() as sess:
         sess["_user_id"] = str(user_id)
         sess["_fresh"] = True
+        sess["sid"] = sessions.start_session(client.application.extensions["bpmnpub"], user_id, "", "")
     response = client.post(START, json={}, headers={"X-CSRF-Token": ""})
     assert response.status_code == 403
 

@@ -13,7 +13,7 @@ from .catalogue import (
     category_ita_item,
 )
 from .content import PublishedItem, StoredFile
-from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User
+from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
     HumanTask,
@@ -54,6 +54,7 @@ __all__ = [
     "StoredFile",
     "UTCDateTime",
     "User",
+    "UserSession",
     "WorkerHeartbeat",
     "category_ita_item",
 ]

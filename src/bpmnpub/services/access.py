@@ -5,15 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import PermissionDeniedError
+from ..errors import NotFoundError, PermissionDeniedError
 from ..models import HumanTask, ProcessInstance
 from ..permissions import OPEN_STATUSES, Actor, TaskScope, eligible, may_view_instance
-from .progress import load_instance
 
 
 def readable_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
     """A request, for someone who takes part in it. Raises NotFoundError, PermissionDeniedError."""
-    instance = load_instance(session, instance_id)
+    # Not progress.load_instance: progress imports the operators, which import this module.
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFoundError(f"request {instance_id} not found")
     if not involved(session, actor, instance):
         raise PermissionDeniedError("you take no part in this request")
     return instance

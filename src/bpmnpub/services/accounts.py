@@ -11,10 +11,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..errors import AuthenticationError, FieldProblem, NotFoundError, TooManyAttemptsError, ValidationError
-from ..models import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User
+from ..models import Delegation, Group, LoginFailure, RoleAssignment, User
 from ..permissions import ALL_ROLES, Actor
 from ..thaidate import local_date
-from . import audit
+from . import audit, sessions
 from .context import ServiceContext
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -111,20 +111,13 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> User:
 
 
 def create_token(ctx: ServiceContext, username: str, label: str = "") -> str:
-    """A new bearer token for the user (shown once; only its hash is kept). Raises NotFoundError."""
-    token = "bp_" + secrets.token_urlsafe(32)
+    """A new bearer token for the user, expiring after TOKEN_DAYS (shown once; only its hash is kept).
+    Raises NotFoundError."""
     with ctx.db.write() as session:
         user = find_user(session, username)
         if user is None:
             raise NotFoundError(f"no user named {username!r}")
-        session.add(
-            ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label, created_at=ctx.now())
-        )
-    return token
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+        return sessions.new_token(ctx, session, user, label)
 
 
 def ensure_group(session: Session, code: str, name: str, name_en: str = "") -> Group:
@@ -201,14 +194,15 @@ def signed_in(ctx: ServiceContext, user_id: int) -> tuple[User, Actor] | None:
 
 
 def bearer(ctx: ServiceContext, token: str) -> tuple[User, Actor] | None:
-    """The user a bearer token belongs to, and their actor for today."""
+    """The user a live bearer token belongs to (not revoked, not expired), and their actor for today."""
     with ctx.db.read() as session:
-        row = session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
-        )
+        row = sessions.token_row(session, token, ctx.now())
         if row is None or not row.user.is_active:
             return None
-        return row.user, actor_with_delegations(session, row.user, _office_today(ctx))
+        found = row.user, actor_with_delegations(session, row.user, _office_today(ctx))
+        token_id, last_used = row.id, row.last_used_at
+    sessions.touch_token(ctx, token_id, last_used)
+    return found
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import Group, RoleAssignment, User
 from ..permissions import ALL_ROLES, Actor
-from . import audit
+from . import audit, sessions
 from .accounts import hash_password
 from .context import ServiceContext
 
@@ -117,6 +117,7 @@ def save_user(
         if user is None:
             raise NotFoundError(f"user {user_id} not found")
         before = _user_facts(user) if user_id is not None else {}
+        was_active, old_roles = user.is_active, {r.role for r in user.roles}
         user.username, user.full_name, user.position = username, full_name.strip(), position.strip()
         user.email, user.is_active = email.strip(), is_active
         user.group_id = group.id if group else None
@@ -131,6 +132,12 @@ def save_user(
         session.add(user)
         session.flush()
         session.refresh(user)
+        if user_id is not None:  # sessions that end: what the person could do has changed
+            if password or (was_active and not is_active):
+                why = sessions.PASSWORD_CHANGED if password else sessions.DEACTIVATED
+                sessions.end_all(session, user.id, why, ctx.now(), tokens=True)
+            elif old_roles != set(roles):
+                sessions.end_all(session, user.id, sessions.ROLES_CHANGED, ctx.now(), tokens=False)
         details: dict[str, object] = {**audit.changes(before, _user_facts(user))}
         if password and user_id is not None:
             details["password_changed"] = True  # that it changed, never the hash

@@ -14,8 +14,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..errors import AuthenticationError, TooManyAttemptsError, ValidationError
-from ..services import accounts, mail, notify
-from .auth import SignedInUser, caller, ctx
+from ..services import accounts, mail, notify, sessions
+from .auth import SESSION_KEY, SignedInUser, caller, ctx
 from .formdata import parse_date
 from .i18n import LANGUAGES
 
@@ -57,6 +57,8 @@ def login() -> tuple[str, int] | Response:
             status = 401
         else:
             session.clear()  # a fresh session at sign-in: no fixation
+            agent = request.headers.get("User-Agent", "")
+            session[SESSION_KEY] = sessions.start_session(ctx(), user.id, request.remote_addr or "", agent)
             login_user(SignedInUser(user))
             return redirect(local_target(request.args.get("next"), url_for("inbox.index")))
     elif request.method == "POST":
@@ -69,6 +71,7 @@ def login() -> tuple[str, int] | Response:
 def logout() -> Response:
     form = FlaskForm()
     if form.validate_on_submit():
+        sessions.end_session(ctx(), str(session.get(SESSION_KEY) or ""))
         logout_user()
         session.clear()
         flash(_("ออกจากระบบแล้ว"))
@@ -164,3 +167,20 @@ def revoke(delegation_id: int) -> Response:
         accounts.revoke_delegation(ctx(), caller().actor, delegation_id)
         flash(_("ยกเลิกผู้รักษาราชการแทนแล้ว"))
     return redirect(url_for("account.acting_for"))
+
+
+@bp.get("/account/tokens")
+@login_required  # type: ignore[untyped-decorator]
+def tokens() -> str:
+    return render_template(
+        "account/tokens.html", tokens=sessions.list_tokens(ctx(), caller().actor), now=ctx().now()
+    )
+
+
+@bp.post("/account/tokens/<int(max=2147483647):token_id>/revoke")
+@login_required  # type: ignore[untyped-decorator]
+def revoke_token(token_id: int) -> Response:
+    if FlaskForm().validate_on_submit():
+        sessions.revoke_token(ctx(), caller().actor, token_id)
+        flash(_("ยกเลิกโทเค็นแล้ว"))
+    return redirect(url_for("account.tokens"))

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, request
+from flask import session as flask_session
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -23,10 +24,11 @@ from ..services import (
     published_items,
     publishing,
     semiannual_report,
+    sessions,
     steering,
     tasks,
 )
-from .auth import caller, check_api_csrf, ctx
+from .auth import SESSION_KEY, caller, check_api_csrf, ctx
 from .downloads import send_document
 from .jsonio import json_body as _body
 from .jsonio import json_response as _json
@@ -94,6 +96,19 @@ def create_session() -> Response:
     user = accounts.sign_in(ctx(), username, password, request.remote_addr or "")
     token = accounts.create_token(ctx(), user.username, label="api session")
     return _json({"token": token, "user": _user(user)}, 201)
+
+
+@bp.delete("/session")
+def end_session() -> Response:
+    """Sign out: the bearer token presented is revoked (or the browser session ends)."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer ") and sessions.revoke_presented(ctx(), header[7:].strip()):
+        return Response(status=204)
+    caller()  # raises AuthenticationError (401) for no valid credentials
+    check_api_csrf()
+    sessions.end_session(ctx(), str(flask_session.get(SESSION_KEY) or ""))
+    flask_session.clear()
+    return Response(status=204)
 
 
 def _user(user: Any) -> dict[str, Any]:

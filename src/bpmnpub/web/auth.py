@@ -10,13 +10,14 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 
 from ..errors import AuthenticationError, PermissionDeniedError
 from ..permissions import Actor
-from ..services import accounts
+from ..services import accounts, sessions
 from ..services.context import ServiceContext
 
 login_manager = LoginManager()
 login_manager.login_view = "account.login"
 
 CSRF_HEADER = "X-CSRF-Token"
+SESSION_KEY = "sid"  # the browser session's id in the signed cookie (services/sessions.py)
 
 
 class SignedInUser(UserMixin):  # type: ignore[misc]
@@ -46,7 +47,11 @@ def init(app: Flask) -> None:
 
     @login_manager.user_loader  # type: ignore[untyped-decorator]
     def _load(user_id: str) -> SignedInUser | None:
-        found = accounts.signed_in(ctx(), int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+        # The cookie alone signs nobody in: its session must be live on the server (services/sessions).
+        live = sessions.session_user_id(ctx(), str(session.get(SESSION_KEY) or ""))
+        if live is None or str(live) != user_id:
+            return None
+        found = accounts.signed_in(ctx(), live)
         return SignedInUser(*found) if found else None
 
     @login_manager.request_loader  # type: ignore[untyped-decorator]
