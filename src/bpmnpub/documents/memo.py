@@ -76,6 +76,9 @@ class MemoDocument:
     note: str = ""  # a last line, e.g. when and by whom the item was published
     emblem: bytes | None = None  # the office's emblem image (ครุฑ), printed 1.5 cm high
     emblem_type: str = "image/png"
+    document_number: str = ""  # the register's number once the director decided (ศธ 04082/123)
+    verification_url: str = ""  # the public page that verifies the issued PDF
+    verification_qr_svg: str = ""  # an <svg> of a QR code holding verification_url
 
 
 def render_html(memo: MemoDocument) -> str:

@@ -24,6 +24,7 @@ from .process import (
     ProcessInstance,
     ProcessSchedule,
 )
+from .register import DocumentCounter, RegisteredDocument
 
 __all__ = [
     "PERIOD_RULES",
@@ -33,6 +34,7 @@ __all__ = [
     "Category",
     "Comment",
     "Delegation",
+    "DocumentCounter",
     "Group",
     "HumanTask",
     "InstanceEvent",
@@ -49,6 +51,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessSchedule",
     "PublishedItem",
+    "RegisteredDocument",
     "RoleAssignment",
     "StoredFile",
     "UTCDateTime",
