@@ -167,7 +167,7 @@ def sign_pdf(pdf: bytes, pair: KeyPair, *, reason: str, location: str) -> bytes:
     signer = signers.SimpleSigner(
         signing_cert=certificates[0],
         signing_key=load_private_key_from_pemder_data(pair.key_pem, passphrase=None),
-        cert_registry=SimpleCertificateStore.from_certs(certificates),
+        cert_registry=SimpleCertificateStore.from_certs(certificates),  # type: ignore[no-untyped-call]
     )
     meta = signers.PdfSignatureMetadata(
         field_name="OfficeSignature",

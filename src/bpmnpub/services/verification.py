@@ -16,6 +16,7 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from .. import thaidate
 from ..documents.signing import check_signature
 from ..errors import NotFoundError, UploadTooLargeError, ValidationError
 from ..models import InstanceEvent, ProcessInstance, RegisteredDocument, User
@@ -52,6 +53,11 @@ class VerificationPage:
     sha256: str | None
     issued_at: datetime | None
     thai_digits: bool
+
+    @property
+    def printed_number(self) -> str:
+        """The number as the memo prints it (Thai digits unless the office prints Arabic ones)."""
+        return thaidate.thai_digits(self.number_text) if self.thai_digits else self.number_text
 
 
 @dataclass(frozen=True)
