@@ -47,11 +47,10 @@ def memo_download(
     if row is None:
         draft = memo.get_memo(ctx, instance_id, actor, digits)
         content = render_pdf(replace(draft, footer=f"{DRAFT_MARK} · {draft.footer}"))
-        return memo.MemoFile(f"บันทึกข้อความ-{instance_id}-ร่าง.pdf", content)
-    entry = issue_memo(ctx, instance_id, base_url=base_url)
+        return memo.MemoFile(f"บันทึกข้อความ-{instance_id}.pdf", content)
+    issue_memo(ctx, instance_id, base_url=base_url)
     _, path = files.get_file(ctx, _issued_file_id(ctx, instance_id))
-    number = entry.number_text.replace("/", "-").replace(" ", "")
-    return memo.MemoFile(f"บันทึกข้อความ-{instance_id}-{number}.pdf", path.read_bytes())
+    return memo.MemoFile(f"บันทึกข้อความ-{instance_id}.pdf", path.read_bytes())
 
 
 def issue_memo(ctx: ServiceContext, instance_id: int, *, base_url: str = "") -> RegisterEntry:

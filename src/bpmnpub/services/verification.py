@@ -25,8 +25,12 @@ from .context import ServiceContext
 from .issued_memo import issue_memo
 from .register import RegisterEntry, number_text
 
-# An issued memo is a few hundred kilobytes; a copy many times that is not one.
-MAX_COPY_BYTES = 10 * 1024 * 1024
+# An issued memo is a few hundred kilobytes; a copy is read up to the upload limit (MAX_UPLOAD_BYTES)
+# and no further.
+
+
+def max_copy_bytes(ctx: ServiceContext) -> int:
+    return int(ctx.settings["MAX_UPLOAD_BYTES"])
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,10 @@ def check_copy(ctx: ServiceContext, code: str, stream: IO[bytes]) -> CopyCheck:
     """Whether an uploaded PDF is the memo issued under `code`, with the office's signature intact.
     Raises NotFoundError, UploadTooLargeError, ValidationError (nothing uploaded)."""
     entry = _entry(ctx, code)
-    content = stream.read(MAX_COPY_BYTES + 1)
-    if len(content) > MAX_COPY_BYTES:
-        raise UploadTooLargeError(
-            f"a copy is at most {MAX_COPY_BYTES // (1024 * 1024)} MB", {"limit": MAX_COPY_BYTES}
-        )
+    limit = max_copy_bytes(ctx)
+    content = stream.read(limit + 1)
+    if len(content) > limit:
+        raise UploadTooLargeError(f"a copy is at most {limit // (1024 * 1024)} MB", {"limit": limit})
     if not content:
         raise ValidationError("no file was uploaded", [])
     with ctx.db.read() as session:  # not issued yet: nobody holds a copy of it, nothing matches

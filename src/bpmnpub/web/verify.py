@@ -50,7 +50,7 @@ def _render(
         page=page,
         result=result,
         problem=problem,
-        max_mb=verification.MAX_COPY_BYTES // (1024 * 1024),
+        max_mb=max(verification.max_copy_bytes(ctx()) // (1024 * 1024), 1),
     )
     response = make_response(body, status)
     response.cache_control.no_store = True  # an answer about one person's file
