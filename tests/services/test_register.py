@@ -4,16 +4,30 @@ a signed PDF that verifies, and a copy changed by one byte that does not."""
 from __future__ import annotations
 
 import io
+import multiprocessing
+import stat
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
+from bpmnpub.db import Database
+from bpmnpub.documents.signing import check_signature
+from bpmnpub.engine import Engine
+from bpmnpub.errors import ValidationError
 from bpmnpub.models import RegisteredDocument
-from bpmnpub.services import issued_memo, office, register, verification
+from bpmnpub.permissions import LANE_ROLES
+from bpmnpub.services import issued_memo, office, office_key, register, tasks, verification
 from bpmnpub.services.context import ServiceContext
 
 from .. import pdftools
 from ..conftest import Clock
+from .conftest import task_id
 from .test_memo import Walk, file_memo
 
 
@@ -67,3 +81,134 @@ def test_numbers_are_never_given_twice(ctx: ServiceContext, clock: Clock, actor:
         rows = session.scalars(select(RegisteredDocument).order_by(RegisteredDocument.number)).all()
     assert [(r.instance_id, r.number) for r in rows] == [(first.id, 1), (second.id, 2)]
     assert sent_back.id not in {r.instance_id for r in rows}
+
+
+def _decide_in_child(url: str, settings: dict[str, Any], task: int, who: Any, barrier: Any, out: Any) -> None:
+    ctx = ServiceContext(Database(url), Engine(LANE_ROLES), settings)
+    barrier.wait(timeout=30)
+    try:
+        tasks.complete_task(ctx, task, {"decision": "approve"}, who)
+        out.put("ok")
+    except Exception as exc:  # reported to the parent, which fails the test
+        out.put(f"error: {exc!r}")
+    finally:
+        ctx.db.dispose()
+
+
+def test_two_directors_deciding_at_once_get_two_numbers(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    """Two processes decide two memos at the same moment (a barrier), on PostgreSQL row locks or
+    SQLite's queued writers: both decisions go through, with numbers 1 and 2."""
+    director = actor("director1")
+    walks = []
+    for _ in range(2):
+        walk = file_memo(ctx, clock, actor)
+        for username, data in (
+            ("legal1", {"decision": "approve"}),
+            ("gdir_plan", {"decision": "approve"}),
+            ("publisher1", {"decision": "approve", "certified": True}),
+            ("deputy1", {"decision": "recommend_allow"}),
+        ):
+            walk.do(username, data)
+        walks.append(walk)
+    decisions = [task_id(ctx, director, w.id) for w in walks]
+    spawn = multiprocessing.get_context("spawn")
+    barrier, out = spawn.Barrier(2), spawn.Queue()
+    children = [
+        spawn.Process(target=_decide_in_child, args=(ctx.db.url, ctx.settings, t, director, barrier, out))
+        for t in decisions
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    assert [out.get(timeout=5) for _ in children] == ["ok", "ok"]
+    with ctx.db.read() as session:
+        numbers = {r.instance_id: r.number for r in session.scalars(select(RegisteredDocument))}
+    assert set(numbers) == {w.id for w in walks}
+    assert sorted(numbers.values()) == [1, 2]
+
+
+def test_the_key_is_made_once_and_replaced_by_the_offices_own(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    assert office_key.ensure_office_key(ctx) is True
+    assert office_key.ensure_office_key(ctx) is False  # kept
+    folder = office_key.key_folder(ctx)
+    for name in ("key.pem", "cert.pem"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
+    made = office_key.load_office_key(ctx)
+    assert made.subject == "สพป.พิษณุโลก เขต 2"  # the demo office's short name (the long one is > 64 bytes)
+
+    first = decide(ctx, clock, actor)
+    first_pdf = issued_memo.memo_download(ctx, first.id, actor("owner1")).content
+    assert check_signature(first_pdf).fingerprint == made.fingerprint
+
+    key_pem, cert_pem = _ca_issued_pair(password=b"s3cret")
+    with pytest.raises(ValidationError):
+        office_key.import_office_key(ctx, key_pem, cert_pem, "wrong")
+    with pytest.raises(ValidationError):
+        office_key.import_office_key(ctx, made.key_pem, cert_pem, None)  # not the certificate's key
+    assert office_key.load_office_key(ctx).fingerprint == made.fingerprint  # nothing changed
+    imported = office_key.import_office_key(ctx, key_pem, cert_pem, "s3cret")
+    assert imported.subject == "Example Office Signing"
+    assert office_key.load_office_key(ctx).fingerprint == imported.fingerprint
+    assert stat.S_IMODE((folder / "key.pem").stat().st_mode) == 0o600
+    assert [p.name for p in folder.glob("replaced-*/key.pem")] == ["key.pem"]  # the old pair is kept
+
+    second = decide(ctx, clock, actor)
+    second_pdf = issued_memo.memo_download(ctx, second.id, actor("owner1")).content
+    assert check_signature(second_pdf).fingerprint == imported.fingerprint
+    # both verify: each document against the certificate that signed it
+    for walk, pdf in ((first, first_pdf), (second, second_pdf)):
+        with ctx.db.read() as session:
+            entry = register.find_entry(session, walk.id)
+        assert entry is not None
+        assert verification.check_copy(ctx, entry.code, io.BytesIO(pdf)).original
+    # a copy of the second memo is no copy of the first
+    with ctx.db.read() as session:
+        entry = register.find_entry(session, first.id)
+    assert entry is not None
+    other = verification.check_copy(ctx, entry.code, io.BytesIO(second_pdf))
+    assert (other.matches, other.signature, other.original) == (False, "other_signer", False)
+
+
+def _ca_issued_pair(password: bytes) -> tuple[bytes, bytes]:
+    """An office key (encrypted) and its certificate issued by a CA, chain included, as a CA would
+    hand them over."""
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Office Signing")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=730))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password),
+    )
+    chain = leaf.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(serialization.Encoding.PEM)
+    return key_pem, chain
