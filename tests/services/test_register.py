@@ -7,6 +7,7 @@ import io
 import multiprocessing
 import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from bpmnpub.services.context import ServiceContext
 
 from .. import pdftools
 from ..conftest import Clock
+from ..qrtools import qr_codes
 from .conftest import task_id
 from .test_memo import Walk, file_memo
 
@@ -43,7 +45,7 @@ def decide(ctx: ServiceContext, clock: Clock, actor: Any, decision: str = "appro
 
 
 def test_a_decided_memo_gets_a_number_and_a_signed_pdf_that_verifies(
-    ctx: ServiceContext, clock: Clock, actor: Any
+    ctx: ServiceContext, clock: Clock, actor: Any, backend: str, tmp_path: Path
 ) -> None:
     office.update_settings(ctx, actor("admin1"), {"memo_prefix": "ศธ 04082"})
     walk = decide(ctx, clock, actor)
@@ -53,9 +55,11 @@ def test_a_decided_memo_gets_a_number_and_a_signed_pdf_that_verifies(
     assert (entry.number_text, entry.year, entry.issued) == ("ศธ 04082/1", 2569, False)
 
     pdf = issued_memo.memo_download(ctx, walk.id, actor("owner1"), base_url="https://example.go.th/").content
+    assert pdftools.first_page_png(pdf, f"issued-memo-{backend}").exists()  # for a person to look at
     text = pdftools.text(pdf)
     assert pdftools.same("ศธ ๐๔๐๘๒/๑") in text
     assert f"https://example.go.th/v/{entry.code}" in text
+    assert qr_codes(pdf, tmp_path) == [f"https://example.go.th/v/{entry.code}"]  # as a phone reads it
     assert "ฉบับร่าง" not in text
     page = verification.get_verification(ctx, entry.code)
     assert page.number_text == "ศธ 04082/1"

@@ -8,14 +8,16 @@ an office's self-signed certificate has no CRL, and the verification page must a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -177,7 +179,7 @@ def sign_pdf(pdf: bytes, pair: KeyPair, *, reason: str, location: str) -> bytes:
         location=location,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    signed: io.BytesIO = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    signed: io.BytesIO = _without_event_loop(lambda: signers.PdfSigner(meta, signer=signer).sign_pdf(writer))
     return signed.getvalue()
 
 
@@ -208,7 +210,9 @@ def check_signature(pdf: bytes) -> SignatureCheck:
         # decided by its fingerprint, which the register keeps for each issued document.
         context = ValidationContext(trust_roots=[cert], allow_fetching=False)
         usage = KeyUsageConstraints(key_usage=set(SIGNING_USAGES), match_all_key_usages=False)
-        status = validate_pdf_signature(embedded, context, key_usage_settings=usage)
+        status = _without_event_loop(
+            lambda: validate_pdf_signature(embedded, context, key_usage_settings=usage)
+        )
     except Exception:  # a signature dictionary with garbage in it
         return SignatureCheck("invalid")
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -220,6 +224,20 @@ def check_signature(pdf: bytes) -> SignatureCheck:
         fingerprint=hashlib.sha256(der).hexdigest(),
         signed_at=_aware(status.signer_reported_dt),
     )
+
+
+T = TypeVar("T")
+
+
+def _without_event_loop(call: Callable[[], T]) -> T:
+    """pyHanko's plain API runs its async core with asyncio.run(), which refuses to run inside a running
+    event loop (an async server, or Playwright's in the browser tests): then it runs on a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def _aware(value: Any) -> datetime | None:
