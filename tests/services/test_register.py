@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bpmnpub.db import Database
 from bpmnpub.documents.signing import check_signature
@@ -216,3 +216,17 @@ def _ca_issued_pair(password: bytes) -> tuple[bytes, bytes]:
     )
     chain = leaf.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(serialization.Encoding.PEM)
     return key_pem, chain
+
+
+def test_a_memo_decided_before_the_register_is_no_draft(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    walk = decide(ctx, clock, actor)
+    with ctx.db.write() as session:  # as a request decided before this version of bpmnpub
+        session.execute(delete(RegisteredDocument))
+    pdf = issued_memo.memo_download(ctx, walk.id, actor("owner1")).content
+    text = pdftools.text(pdf)
+    assert "ฉบับร่าง" not in text
+    assert check_signature(pdf).status == "unsigned"  # nothing issued: it has no number to verify under
+    draft = file_memo(ctx, clock, actor)
+    assert "ฉบับร่าง" in pdftools.text(issued_memo.memo_download(ctx, draft.id, actor("owner1")).content)

@@ -20,12 +20,12 @@ from ..documents import render_pdf
 from ..documents.qr import qr_svg
 from ..documents.signing import sign_pdf
 from ..errors import NotFoundError
-from ..models import ProcessInstance, RegisteredDocument
+from ..models import InstanceEvent, ProcessInstance, RegisteredDocument
 from ..permissions import Actor
 from . import files, memo, office, office_key
 from .access import readable_instance
 from .context import ServiceContext
-from .register import RegisterEntry, number_text
+from .register import FINAL_DECISIONS, ISSUING_STEPS, RegisterEntry, number_text
 
 DRAFT_MARK = "ฉบับร่าง ยังไม่ได้ออกเลขที่หนังสือ (ผู้อำนวยการยังไม่ได้พิจารณา)"
 SIGNING_REASON = "ออกเลขที่หนังสือและลงนามอิเล็กทรอนิกส์โดยระบบ bpmnpub"
@@ -42,12 +42,15 @@ def memo_download(
     if this is the first ask; `digits` no longer applies), before that the live draft, marked as one.
     Raises NotFoundError, PermissionDeniedError, ValidationError (unknown digits)."""
     with ctx.db.read() as session:
-        readable_instance(session, actor, instance_id)
+        instance = readable_instance(session, actor, instance_id)
         row = _row(session, instance_id)
+        decided = row is not None or decided_before_the_register(session, instance)
     if row is None:
-        draft = memo.get_memo(ctx, instance_id, actor, digits)
-        content = render_pdf(replace(draft, footer=f"{DRAFT_MARK} · {draft.footer}"))
-        return memo.MemoFile(f"บันทึกข้อความ-{instance_id}.pdf", content)
+        live = memo.get_memo(ctx, instance_id, actor, digits)
+        # A memo decided before the register existed has no number, but is no draft either.
+        if not decided:
+            live = replace(live, footer=f"{DRAFT_MARK} · {live.footer}")
+        return memo.MemoFile(f"บันทึกข้อความ-{instance_id}.pdf", render_pdf(live))
     issue_memo(ctx, instance_id, base_url=base_url)
     _, path = files.get_file(ctx, _issued_file_id(ctx, instance_id))
     return memo.MemoFile(f"บันทึกข้อความ-{instance_id}.pdf", path.read_bytes())
@@ -98,6 +101,21 @@ def issue_memo(ctx: ServiceContext, instance_id: int, *, base_url: str = "") -> 
             row.file_id, row.sha256 = stored.id, hashlib.sha256(signed).hexdigest()
             row.signer_fingerprint, row.issued_at = pair.fingerprint, ctx.now()
         return RegisterEntry.of(row)
+
+
+def decided_before_the_register(session: Session, instance: ProcessInstance) -> bool:
+    """Whether the step that issues the memo was decided (approve/reject) without a number: the
+    request was decided before this version of bpmnpub."""
+    steps = [spec for process, spec in ISSUING_STEPS if process == instance.process_id]
+    found = session.scalar(
+        select(InstanceEvent.id).where(
+            InstanceEvent.instance_id == instance.id,
+            InstanceEvent.action == "task_completed",
+            InstanceEvent.task_spec.in_(steps),
+            InstanceEvent.decision.in_(FINAL_DECISIONS),
+        )
+    )
+    return found is not None
 
 
 def _issued_file_id(ctx: ServiceContext, instance_id: int) -> str:
