@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import stat
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,9 @@ def test_a_decided_memo_gets_a_number_and_a_signed_pdf_that_verifies(
     assert entry is not None
     assert (entry.number_text, entry.year, entry.issued) == ("ศธ 04082/1", 2569, False)
 
+    started = time.perf_counter()
     pdf = issued_memo.memo_download(ctx, walk.id, actor("owner1"), base_url="https://example.go.th/").content
+    print(f"\nmemo issued (rendered, signed, stored) in {time.perf_counter() - started:.3f} s")
     assert pdftools.first_page_png(pdf, f"issued-memo-{backend}").exists()  # for a person to look at
     text = pdftools.text(pdf)
     assert pdftools.same("ศธ ๐๔๐๘๒/๑") in text
@@ -69,7 +72,9 @@ def test_a_decided_memo_gets_a_number_and_a_signed_pdf_that_verifies(
     again = issued_memo.memo_download(ctx, walk.id, actor("director1"), digits="arabic").content
     assert again == pdf
 
+    started = time.perf_counter()
     check = verification.check_copy(ctx, entry.code, io.BytesIO(pdf))
+    print(f"copy checked in {time.perf_counter() - started:.3f} s")
     assert (check.matches, check.signature, check.original) == (True, "valid", True)
     altered = bytearray(pdf)
     altered[len(pdf) // 2] ^= 0x01

@@ -97,6 +97,7 @@ def test_the_decided_memo_is_numbered_signed_and_verifies(app: Flask, decided: i
         "ศธ ๐๔๐๘๘/๑",
         MEMO["title"],
         "นายบุญสม โพธิ์เงิน",  # the director
+        "ผอ.สพป. พิจารณา อนุญาต</strong> · อนุญาต",
         "นายนิติ ยุติธรรม",  # the legal officer
         hashlib.sha256(pdf).hexdigest(),
     ):

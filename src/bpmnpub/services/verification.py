@@ -43,6 +43,7 @@ class DecisionLine:
     position: str
     acting_for: str  # the name of the person acted for, or ""
     at: datetime
+    permits: bool = False  # the decision that issued the memo: said อนุญาต / ไม่อนุญาต
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def _decisions(session: Session, row: RegisteredDocument) -> list[DecisionLine]:
             position=(who.position or "") if who else "",
             acting_for=for_whom.full_name if for_whom else "",
             at=event.at,
+            permits=event.id == row.decision_event_id,
         )
         for event, who, for_whom in rows
     ]
