@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import stat
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,11 +76,24 @@ def test_a_decided_memo_gets_a_number_and_a_signed_pdf_that_verifies(
     started = time.perf_counter()
     check = verification.check_copy(ctx, entry.code, io.BytesIO(pdf))
     print(f"copy checked in {time.perf_counter() - started:.3f} s")
+    # a PDF reader's own check (poppler) agrees: a PAdES signature over the whole file
+    report = pdfsig(pdf, tmp_path)
+    assert "Signature Type: ETSI.CAdES.detached" in report and "Total document signed" in report
+    assert "Signature Validation: Signature is Valid." in report
     assert (check.matches, check.signature, check.original) == (True, "valid", True)
     altered = bytearray(pdf)
     altered[len(pdf) // 2] ^= 0x01
     bad = verification.check_copy(ctx, entry.code, io.BytesIO(bytes(altered)))
     assert not bad.original and not bad.matches
+    assert "Signature is Valid." not in pdfsig(bytes(altered), tmp_path)
+
+
+def pdfsig(pdf: bytes, folder: Path) -> str:
+    """What poppler's pdfsig says of a PDF's signatures (it reads a file, not standard input)."""
+    path = folder / "checked.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run([pdftools._tool("pdfsig"), str(path)], capture_output=True, text=True, timeout=60)
+    return done.stdout + done.stderr
 
 
 def test_numbers_are_never_given_twice(ctx: ServiceContext, clock: Clock, actor: Any) -> None:
