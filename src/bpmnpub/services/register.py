@@ -84,6 +84,11 @@ def record_decision(
         return None
     existing = session.scalar(select(RegisteredDocument).where(RegisteredDocument.instance_id == instance.id))
     if existing is not None:
+        # Decided again (an admin rewound the request): one number per request; until its PDF is
+        # issued, the memo follows the latest decision. An issued memo stays what the office sent.
+        if existing.file_id is None:
+            session.flush()
+            existing.decision_event_id = event.id
         return existing
     year = thaidate.local_date(now).year + thaidate.BE_OFFSET
     session.flush()  # the event's id
