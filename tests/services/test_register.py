@@ -25,7 +25,7 @@ from bpmnpub.engine import Engine
 from bpmnpub.errors import ValidationError
 from bpmnpub.models import RegisteredDocument
 from bpmnpub.permissions import LANE_ROLES
-from bpmnpub.services import issued_memo, office, office_key, register, tasks, verification
+from bpmnpub.services import issued_memo, office, office_key, register, steering, tasks, verification
 from bpmnpub.services.context import ServiceContext
 
 from .. import pdftools
@@ -249,3 +249,18 @@ def test_a_memo_decided_before_the_register_is_no_draft(
     assert check_signature(pdf).status == "unsigned"  # nothing issued: it has no number to verify under
     draft = file_memo(ctx, clock, actor)
     assert "ฉบับร่าง" in pdftools.text(issued_memo.memo_download(ctx, draft.id, actor("owner1")).content)
+
+
+def test_a_request_decided_again_keeps_its_number(ctx: ServiceContext, clock: Clock, actor: Any) -> None:
+    walk = decide(ctx, clock, actor)
+    steering.rewind_instance(ctx, walk.id, "Task_DirectorDecision", actor("admin1"), "ผอ. ขอพิจารณาใหม่")
+    walk.do("director1", {"decision": "reject", "comment": "ข้อมูลยังไม่ครบ"})
+    with ctx.db.read() as session:
+        numbers = [(r.instance_id, r.number) for r in session.scalars(select(RegisteredDocument))]
+        entry = register.find_entry(session, walk.id)
+    assert numbers == [(walk.id, 1)]
+    assert entry is not None
+    page = verification.get_verification(ctx, entry.code)
+    assert page.decision == "reject"  # the memo is issued as last decided
+    text = pdftools.text(issued_memo.memo_download(ctx, walk.id, actor("owner1")).content)
+    assert "☑ ไม่อนุญาต" in text and "ข้อมูลยังไม่ครบ" in text
