@@ -13,7 +13,7 @@ from bpmnpub.services.context import ServiceContext
 
 from ..conftest import Clock
 from ..services.test_register import decide
-from .conftest import no_horizontal_overflow, screenshot, thai_font_ok
+from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +65,19 @@ def test_a_person_checks_a_copy_of_the_memo(
     assert "verdict-bad" in (verdict.get_attribute("class") or "")
     no_horizontal_overflow(page)
     screenshot(page, "verify-altered")
+
+
+def test_staff_see_the_number_on_the_request_page(
+    ctx: ServiceContext, clock: Clock, actor: Any, live_server: str, open_page: Any
+) -> None:
+    walk = decide(ctx, clock, actor)
+    page = open_page(1280, 800)
+    sign_in(page, live_server, "owner1")
+    page.goto(f"{live_server}/requests/{walk.id}")
+    number = page.locator(".document-number")
+    assert number.inner_text().startswith("เลขที่หนังสือ ที่ ศธ ๐๔๐๘๘/๑")
+    assert page.get_by_role("link", name="บันทึกข้อความ (PDF ลงนามแล้ว)").is_visible()
+    screenshot(page, "request-with-number")
+    number.get_by_role("link", name="หน้าตรวจสอบเอกสาร").click()
+    page.wait_for_url("**/v/*")
+    assert "ศธ" in page.locator("h1").inner_text()
