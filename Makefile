@@ -41,9 +41,10 @@ run: $(STAMP) $(MO) $(NODE_STAMP)
 	$(BIN)/bpmnpub serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium and Thai fonts for the browser tests (Playwright's own download does not work here),
-# poppler-utils (pdftotext, pdftoppm) to read back the memo PDFs the tests render.
+# poppler-utils (pdftotext, pdftoppm) to read back the memo PDFs the tests render, zbar-tools (zbarimg) to
+# read the memo's QR code as a phone would.
 system-deps:
-	@missing=""; command -v chromium >/dev/null || missing=" chromium"; command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; dpkg-query -W -f='$${Status}' fonts-thai-tlwg 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-thai-tlwg"; [ -z "$$missing" ] || { echo "Installing$$missing with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
+	@missing=""; command -v chromium >/dev/null || missing=" chromium"; command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; dpkg-query -W -f='$${Status}' fonts-thai-tlwg 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-thai-tlwg"; [ -z "$$missing" ] || { echo "Installing$$missing with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
 
 test: $(STAMP) $(MO) $(NODE_STAMP) system-deps
 	$(BIN)/python -m pytest

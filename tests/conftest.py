@@ -27,6 +27,7 @@ from bpmnpub.models import (
     Category,
     Comment,
     Delegation,
+    DocumentCounter,
     Group,
     HumanTask,
     InstanceEvent,
@@ -42,6 +43,7 @@ from bpmnpub.models import (
     ProcessInstance,
     ProcessSchedule,
     PublishedItem,
+    RegisteredDocument,
     RoleAssignment,
     StoredFile,
     User,
@@ -59,6 +61,8 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Users and groups made by a test (admin pages) are removed too, so the next test sees the demo office.
 SETUP_TABLES: tuple[Any, ...] = (ProcessDefinition, User, Group)
 RUNTIME_TABLES = (
+    RegisteredDocument,
+    DocumentCounter,
     AdminEvent,
     ItemEvent,
     ItemViewDay,

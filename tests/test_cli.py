@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,52 @@ def test_init_demo_twice_keeps_data_and_token_and_worker_work(tmp_path: Path) ->
 @pytest.mark.parametrize("args", [["--help"], ["processes", "--help"], ["token", "create", "--help"]])
 def test_help_is_available(args: list[str], tmp_path: Path) -> None:
     assert run(*args, data_dir=tmp_path).returncode == 0
+
+
+def test_init_makes_the_office_key_and_an_own_certificate_replaces_it(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from bpmnpub.documents.signing import make_key_pair
+
+    first = run("init", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Office signing key (made, self-signed)" in first.stdout
+    folder = tmp_path / "office-key"
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {
+        "key.pem": 0o600,
+        "cert.pem": 0o600,
+    }
+    made = (folder / "cert.pem").read_bytes()
+    assert "Office signing key (kept)" in run("init", data_dir=tmp_path).stdout
+    assert (folder / "cert.pem").read_bytes() == made
+
+    own = make_key_pair(["Our Office CA-issued"])
+    key = serialization.load_pem_private_key(own.key_pem, password=None)
+    encrypted = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"pass phrase"),
+    )
+    (tmp_path / "own.key").write_bytes(encrypted)
+    (tmp_path / "own.crt").write_bytes(own.cert_pem)
+    wrong = run_with_input(
+        "pass word\n", "office-cert", "import", "own.key", "own.crt", "--password", data_dir=tmp_path
+    )
+    assert wrong.returncode == 1 and "password" in wrong.stderr
+    assert (folder / "cert.pem").read_bytes() == made
+    done = run_with_input(
+        "pass phrase\n", "office-cert", "import", "own.key", "own.crt", "--password", data_dir=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Our Office CA-issued" in done.stdout and own.fingerprint in done.stdout
+    assert (folder / "cert.pem").read_bytes() == own.cert_pem
+    assert stat.S_IMODE((folder / "key.pem").stat().st_mode) == 0o600
+    shown = run("office-cert", "show", data_dir=tmp_path)
+    assert shown.returncode == 0 and own.fingerprint in shown.stdout
+
+
+def run_with_input(stdin: str, *args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BPMNPUB_DATA_DIR": str(data_dir), "BPMNPUB_DATABASE_URL": ""}
+    return subprocess.run(
+        [str(BPMNPUB), *args], cwd=data_dir, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )

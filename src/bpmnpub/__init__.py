@@ -54,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         requests,
         task_pages,
         templating,
+        verify,
     )
 
     settings = context.settings if context is not None else load_settings(overrides)
@@ -96,4 +97,5 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.register_blueprint(processes.bp)
     app.register_blueprint(publishing.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(verify.bp)
     return app

@@ -1,8 +1,9 @@
-"""The `bpmnpub` command: init, serve, worker, check, token, processes check."""
+"""The `bpmnpub` command: init, serve, worker, check, token, processes check, office-cert."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -16,8 +17,9 @@ from typing import Any
 
 from .config import load_settings
 from .db import upgrade
-from .errors import DiagramError, NotFoundError
-from .services import accounts, consistency, definitions, demo, instances, sessions, worker
+from .documents.signing import KeyPair
+from .errors import DiagramError, NotFoundError, ValidationError
+from .services import accounts, consistency, definitions, demo, instances, office_key, sessions, worker
 from .services.context import ServiceContext, make_context
 
 log = logging.getLogger("bpmnpub")
@@ -59,7 +61,43 @@ def cmd_init(args: argparse.Namespace) -> int:
             print(f"  {username:<11} {roles:<28} {group}")
         print(f"  password for every demo user: {demo.DEMO_PASSWORD}  (demo only)")
     instances.run_schedules(ctx)
+    made = office_key.ensure_office_key(ctx)
+    pair = office_key.load_office_key(ctx)
+    state = "made, self-signed" if made else "kept"
+    print(f"Office signing key ({state}): {pair.subject} · {office_key.key_folder(ctx)}")
     print(f"Database: {ctx.db.url}")
+    return 0
+
+
+def _describe(pair: KeyPair) -> str:
+    return f"{pair.subject}\n  sha256 {pair.fingerprint}\n  valid until {pair.not_after:%Y-%m-%d}"
+
+
+def cmd_cert_show(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    print(_describe(office_key.load_office_key(ctx)))
+    return 0
+
+
+def cmd_cert_import(args: argparse.Namespace) -> int:
+    """The office's own key and certificate replace the generated pair; the password is asked for
+    (never on the command line, where `ps` and the shell history would keep it)."""
+    ctx = _context(args)
+    password = None
+    if args.password:
+        password = (
+            getpass.getpass("key password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        )
+    try:
+        key_data, cert_data = Path(args.key).read_bytes(), Path(args.cert).read_bytes()
+        pair = office_key.import_office_key(ctx, key_data, cert_data, password)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print("Documents are signed from now on with:\n" + _describe(pair))
     return 0
 
 
@@ -280,6 +318,16 @@ def main(argv: list[str] | None = None) -> int:
     c = proc_sub.add_parser("check", help="validate BPMN files and forms (a folder or one file)")
     c.add_argument("path", nargs="?")
     c.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("office-cert", help="the office's signing key and certificate")
+    cert_sub = p.add_subparsers(dest="cert_command", required=True)
+    c = cert_sub.add_parser("show", help="the certificate documents are signed with now")
+    c.set_defaults(func=cmd_cert_show)
+    c = cert_sub.add_parser("import", help="sign with the office's own key and certificate from now on")
+    c.add_argument("key", help="private key file (PEM or DER; RSA or EC)")
+    c.add_argument("cert", help="certificate file (PEM, the chain may follow it; or one DER certificate)")
+    c.add_argument("--password", action="store_true", help="the key is encrypted: ask for its password")
+    c.set_defaults(func=cmd_cert_import)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

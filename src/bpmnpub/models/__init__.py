@@ -24,6 +24,7 @@ from .process import (
     ProcessInstance,
     ProcessSchedule,
 )
+from .register import DocumentCounter, RegisteredDocument
 from .worker import WorkerHeartbeat
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Category",
     "Comment",
     "Delegation",
+    "DocumentCounter",
     "Group",
     "HumanTask",
     "InstanceEvent",
@@ -50,6 +52,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessSchedule",
     "PublishedItem",
+    "RegisteredDocument",
     "RoleAssignment",
     "StoredFile",
     "UTCDateTime",

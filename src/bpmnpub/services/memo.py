@@ -126,9 +126,9 @@ def get_memo(ctx: ServiceContext, instance_id: int, actor: Actor, digits: str | 
         if not has_memo(instance.process_id):
             raise NotFoundError(f"{instance.definition.name} has no memo")
         settings = office.load(session)
-        memo = _compose(ctx, session, instance, settings)
+        memo = compose(ctx, session, instance, settings)
     thai = settings.thai_digits if digits is None else digits == "thai"
-    emblem, emblem_type = _emblem(ctx, settings.emblem_file_id)
+    emblem, emblem_type = emblem_of(ctx, settings.emblem_file_id)
     return replace(memo, thai_digits=thai, emblem=emblem, emblem_type=emblem_type)
 
 
@@ -138,20 +138,28 @@ def memo_pdf(ctx: ServiceContext, instance_id: int, actor: Actor, digits: str | 
     return MemoFile(f"บันทึกข้อความ-{instance_id}.pdf", render_pdf(memo))
 
 
-def _compose(
-    ctx: ServiceContext, session: Session, instance: ProcessInstance, settings: office.OfficeSettings
+def compose(
+    ctx: ServiceContext,
+    session: Session,
+    instance: ProcessInstance,
+    settings: office.OfficeSettings,
+    until_event_id: int | None = None,
 ) -> MemoDocument:
+    """The memo from the request's data and its event log; with `until_event_id`, as it stood when that
+    event (the director's decision) was written: later steps unsigned, no ending note."""
     parsed = spec_for(ctx, session, instance.definition)
     data = dict(ctx.engine.inspect_state(parsed, instance.state, ctx.now()).data)
     parts = request_parts(session, instance, data)
-    decisions = _decisions(session, instance.id)
-    waiting = set(
-        session.scalars(
-            select(HumanTask.task_spec).where(
-                HumanTask.instance_id == instance.id, HumanTask.status.in_(OPEN_STATUSES)
+    decisions = _decisions(session, instance.id, until_event_id)
+    waiting: set[str] = set()
+    if until_event_id is None:
+        waiting = set(
+            session.scalars(
+                select(HumanTask.task_spec).where(
+                    HumanTask.instance_id == instance.id, HumanTask.status.in_(OPEN_STATUSES)
+                )
             )
         )
-    )
     filed = next((d for d in reversed(decisions) if d.lane == "requester"), None)
     heading, requester = _heading(session, instance, data, settings, parts["choices"], filed)
     names = {"short_name": settings.short_name, "office": settings.name}
@@ -167,24 +175,28 @@ def _compose(
         attachments=tuple(
             parts["files"][i]["filename"] for i in _list(data.get("attachments")) if i in parts["files"]
         ),
-        note=_ending(instance),
+        note=_ending(instance) if until_event_id is None else "",
         footer=f"คำขอเลขที่ {instance.id} · {instance.definition.name} · "
         f"พิมพ์จากระบบเมื่อ {thaidate.format_datetime(ctx.now())}",
         **heading,
     )
 
 
-def _decisions(session: Session, instance_id: int) -> list[_Decision]:
-    """Every completed step of the request, oldest first, with who signed it and for whom."""
+def _decisions(session: Session, instance_id: int, until_event_id: int | None = None) -> list[_Decision]:
+    """Every completed step of the request (up to `until_event_id`), oldest first, with who signed it
+    and for whom."""
     signer, principal = aliased(User), aliased(User)
-    rows = session.execute(
+    stmt = (
         select(InstanceEvent, HumanTask.lane, signer, principal)
         .join(HumanTask, HumanTask.id == InstanceEvent.human_task_id)
         .outerjoin(signer, signer.id == InstanceEvent.actor_id)
         .outerjoin(principal, principal.id == InstanceEvent.on_behalf_of_id)
         .where(InstanceEvent.instance_id == instance_id, InstanceEvent.action == "task_completed")
         .order_by(InstanceEvent.id)
-    ).all()
+    )
+    if until_event_id is not None:
+        stmt = stmt.where(InstanceEvent.id <= until_event_id)
+    rows = session.execute(stmt).all()
     return [
         _Decision(e.task_spec or "", lane, e.decision, e.comment, e.at, who, for_whom)
         for e, lane, who, for_whom in rows
@@ -327,7 +339,7 @@ def _ending(instance: ProcessInstance) -> str:
     return text.format(at=thaidate.format_datetime(instance.completed_at))
 
 
-def _emblem(ctx: ServiceContext, file_id: str | None) -> tuple[bytes | None, str]:
+def emblem_of(ctx: ServiceContext, file_id: str | None) -> tuple[bytes | None, str]:
     if not file_id:
         return None, ""
     try:

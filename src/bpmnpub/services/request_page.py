@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import thaidate
 from ..models import HumanTask
 from ..permissions import OPEN_STATUSES, Actor
+from . import office, register
 from .access import readable_instance
 from .context import ServiceContext
 from .progress import spec_for
@@ -34,6 +36,8 @@ class RequestPage:
     labels: dict[str, str]
     choices: dict[str, dict[str, str]]
     open_steps: list[tuple[int, str]]  # (task id, step name) still to be done
+    document_number: str | None = None  # the register's number as printed (ศธ ๐๔๐๘๒/๑๒๓), once decided
+    verification_code: str | None = None  # its public page: /v/<code>
 
 
 def get_request_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> RequestPage:
@@ -47,6 +51,11 @@ def get_request_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Req
             .where(HumanTask.instance_id == instance_id, HumanTask.status.in_(OPEN_STATUSES))
             .order_by(HumanTask.id)
         ).all()
+        entry = register.find_entry(session, instance_id)
+        printed = None
+        if entry is not None:
+            thai = office.load(session).thai_digits
+            printed = thaidate.thai_digits(entry.number_text) if thai else entry.number_text
         return RequestPage(
             id=instance.id,
             title=instance.title,
@@ -55,5 +64,7 @@ def get_request_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Req
             created_at=instance.created_at,
             context=context,
             open_steps=[(i, n) for i, n in steps],
+            document_number=printed,
+            verification_code=entry.code if entry is not None else None,
             **request_parts(session, instance, context),
         )

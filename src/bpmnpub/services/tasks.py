@@ -30,6 +30,7 @@ from ..permissions import (
     eligible,
     may_act,
 )
+from . import register
 from .catalogue import unknown_categories
 from .context import ServiceContext
 from .files import missing_files, uploaded_by
@@ -344,7 +345,7 @@ def complete_task(
         task.assigned_user_id = actor.id
         task.completed_by_id = actor.id
         task.completed_at = when
-        add_event(
+        decided = add_event(
             session,
             instance,
             "task_completed",
@@ -368,6 +369,8 @@ def complete_task(
             open_rows=rows,
             failure=failure,
         )
+        # A director's decision gives the memo its register number, in this same transaction.
+        register.record_decision(session, instance, decided, actor_id=actor.id, now=when)
         return action_view(session, instance, rows, actor)
 
     return recording_failures(ctx, action)

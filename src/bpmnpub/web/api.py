@@ -19,7 +19,7 @@ from ..services import (
     files,
     heartbeat,
     instances,
-    memo,
+    issued_memo,
     monitoring,
     published_items,
     publishing,
@@ -27,6 +27,7 @@ from ..services import (
     sessions,
     steering,
     tasks,
+    verification,
 )
 from .auth import SESSION_KEY, caller, check_api_csrf, ctx
 from .downloads import send_document
@@ -361,8 +362,12 @@ def clone_catalogue_year(fy: int) -> Response:
 
 @bp.get("/instances/<int(max=2147483647):instance_id>/memo.pdf")
 def instance_memo(instance_id: int) -> WerkzeugResponse:
-    """?digits=thai|arabic overrides the office's choice of digits."""
-    document = memo.memo_pdf(ctx(), instance_id, caller().actor, request.args.get("digits") or None)
+    """The issued, signed PDF once the director decided; before that a draft, where ?digits=thai|arabic
+    overrides the office's choice of digits."""
+    digits = request.args.get("digits") or None
+    document = issued_memo.memo_download(
+        ctx(), instance_id, caller().actor, digits, base_url=request.host_url
+    )
     return send_document(document.content, document.filename)
 
 
@@ -374,3 +379,21 @@ def instance_report(instance_id: int, kind: str) -> WerkzeugResponse:
     """A `semiannual_report` request's report as it stands, as PDF, CSV or XLSX."""
     made = semiannual_report.report_file(ctx(), instance_id, caller().actor, kind)
     return send_document(made.content, made.filename, made.content_type)
+
+
+# -- the public verification of an issued memo (services/verification.py), no auth -----------------------
+
+
+@bp.get("/public/verify/<code>")
+def verify_document(code: str) -> Response:
+    page = verification.get_verification(ctx(), code[:16], base_url=request.host_url)
+    return _json({**_plain(page), "printed_number": page.printed_number, "url": f"/v/{page.code}"})
+
+
+@bp.post("/public/verify/<code>")
+def verify_copy(code: str) -> Response:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError("send the PDF as multipart field 'file'", [FieldProblem("file", "required")])
+    result = verification.check_copy(ctx(), code[:16], upload.stream)
+    return _json({**_plain(result), "original": result.original})

@@ -10,7 +10,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
-from ..services import comments, definitions, instances, memo, request_page, semiannual_report
+from ..services import comments, definitions, instances, issued_memo, memo, request_page, semiannual_report
 from .account import local_target
 from .auth import caller, ctx
 from .downloads import send_document, send_stored_file
@@ -55,8 +55,12 @@ def show(instance_id: int) -> str:
 @bp.get("/<int(max=2147483647):instance_id>/memo.pdf")
 @login_required  # type: ignore[untyped-decorator]
 def memo_pdf(instance_id: int) -> Response:
-    """The request's memo (บันทึกข้อความ); ?digits=thai|arabic overrides the office's choice."""
-    document = memo.memo_pdf(ctx(), instance_id, caller().actor, request.args.get("digits") or None)
+    """The request's memo (บันทึกข้อความ): the issued, signed PDF once the director decided; before
+    that a draft, where ?digits=thai|arabic overrides the office's choice."""
+    digits = request.args.get("digits") or None
+    document = issued_memo.memo_download(
+        ctx(), instance_id, caller().actor, digits, base_url=request.host_url
+    )
     return send_document(document.content, document.filename)
 
 
