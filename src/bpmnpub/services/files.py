@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import secrets
 import zipfile
 from dataclasses import dataclass
@@ -98,8 +99,18 @@ def _is_ooxml(content: bytes, folder: str) -> bool:
     return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
 
 
+# Control characters (C0, DEL, C1) and the bidirectional overrides and isolates: a name like
+# "รายงาน\u202efdp.exe" shows as "รายงานexe.pdf" and could pass for another file.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_name(name: str) -> str:
+    """A file name without control or text-direction characters (for storing and for showing)."""
+    return _UNSHOWABLE.sub("", name)
+
+
 def _safe_name(filename: str) -> str:
-    name = os.path.basename(filename.replace("\\", "/")).strip().replace("\x00", "")
+    name = clean_name(os.path.basename(filename.replace("\\", "/"))).strip()
     return name[:255] or "file"
 
 
