@@ -74,10 +74,15 @@ class FormSpec:
 
     def file_ids(self, data: dict[str, Any]) -> list[str]:
         """Every file id referenced by the file fields of this form in `data`."""
-        ids: list[str] = []
+        return [file_id for _, file_id in self.file_fields(data)]
+
+    def file_fields(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+        """(field, file id) of every file in the file fields of this form in `data`; rows are not
+        numbered ("photos.file"). Text fields are never read, whatever they hold."""
+        found: list[tuple[str, str]] = []
         for name, prop in self.schema.get("properties", {}).items():
-            _collect_file_ids(prop, data.get(name), ids)
-        return ids
+            _collect_file_ids(prop, name, data.get(name), found)
+        return found
 
     def sourced(self, data: dict[str, Any], source: str) -> list[tuple[str, Any]]:
         """(field path, value) of every field with `"x-source": source` in `data`, rows included
@@ -101,17 +106,17 @@ def _collect_sourced(prop: Any, path: str, value: Any, source: str, out: list[tu
             _collect_sourced(sub, f"{path}.{name}", value.get(name), source, out)
 
 
-def _collect_file_ids(prop: Any, value: Any, out: list[str]) -> None:
+def _collect_file_ids(prop: Any, path: str, value: Any, out: list[tuple[str, str]]) -> None:
     if not isinstance(prop, dict) or value is None:
         return
     if prop.get("format") == "file-id" and isinstance(value, str):
-        out.append(value)
+        out.append((path, value))
     elif prop.get("type") == "array" and isinstance(value, list):
         for item in value:
-            _collect_file_ids(prop.get("items", {}), item, out)
+            _collect_file_ids(prop.get("items", {}), path, item, out)
     elif prop.get("type") == "object" and isinstance(value, dict):
         for name, sub in prop.get("properties", {}).items():
-            _collect_file_ids(sub, value.get(name), out)
+            _collect_file_ids(sub, f"{path}.{name}", value.get(name), out)
 
 
 def check_schema(key: str, schema: Any) -> list[str]:

@@ -24,8 +24,9 @@ from bpmnpub.models import (
     ItemEvent,
     ProcessInstance,
     PublishedItem,
+    StoredFile,
 )
-from bpmnpub.services import files, instances, portal, published_items, publishing, tasks
+from bpmnpub.services import file_access, files, instances, portal, published_items, publishing, tasks
 from bpmnpub.services.context import ServiceContext
 
 from ..photos import jpeg
@@ -207,14 +208,20 @@ def publish(
     **params: Any,
 ) -> dict[str, Any]:
     """Call the publish operator of `request` (a fresh one by default; `data` its task data) in one
-    transaction, as the engine does."""
+    transaction, as the engine does. The stored files it names are the request's own (its forms
+    referred to them) unless `own_files` is False."""
     owner = actor("owner1")
+    own_files = params.pop("own_files", True)
     if request is None:
         request = instances.start_instance(ctx, "general_publication", None, owner).id
     now = ctx.now()
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, request)
         assert instance is not None
+        named = [*params.get("attachments", []), *(p["file"] for p in params.get("photos", []))]
+        stored = session.scalars(select(StoredFile.id).where(StoredFile.id.in_(named))).all()
+        if own_files:
+            file_access.record_request_files(session, request, [("attachments", f) for f in stored], now)
         operator = publishing.operators(ctx, session, instance, owner.id, now)["publish_item"]
         defaults = {"kind": "document", "title": "ประกาศทดสอบ", "body": "", "category": MAPPED}
         call = OperatorCall("publish_item", {**defaults, **params}, data or {}, "Task_PublishItem", now)
@@ -267,6 +274,20 @@ def test_the_publish_step_refuses_what_it_cannot_file(
         publish(ctx, actor, **params)
     with ctx.db.read() as session:
         assert session.scalar(select(PublishedItem.id)) is None
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_the_publish_step_puts_only_the_requests_own_files_on_the_portal(
+    ctx: ServiceContext, actor: Any
+) -> None:
+    """A diagram that passes an id from anywhere (free text, another request) publishes nothing."""
+    other = files.upload_file(ctx, io.BytesIO(PDF), "ของคนอื่น.pdf", actor_id=actor("owner2").id).id
+    with pytest.raises(ValueError, match="not part of this request"):
+        publish(ctx, actor, attachments=[other], own_files=False)
+    with ctx.db.read() as session:
+        assert session.scalar(select(PublishedItem.id)) is None
+    with pytest.raises(NotFoundError):
+        file_access.open_file(ctx, other)
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -353,7 +374,7 @@ def test_a_publisher_withdraws_with_a_reason_and_the_url_stays(
 ) -> None:
     before = portal.get_item(ctx, published.id)
     [attachment] = published.attachments
-    assert publishing.public_file(ctx, attachment).id == attachment
+    assert file_access.open_file(ctx, attachment)[0].id == attachment
     when = clock.advance(hours=2)
     change = published_items.withdraw_item(ctx, actor("publisher1"), published.id, "  ข้อมูลผิด รอแก้ไข  ")
     assert (change.status, change.withdrawn_reason, change.withdrawn_at) == (
@@ -365,7 +386,7 @@ def test_a_publisher_withdraws_with_a_reason_and_the_url_stays(
     page = portal.get_item(ctx, published.id)  # still answers at its URL, as withdrawn
     assert (page.slug, page.status, page.withdrawn_reason) == (before.slug, "withdrawn", "ข้อมูลผิด รอแก้ไข")
     with pytest.raises(NotFoundError):
-        publishing.public_file(ctx, attachment)
+        file_access.open_file(ctx, attachment)
     assert [i.id for i in publishing.list_public_items(ctx)] == []
     item = item_of(ctx, published.instance_id or 0)
     assert (item.withdrawn_by_id, item.updated_at) == (actor("publisher1").id, when)
@@ -393,7 +414,7 @@ def test_republish_brings_the_same_item_back_at_the_same_url(
         "published",
         published.published_at,
     )
-    assert publishing.public_file(ctx, published.attachments[0])
+    assert file_access.open_file(ctx, published.attachments[0])
     assert [e.action for e in audit(ctx, published.id)] == ["published", "withdrawn", "republished"]
     assert [t[0] for t in timeline(ctx, published.instance_id)[-2:]] == ["item_withdrawn", "item_republished"]
 

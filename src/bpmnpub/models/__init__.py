@@ -12,7 +12,7 @@ from .catalogue import (
     OfficeSetting,
     category_ita_item,
 )
-from .content import PublishedItem, StoredFile
+from .content import FileReference, PublishedItem, StoredFile
 from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
@@ -36,6 +36,7 @@ __all__ = [
     "Comment",
     "Delegation",
     "DocumentCounter",
+    "FileReference",
     "Group",
     "HumanTask",
     "InstanceEvent",

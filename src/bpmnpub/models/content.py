@@ -21,7 +21,31 @@ class StoredFile(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(128))
     size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The photo this file is the thumbnail of: it lives and goes with that photo. (No foreign key:
+    # SQLite could only add one by copying the table.)
+    thumbnail_of: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class FileReference(Base):
+    """Which request (through a file field of one of its forms, or a file its steps made) or which
+    published item refers to which stored file. Reading a file is decided from these rows alone: an
+    id typed into free text, or found anywhere else in data, refers to nothing."""
+
+    __tablename__ = "file_reference"
+    __table_args__ = (
+        Index("ix_file_reference_instance_file", "instance_id", "file_id"),
+        Index("ix_file_reference_item_file", "item_id", "file_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("stored_file.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("published_item.id"))
+    # The form field ("attachments", "photos.file"), the step's result ("report_files") or the item's
+    # part ("attachments", "photos", "thumbnails") that names the file.
+    field: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -167,7 +167,9 @@ def store_upload(
         small = _store(
             ctx, thumbnail_id(info.id), _thumbnail_name(upload.name), images.THUMBNAIL_TYPE, upload.thumbnail
         )
-        rows.append(_row(small, actor_id, now))
+        thumbnail = _row(small, actor_id, now)
+        thumbnail.thumbnail_of = info.id
+        rows.append(thumbnail)
     session.add_all(rows)
     session.flush()
     return info
@@ -211,12 +213,13 @@ def thumbnails(session: Session, file_ids: list[str]) -> dict[str, str]:
     return {wanted[t]: t for t in found}
 
 
-def _blob_path(files_dir: Path, digest: str) -> Path:
+def blob_path(files_dir: Path, digest: str) -> Path:
+    """Where a file's bytes are kept (by their sha256)."""
     return files_dir / digest[:2] / digest
 
 
 def _write_blob(files_dir: Path, digest: str, content: bytes) -> None:
-    path = _blob_path(files_dir, digest)
+    path = blob_path(files_dir, digest)
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,14 +228,20 @@ def _write_blob(files_dir: Path, digest: str, content: bytes) -> None:
     os.replace(tmp, path)  # atomic: a reader never sees half a file
 
 
+def info_of(row: StoredFile) -> FileInfo:
+    """A stored file as shown: its name without control characters (stored before they were cut)."""
+    return FileInfo(row.id, row.sha256, clean_name(row.filename), row.content_type, row.size)
+
+
 def get_file(ctx: ServiceContext, file_id: str) -> tuple[FileInfo, Path]:
-    """Raises NotFoundError."""
+    """A file for bpmnpub's own use (the memo's emblem, an issued memo): who may download one is
+    `file_access.open_file`. Raises NotFoundError."""
     with ctx.db.read() as session:
         row = session.get(StoredFile, file_id)
         if row is None:
             raise NotFoundError("file not found")
-        info = FileInfo(row.id, row.sha256, row.filename, row.content_type, row.size)
-    return info, _blob_path(ctx.files_dir, info.sha256)
+        info = info_of(row)
+    return info, blob_path(ctx.files_dir, info.sha256)
 
 
 def missing_files(session: Session, file_ids: list[str]) -> list[str]:
@@ -246,9 +255,3 @@ def missing_files(session: Session, file_ids: list[str]) -> list[str]:
 def uploaded_by(session: Session, file_id: str) -> int | None:
     """Who uploaded a stored file (None when unknown)."""
     return session.scalar(select(StoredFile.uploaded_by_id).where(StoredFile.id == file_id))
-
-
-def may_preview(ctx: ServiceContext, file_id: str, actor_id: int) -> bool:
-    """Whether a file is the user's own upload (to show it back on a form that came back with errors)."""
-    with ctx.db.read() as session:
-        return uploaded_by(session, file_id) == actor_id

@@ -320,7 +320,7 @@ def get_instance_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Ad
                 InstanceEvent.task_spec.is_not(None),
             )
         ).all()
-        parts = request_parts(session, instance, data)
+        parts = request_parts(session, instance)
         xml = session.scalar(select(ProcessDefinition.bpmn_xml).where(ProcessDefinition.id == definition.id))
         newer = list(
             session.scalars(

@@ -23,6 +23,7 @@ from ..errors import NotFoundError
 from ..models import Category, Group, ItaItem, ItemViewDay, PublishedItem, StoredFile
 from ..thaidate import local_date
 from .context import ServiceContext
+from .files import clean_name
 from .portal_text import Segment, file_type, highlight, search_terms, snippet, summary_text
 
 PER_PAGE = 20
@@ -329,7 +330,7 @@ def get_item(ctx: ServiceContext, item_id: int) -> ItemPage:
 def _file(stored: StoredFile) -> PortalFile:
     return PortalFile(
         stored.id,
-        stored.filename,
+        clean_name(stored.filename),
         stored.content_type,
         stored.size,
         file_type(stored.content_type, stored.filename),
@@ -342,7 +343,7 @@ def _photo(photo: dict[str, Any], stored: dict[str, StoredFile]) -> PortalPhoto:
     return PortalPhoto(
         file_id=file_id,
         thumb_id=thumb if thumb in stored else file_id,
-        filename=stored[file_id].filename,
+        filename=clean_name(stored[file_id].filename),
         caption=str(photo.get("caption") or ""),
         alt_text=str(photo.get("alt_text") or ""),
     )

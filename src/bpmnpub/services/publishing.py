@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, or_, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from ..engine import OperatorCall, Operators
-from ..errors import NotFoundError
 from ..models import (
     Category,
     ItaItem,
@@ -28,7 +27,7 @@ from ..models import (
     category_ita_item,
 )
 from ..thaidate import fiscal_year
-from . import files, portal, portal_text, semiannual, semiannual_report
+from . import file_access, files, portal, portal_text, semiannual, semiannual_report
 from .context import ServiceContext
 
 KINDS = ("document", "album", "report")
@@ -116,6 +115,10 @@ def _content(session: Session, instance: ProcessInstance, call: OperatorCall) ->
     attachments = [str(a) for a in _as_list(params.get("attachments"))]
     chosen = [p for p in _as_list(params.get("photos")) if isinstance(p, dict) and p.get("publish", True)]
     stored = _stored(session, attachments + [str(p.get("file")) for p in chosen])
+    # Only the request's own files go public, whatever the diagram passes (an id from free text would not).
+    foreign = sorted(set(stored) - file_access.referenced_by(session, instance.id, stored))
+    if foreign:
+        raise ValueError(f"files not part of this request: {', '.join(foreign)}")
     photos = _photos(session, chosen, stored)
     pdpa = _pdpa(params["pdpa"] if "pdpa" in params else _pdpa_answers(call.data))
     if kind == "album" and pdpa is None:
@@ -167,6 +170,7 @@ def _publish(
     item.updated_at = now
     session.add(item)
     session.flush()
+    file_access.record_item_files(session, item, now)
     action = "published" if was is None else "updated"
     details = _published_details(item, content, was)
     add_item_event(session, item, action, now, actor_id=actor_id, instance_id=instance.id, details=details)
@@ -357,35 +361,3 @@ def list_public_items(
             )
             for i in session.scalars(stmt)
         ]
-
-
-@dataclass(frozen=True)
-class PublicFile:
-    id: str
-    filename: str
-    content_type: str
-    size: int
-
-
-def public_file(ctx: ServiceContext, file_id: str) -> PublicFile:
-    """A file the public may download: one attached to a published item. Raises NotFoundError."""
-    with ctx.db.read() as session:
-        stored = session.get(StoredFile, file_id)
-        if stored is None:
-            raise NotFoundError("no such file")
-        # File ids are 32 random hex digits: a quoted substring match in the JSON text is exact.
-        quoted = f'%"{file_id}"%'
-        attached = session.scalar(
-            select(PublishedItem.id)
-            .where(
-                PublishedItem.status == "published",
-                or_(
-                    type_coerce(PublishedItem.attachments, Text).like(quoted),
-                    type_coerce(PublishedItem.photos, Text).like(quoted),
-                ),
-            )
-            .limit(1)
-        )
-        if attached is None:
-            raise NotFoundError("no such file")
-        return PublicFile(stored.id, stored.filename, stored.content_type, stored.size)

@@ -66,5 +66,5 @@ def get_request_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Req
             open_steps=[(i, n) for i, n in steps],
             document_number=printed,
             verification_code=entry.code if entry is not None else None,
-            **request_parts(session, instance, context),
+            **request_parts(session, instance),
         )

@@ -27,7 +27,7 @@ from ..documents.report import (
 from ..errors import NotFoundError, ValidationError
 from ..models import Group, HumanTask, ItaItem, ProcessInstance, User
 from ..permissions import Actor
-from . import access, office, semiannual
+from . import access, file_access, office, semiannual
 from .context import ServiceContext
 from .files import CheckedUpload, store_upload
 from .semiannual import Figures, Period, PeriodFigures
@@ -153,6 +153,7 @@ def file_report(
         rendered = _render(view, settings, kind)
         upload = CheckedUpload(rendered.filename, content_type, rendered.content, None)
         filed[kind] = store_upload(ctx, session, upload, actor_id=None).id
+    file_access.record_request_files(session, instance.id, [("report_files", i) for i in filed.values()], now)
     return filed
 
 

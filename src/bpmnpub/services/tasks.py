@@ -18,8 +18,8 @@ from ..errors import (
     StepFailedError,
     ValidationError,
 )
-from ..forms import FILE_ID, validate
-from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, StoredFile, User
+from ..forms import validate
+from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, User
 from ..permissions import (
     OPEN_STATUSES,
     Actor,
@@ -30,7 +30,7 @@ from ..permissions import (
     eligible,
     may_act,
 )
-from . import register
+from . import file_access, register
 from .catalogue import unknown_categories
 from .context import ServiceContext
 from .files import missing_files, uploaded_by
@@ -341,6 +341,9 @@ def complete_task(
         _check_actor(actor, task)
         require_running(instance)
         cleaned = _validated(session, instance, task, data, actor)
+        if task.form_key:  # the request now refers to the files of the form's file fields
+            form = form_for(session, instance.definition, task.form_key)
+            file_access.record_form_files(session, instance.id, form, cleaned, when)
         task.status = "completed"
         task.assigned_user_id = actor.id
         task.completed_by_id = actor.id
@@ -396,8 +399,8 @@ def _validated(
             "attached files do not exist",
             [FieldProblem("", f"ไม่พบไฟล์แนบ: {', '.join(missing)}")],
         )
-    # File ids are 32 random hex digits: one found in the saved state is part of this request.
-    foreign = [f for f in ids if f not in instance.state and uploaded_by(session, f) != actor.id]
+    ours = file_access.referenced_by(session, instance.id, ids)
+    foreign = [f for f in ids if f not in ours and uploaded_by(session, f) != actor.id]
     if foreign:
         raise ValidationError(
             "attached files belong to someone else",
@@ -441,11 +444,11 @@ def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
     with ctx.db.read() as session:
         instance = session.get(ProcessInstance, detail.instance_id)
         assert instance is not None
-        parts = request_parts(session, instance, detail.context)
+        parts = request_parts(session, instance)
         return TaskPage(task=detail, **parts)
 
 
-def request_parts(session: Session, instance: ProcessInstance, context: dict[str, Any]) -> dict[str, Any]:
+def request_parts(session: Session, instance: ProcessInstance) -> dict[str, Any]:
     """What a page shows about a request besides a form: names, timeline, files, field labels."""
     principal = aliased(User)
     rows = session.execute(
@@ -459,17 +462,13 @@ def request_parts(session: Session, instance: ProcessInstance, context: dict[str
         select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
     )
     labels, choices = _labels(all_forms or {})
-    ids = sorted(set(_file_ids(context)))
-    stored = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))).all() if ids else []
     return {
         "process_id": instance.process_id,
         "process_name": instance.definition.name,
         "requester": instance.started_by.full_name if instance.started_by else None,
         "group": instance.group.name if instance.group else None,
         "events": [EventView.of(e, name or username, for_whom) for e, username, name, for_whom in rows],
-        "files": {
-            f.id: {"filename": f.filename, "content_type": f.content_type, "size": f.size} for f in stored
-        },
+        "files": file_access.request_files(session, instance.id),
         "labels": labels,
         "choices": choices,
     }
@@ -489,14 +488,3 @@ def _labels(all_forms: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[s
                         option.get("title", option["const"])
                     )
     return labels, choices
-
-
-def _file_ids(value: Any) -> list[str]:
-    """Every file id anywhere in a request's data (strings of 32 hex digits)."""
-    if isinstance(value, str):
-        return [value] if FILE_ID.match(value) else []
-    if isinstance(value, dict):
-        return [i for v in value.values() for i in _file_ids(v)]
-    if isinstance(value, list):
-        return [i for v in value for i in _file_ids(v)]
-    return []

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from flask import send_file
 from werkzeug.wrappers import Response
 
-from ..services import files
-from .auth import ctx
+from ..services.files import FileInfo
 
 INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp")
 
 
-def send_stored_file(file_id: str, *, max_age: int | None = None) -> Response:
-    """PDF and images open in the browser, anything else downloads; the browser may not guess the
-    type (nosniff) and a shown file runs no script (sandbox; Chromium still shows PDFs in it).
-    Raises NotFoundError."""
-    info, path = files.get_file(ctx(), file_id)
+def send_stored_file(found: tuple[FileInfo, Path], *, max_age: int | None = None) -> Response:
+    """A file `file_access.open_file` found. PDF and images open in the browser, anything else
+    downloads; the browser may not guess the type (nosniff) and a shown file runs no script (sandbox;
+    Chromium still shows PDFs in it)."""
+    info, path = found
     response = send_file(
         path,
         mimetype=info.content_type,

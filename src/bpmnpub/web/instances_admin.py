@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..permissions import may_own_processes
-from ..services import consistency, instances, monitoring, steering
+from ..services import consistency, file_access, instances, monitoring, steering
 from ..services.monitoring import InstanceFilters
 from .auth import caller, ctx
 from .downloads import send_stored_file
@@ -114,10 +114,7 @@ def show(instance_id: int) -> Page:
 
 @bp.get("/<int(max=2147483647):instance_id>/files/<file_id>")
 def file(instance_id: int, file_id: str) -> Response:
-    page = monitoring.get_instance_page(ctx(), instance_id, caller().actor)
-    if file_id not in page.files:
-        abort(404)
-    return send_stored_file(file_id)
+    return send_stored_file(file_access.open_file(ctx(), file_id, caller().actor, instance_id=instance_id))
 
 
 ACTIONS: dict[str, Any] = {

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
-from ..services import audit, office
+from ..services import audit, file_access, office
 from .auth import caller, ctx
 from .downloads import send_stored_file
 
@@ -65,5 +65,5 @@ def settings() -> tuple[str, int] | Response:
 def emblem(file_id: str) -> Response:
     """The emblem in place (its id in the address, so a new one is never an old cached picture)."""
     if file_id != office.get_settings(ctx()).emblem_file_id:
-        abort(404)
-    return send_stored_file(file_id)
+        abort(404)  # an earlier emblem's address: no longer this one
+    return send_stored_file(file_access.open_file(ctx(), file_id))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..services import portal, portal_text, publishing
+from ..services import file_access, portal, portal_text
 from .auth import ctx
 from .downloads import send_stored_file
 from .queryargs import page_number
@@ -90,8 +90,7 @@ def item(item_id: int, slug: str | None = None) -> BaseResponse:
 
 @bp.get("/public/files/<file_id>/<path:filename>")
 def download(file_id: str, filename: str) -> BaseResponse:
-    info = publishing.public_file(ctx(), file_id)  # only files of published items
-    return send_stored_file(info.id, max_age=3600)
+    return send_stored_file(file_access.open_file(ctx(), file_id), max_age=3600)
 
 
 @bp.get("/sitemap.xml")

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
-from ..services import comments, definitions, instances, issued_memo, memo, request_page, semiannual_report
+from ..services import (
+    comments,
+    definitions,
+    file_access,
+    instances,
+    issued_memo,
+    memo,
+    request_page,
+    semiannual_report,
+)
 from .account import local_target
 from .auth import caller, ctx
 from .downloads import send_document, send_stored_file
@@ -67,10 +76,7 @@ def memo_pdf(instance_id: int) -> Response:
 @bp.get("/<int(max=2147483647):instance_id>/files/<file_id>")
 @login_required  # type: ignore[untyped-decorator]
 def file(instance_id: int, file_id: str) -> Response:
-    page = request_page.get_request_page(ctx(), instance_id, caller().actor)
-    if file_id not in page.files:
-        abort(404)
-    return send_stored_file(file_id)
+    return send_stored_file(file_access.open_file(ctx(), file_id, caller().actor, instance_id=instance_id))
 
 
 @bp.post("/<int(max=2147483647):instance_id>/withdraw")

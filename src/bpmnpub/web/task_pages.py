@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from ..errors import ConflictError, NotFoundError, ValidationError
+from ..errors import ConflictError, ValidationError
 from ..forms import FormSpec
-from ..services import catalogue, comments, files, memo, semiannual_report, tasks
+from ..services import catalogue, comments, file_access, files, memo, semiannual_report, tasks
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
@@ -32,12 +32,9 @@ def _render(
     shown = page.task.data if values is None else values
     known: dict[str, dict[str, Any]] = {i: _with_url(task_id, i, info) for i, info in page.files.items()}
     form = FormSpec(page.task.form.get("key", ""), page.task.form.get("schema", {}))
-    for file_id in set(form.file_ids(shown)) - set(known):
-        try:  # uploaded with a submission that came back with errors: show its name
-            info = files.get_file(ctx(), file_id)[0]
-        except NotFoundError:
-            continue
-        known[file_id] = _with_url(task_id, file_id, vars(info))
+    # uploaded with a submission that came back with errors: shown to their uploader only
+    kept = file_access.own_uploads(ctx(), set(form.file_ids(shown)) - set(known), caller().id)
+    known.update({i: _with_url(task_id, i, info) for i, info in kept.items()})
     sources = {"categories": catalogue.category_choices(ctx()), "groups": tasks.group_choices(ctx())}
     report: dict[str, Any] = {}
     if semiannual_report.is_report(page.process_id):  # the task shows the report it is about
@@ -140,8 +137,6 @@ def release(task_id: int) -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def file(task_id: int, file_id: str) -> Response:
     """A file the request refers to, for whoever may see the task (inline for PDF and images)."""
-    user = caller()
-    page = tasks.get_task_page(ctx(), task_id, user.actor)
-    if file_id not in page.files and not files.may_preview(ctx(), file_id, user.id):
-        abort(404)
-    return send_stored_file(file_id)
+    actor = caller().actor
+    instance_id = tasks.get_task(ctx(), task_id, actor).instance_id
+    return send_stored_file(file_access.open_file(ctx(), file_id, actor, instance_id=instance_id))
