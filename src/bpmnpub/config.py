@@ -24,6 +24,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", "", "Flask session secret; empty means a random key kept in DATA_DIR/secret_key."),
     Setting("PROCESSES_DIR", "processes", "Folder of BPMN files and forms deployed by `bpmnpub init`."),
     Setting("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest file accepted by the upload API, in bytes."),
+    Setting(
+        "UPLOAD_QUOTA_BYTES", 2 * 1024**3, "Bytes of stored files one user may have uploaded; 0: no quota."
+    ),
+    Setting(
+        "ORPHAN_UPLOAD_HOURS",
+        24,
+        "Uploads nothing refers to are deleted by the worker after this many hours.",
+    ),
     Setting("TIMEZONE", "Asia/Bangkok", "Office time zone, used for fiscal years and schedules."),
     Setting("WORKER_INTERVAL", 30, "Seconds between two passes of `bpmnpub worker`."),
     Setting("SQLITE_BUSY_TIMEOUT", 30, "Seconds an SQLite connection waits for another writer's lock."),

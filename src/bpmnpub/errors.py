@@ -86,6 +86,17 @@ class UploadTooLargeError(BpmnpubError):
     code = "too_large"
 
 
+class QuotaExceededError(UploadTooLargeError):
+    """The uploader's stored files would pass their quota; `used` and `quota` in bytes."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, used: int, quota: int) -> None:
+        super().__init__(message, {"used": used, "quota": quota})
+        self.used = used
+        self.quota = quota
+
+
 class UnsupportedMediaTypeError(BpmnpubError):
     code = "unsupported_media_type"
 

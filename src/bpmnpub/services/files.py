@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFoundError, UnsupportedMediaTypeError, UploadTooLargeError
-from ..models import StoredFile
+from ..errors import NotFoundError, QuotaExceededError, UnsupportedMediaTypeError, UploadTooLargeError
+from ..models import StoredFile, User
 from . import images
 from .context import ServiceContext
 
@@ -159,8 +159,11 @@ def check_upload(ctx: ServiceContext, stream: IO[bytes], filename: str) -> Check
 def store_upload(
     ctx: ServiceContext, session: Session, upload: CheckedUpload, *, actor_id: int | None
 ) -> FileInfo:
-    """Keep a checked upload: its blob on disk, its rows in the caller's transaction."""
+    """Keep a checked upload: its blob on disk, its rows in the caller's transaction.
+    Raises QuotaExceededError (a user's upload past UPLOAD_QUOTA_BYTES)."""
     now = ctx.now()
+    if actor_id is not None:
+        _check_quota(ctx, session, actor_id, len(upload.content) + len(upload.thumbnail or b""))
     info = _store(ctx, secrets.token_hex(16), upload.name, upload.content_type, upload.content)
     rows = [_row(info, actor_id, now)]
     if upload.thumbnail is not None:
@@ -173,6 +176,21 @@ def store_upload(
     session.add_all(rows)
     session.flush()
     return info
+
+
+def _check_quota(ctx: ServiceContext, session: Session, actor_id: int, adding: int) -> None:
+    quota = int(ctx.settings.get("UPLOAD_QUOTA_BYTES", 0))
+    if quota <= 0:
+        return
+    if not ctx.db.is_sqlite:  # one user's parallel uploads count one after the other (SQLite's writers queue)
+        session.execute(select(User.id).where(User.id == actor_id).with_for_update())
+    used = session.scalar(
+        select(func.coalesce(func.sum(StoredFile.size), 0)).where(StoredFile.uploaded_by_id == actor_id)
+    )
+    if int(used or 0) + adding > quota:
+        raise QuotaExceededError(
+            f"your stored files would pass your quota of {quota} bytes", used=int(used or 0), quota=quota
+        )
 
 
 def _store(ctx: ServiceContext, file_id: str, name: str, content_type: str, content: bytes) -> FileInfo:
@@ -220,8 +238,11 @@ def blob_path(files_dir: Path, digest: str) -> Path:
 
 def _write_blob(files_dir: Path, digest: str, content: bytes) -> None:
     path = blob_path(files_dir, digest)
-    if path.exists():
+    try:  # already there: touched, so the worker's purge of orphans never takes bytes just reused
+        os.utime(path)
         return
+    except FileNotFoundError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
     tmp.write_bytes(content)

@@ -10,17 +10,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
 from ..db import is_transient
-from . import heartbeat, instances, mail
+from . import file_cleanup, heartbeat, instances, mail
 from .context import ServiceContext
 
 log = logging.getLogger("bpmnpub.worker")
 
 T = TypeVar("T")
+PURGE_EVERY = timedelta(hours=1)
 
 # Why the worker stopped a request (shown to admins on the request and in its timeline).
 GAVE_UP_REASON = (
@@ -51,6 +52,7 @@ class PassReport:
     started: list[int] = field(default_factory=list)  # instances started by a schedule
     moved: int = 0  # instances moved by a due timer
     mailed: int = 0  # e-mails sent (services/mail.py)
+    purged: int = 0  # uploads nothing referred to, deleted (services/file_cleanup.py)
     failed: list[int] = field(default_factory=list)  # instances put in `error` by this pass
     errors: list[str] = field(default_factory=list)  # what went wrong and was survived
 
@@ -84,6 +86,7 @@ class Worker:
         self._last_beat = 0.0
         # An error met while the database was away is written with the first beat that gets through.
         self._unreported_error: str | None = None
+        self._purged_at: datetime | None = None  # orphan uploads are looked for once an hour
 
     # --- the loop ------------------------------------------------------------------------------------
 
@@ -123,6 +126,7 @@ class Worker:
         self._run_schedules(when, report)
         self._fire_timers(when, report)
         self._send_mail(report)
+        self._purge_files(when, report)
         self._beat(pass_finished=True, error=report.errors[-1] if report.errors else None)
         return report
 
@@ -143,6 +147,23 @@ class Worker:
         report.mailed = result.sent
         if result.sent or result.failed:
             log.info("worker: %d e-mail(s) sent, %d attempt(s) failed", result.sent, result.failed)
+
+    def _purge_files(self, now: datetime, report: PassReport) -> None:
+        """Uploads nothing refers to (services/file_cleanup.py), once an hour; a failure waits."""
+        if self.stop.is_set() or (self._purged_at is not None and now - self._purged_at < PURGE_EVERY):
+            return
+        try:
+            purged = self.retrying(partial(file_cleanup.purge_orphans, self.ctx, now))
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:  # never worth stopping timers for
+            log.exception("deleting orphan uploads failed")
+            report.errors.append(f"files: {describe(exc)}")
+            return
+        self._purged_at = now
+        report.purged = purged.files
+        if purged.files:
+            log.info("worker: %d upload(s) nothing referred to deleted", purged.files)
 
     def _run_schedules(self, now: datetime, report: PassReport) -> None:
         for process_id, cycle in self.retrying(lambda: instances.timed_processes(self.ctx)):

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..errors import (
@@ -16,6 +17,7 @@ from ..errors import (
     DiagramError,
     NotFoundError,
     PermissionDeniedError,
+    QuotaExceededError,
     TooManyAttemptsError,
     UnsupportedMediaTypeError,
     UploadTooLargeError,
@@ -63,6 +65,21 @@ def _details(error: BpmnpubError) -> Any:
     return error.details
 
 
+def quota_message(error: QuotaExceededError) -> str:
+    """What a person reads when their uploads are full: how much, and what to do."""
+    return str(
+        _(
+            "พื้นที่เก็บไฟล์ของคุณเต็มแล้ว (ใช้ไป %(used)s จาก %(quota)s) จึงรับไฟล์นี้ไม่ได้ กรุณาติดต่อผู้ดูแลระบบ",
+            used=_megabytes(error.used),
+            quota=_megabytes(error.quota),
+        )
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB"
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -83,7 +100,8 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 def register(app: Flask) -> None:
     @app.errorhandler(BpmnpubError)
     def _domain(error: BpmnpubError) -> Response:
-        response = error_response(status_of(error), error.code, error.message, _details(error))
+        message = quota_message(error) if isinstance(error, QuotaExceededError) else error.message
+        response = error_response(status_of(error), error.code, message, _details(error))
         if isinstance(error, TooManyAttemptsError):
             response.headers["Retry-After"] = str(error.retry_after)
         return response

@@ -30,8 +30,9 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from ..errors import FieldProblem, UnsupportedMediaTypeError, UploadTooLargeError
+from ..errors import FieldProblem, QuotaExceededError, UnsupportedMediaTypeError, UploadTooLargeError
 from ..thaidate import BE_OFFSET, MONTHS_LONG, MONTHS_SHORT
+from .errors import quota_message
 
 __all__ = ["MAX_ROWS", "ParsedSubmission", "display_date", "parse_date", "parse_submission"]
 
@@ -257,6 +258,9 @@ class _Parser:
     def store(self, storage: FileStorage, rejected: list[str]) -> str | None:
         try:
             file_id = self.store_file(storage)
+        except QuotaExceededError as exc:
+            rejected.append(f"“{_filename(storage)}”: {quota_message(exc)}")
+            return None
         except UploadTooLargeError:
             rejected.append(f"ไฟล์ “{_filename(storage)}” มีขนาดใหญ่เกินกำหนด")
             return None
