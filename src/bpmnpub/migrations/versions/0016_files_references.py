@@ -68,8 +68,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_stored_file_uploaded_by_id"), table_name="stored_file")
     op.drop_index(op.f("ix_stored_file_thumbnail_of"), table_name="stored_file")
-    with op.batch_alter_table("stored_file") as batch:
-        batch.drop_column("thumbnail_of")
+    op.drop_column("stored_file", "thumbnail_of")  # SQLite 3.35+ drops a plain column in place
     op.drop_index("ix_file_reference_item_file", table_name="file_reference")
     op.drop_index("ix_file_reference_instance_file", table_name="file_reference")
     op.drop_index(op.f("ix_file_reference_file_id"), table_name="file_reference")
