@@ -59,6 +59,8 @@ GROUP_OF: dict[str, str | None] = {u: g for u, _, _, _, g in demo.USERS} | {ANON
 #   hr-prepare, hr-review              owner2's (group hr)
 #   gdir-review                        gdir_plan's own, at his own group's director review
 # files/attached is the request's attachment; files/foreign the attachment of another group's request.
+# At prepare the attachment is only pre-filled (start data): until the form is accepted the request
+# does not refer to it, so only its uploader reads it (services/file_access.py).
 MATRIX = """
 method page                             owner1  owner2  gdir_plan gdir_hr legal1  deputy1 director1 publisher1 pr1     procowner1 admin1  anonymous
 GET  /                                  200     200     200       200     200     200     200       200        200     200        200     portal
@@ -72,7 +74,7 @@ GET  /tasks/missing                     404     404     404       404     404   
 GET  /tasks/prepare                     200     403     403       403     403     403     403       403        403     403        200     login
 POST /tasks/prepare                     done    403     403       403     403     403     403       403        403     403        403     login
 POST /tasks/prepare/claim               held    403     403       403     403     403     403       403        403     403        403     login
-GET  /tasks/prepare/files/attached      200     403     403       403     403     403     403       403        403     403        200     login
+GET  /tasks/prepare/files/attached      200     403     403       403     403     403     403       403        403     403        404     login
 GET  /tasks/prepare/files/foreign       404     403     403       403     403     403     403       403        403     403        404     login
 LIST /tasks/prepare                     listed  absent  absent    absent  absent  absent  absent    absent     absent  absent     absent  login
 
@@ -101,7 +103,7 @@ LIST /tasks/check                       absent  absent  absent    absent  absent
 GET  /tasks/hr-prepare                  403     200     403       403     403     403     403       403        403     403        200     login
 POST /tasks/hr-prepare                  403     done    403       403     403     403     403       403        403     403        403     login
 POST /tasks/hr-prepare/claim            403     held    403       403     403     403     403       403        403     403        403     login
-GET  /tasks/hr-prepare/files/attached   403     200     403       403     403     403     403       403        403     403        200     login
+GET  /tasks/hr-prepare/files/attached   403     200     403       403     403     403     403       403        403     403        404     login
 GET  /tasks/hr-prepare/files/foreign    403     404     403       403     403     403     403       403        403     403        404     login
 LIST /tasks/hr-prepare                  absent  listed  absent    absent  absent  absent  absent    absent     absent  absent     absent  login
 
