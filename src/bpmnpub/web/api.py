@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -10,7 +9,8 @@ from flask import Blueprint, Response, g, request
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..errors import FieldProblem, UnsupportedMediaTypeError, ValidationError
+from .. import jsontext
+from ..errors import FieldProblem, NotFoundError, UnsupportedMediaTypeError, ValidationError
 from ..services import (
     accounts,
     catalogue,
@@ -29,6 +29,7 @@ from .downloads import send_document
 from .jsonio import json_body as _body
 from .jsonio import json_response as _json
 from .jsonio import plain as _plain
+from .queryargs import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -123,11 +124,9 @@ def deploy_process() -> Response:
     for key, storage in request.files.items(multi=True):
         if key != "file" and storage.filename and storage.filename.endswith(".json"):
             try:
-                extra_forms[storage.filename.rsplit("/", 1)[-1][:-5]] = json.load(storage.stream)
-            except ValueError as exc:
-                raise ValidationError(
-                    "a form file is not JSON", [FieldProblem(storage.filename, str(exc))]
-                ) from exc
+                extra_forms[storage.filename.rsplit("/", 1)[-1][:-5]] = jsontext.loads(storage.read())
+            except ValidationError as exc:
+                raise ValidationError("a form file is not JSON", exc.problems) from exc
     result = definitions.deploy_upload(ctx(), upload.read(), upload.filename, extra_forms, actor=user.actor)
     return _json(
         {"id": result.id, "version": result.version, "created": result.created},
@@ -182,6 +181,8 @@ def migrate_instance(instance_id: int) -> Response:
     version = _whole(body, "version")
     if version is None:
         raise ValidationError("version is required", [FieldProblem("version", "ต้องเป็นตัวเลข")])
+    if not 1 <= version <= MAX_ID:
+        raise NotFoundError(f"there is no version {version}")
     if body.get("dry_run"):
         return _json(steering.preview_migration(ctx(), instance_id, version, caller().actor))
     reason = _string(body, "reason")

@@ -12,6 +12,7 @@ from ..errors import AuthenticationError, PermissionDeniedError
 from ..permissions import Actor
 from ..services import accounts
 from ..services.context import ServiceContext
+from .queryargs import whole
 
 login_manager = LoginManager()
 login_manager.login_view = "account.login"
@@ -46,7 +47,7 @@ def init(app: Flask) -> None:
 
     @login_manager.user_loader  # type: ignore[untyped-decorator]
     def _load(user_id: str) -> SignedInUser | None:
-        found = accounts.signed_in(ctx(), int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+        found = accounts.signed_in(ctx(), uid) if (uid := whole(user_id, low=1)) else None
         return SignedInUser(*found) if found else None
 
     @login_manager.request_loader  # type: ignore[untyped-decorator]

@@ -14,6 +14,7 @@ from ..errors import (
     BpmnpubError,
     ConflictError,
     DiagramError,
+    MalformedInputError,
     NotFoundError,
     PermissionDeniedError,
     TooManyAttemptsError,
@@ -25,6 +26,7 @@ from ..errors import (
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[BpmnpubError], int] = {
+    MalformedInputError: 400,
     AuthenticationError: 401,
     TooManyAttemptsError: 429,
     PermissionDeniedError: 403,
