@@ -95,8 +95,7 @@ def download(process_id: str, version: int) -> Response:
 
 @bp.get(f"/<{PROCESS_ID}:process_id>/diff")
 def diff(process_id: str) -> str:
-    old, new = request.args.get("old", ""), request.args.get("new", "")
-    old, new = whole(old, low=1), whole(new, low=1)  # type: ignore[assignment]
+    old, new = whole(request.args.get("old"), low=1), whole(request.args.get("new"), low=1)
     if old is None or new is None:
         abort(400)
     actor = caller().actor
