@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -24,6 +24,7 @@ from ..services import (
     steering,
     tasks,
 )
+from . import openapi
 from .auth import caller, check_api_csrf, ctx
 from .downloads import send_document
 from .jsonio import json_body as _body
@@ -75,6 +76,12 @@ def _whole(body: dict[str, Any], name: str) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise ValidationError(f"{name} must be a number", [FieldProblem(name, "ต้องเป็นตัวเลข")])
     return value
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 description of this API (web/openapi.py); no sign-in needed."""
+    return jsonify(openapi.document())
 
 
 @bp.post("/session")
