@@ -3,8 +3,8 @@
 Python's own reader accepts what the rest of bpmnpub cannot carry: nesting deep enough to exhaust the
 recursion limit of every later step (validation, copying, serializing), integers of thousands of digits
 that no database column holds, `NaN` and `Infinity` (not JSON, and not comparable), floats that overflow
-to infinity. `loads` refuses each of them with a `MalformedInputError` (HTTP 400) naming the limit, and
-text that is not JSON with a `ValidationError`, as before.
+to infinity, and text holding NUL (PostgreSQL stores no such text). `loads` refuses each of them with a
+`MalformedInputError` (HTTP 400) naming the limit, and text that is not JSON with a `ValidationError`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .errors import FieldProblem, MalformedInputError, ValidationError
 
 MAX_DEPTH = 32  # the deepest shipped form (rows of objects in an object) is 4; a JSON Schema about 10
 MAX_INTEGER = 2**63 - 1  # a signed 64-bit integer: the widest integer column of SQLite and PostgreSQL
+NUL = "\x00"
 MAX_DIGITS = 40  # read no more than this before refusing (int() of a long digit string is quadratic)
 
 
@@ -41,16 +42,28 @@ def _constant(name: str) -> Any:
 
 
 def depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value` (a scalar is 0), without recursion."""
+    """How deeply lists and objects nest in `value` (a scalar is 0), without recursion.
+    Raises MalformedInputError for text holding a NUL character (no database text column stores it)."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
+        if isinstance(item, dict):
+            children: Any = item.values()
+            if any(NUL in key for key in item):
+                raise _nul()
+        elif isinstance(item, list):
+            children = item
+        else:
+            if isinstance(item, str) and NUL in item:
+                raise _nul()
             continue
         deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+        stack.extend((child, level + 1) for child in children)
     return deepest
+
+
+def _nul() -> MalformedInputError:
+    return MalformedInputError("text may not contain the NUL character (\\u0000)", {"value": "\\u0000"})
 
 
 def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, field: str = "") -> Any:

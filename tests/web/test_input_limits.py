@@ -143,3 +143,23 @@ def test_odd_numbers_typed_into_admin_forms_are_field_errors_not_500(app: Flask)
         assert "ต้องเป็นตัวเลข" in response.get_data(as_text=True)
     assert admin.get("/processes/general_publication/diff?old=²&new=1").status_code == 400
     assert admin.get(f"/admin/instances?version=²&waiting={'9' * 30}").status_code == 200
+
+
+def test_text_with_a_nul_character_is_400_everywhere(api: Api, client: FlaskClient, app: Flask) -> None:
+    """PostgreSQL stores no NUL in text: refused at the door, on both databases alike."""
+    owner = api.as_user("owner1")
+    body = owner.post(START, data=b'{"data": {"title": "a\\u0000b"}}', content_type="application/json")
+    assert body.status_code == 400 and error_of(body)["code"] == "bad_request"
+    key = owner.post(START, data=b'{"data": {"a\\u0000": 1}}', content_type="application/json")
+    assert key.status_code == 400
+    assert owner.tasks() == []
+    assert client.get(f"{API}/public/items?q=a%00b").status_code == 400
+    assert client.get("/public/search?q=a%00b").status_code == 400
+    assert owner.post("/processes/general%00/instances", json={}).status_code == 400
+    admin = signed_in(app, "admin1")
+    token = csrf(admin.get("/admin/catalogue/categories/new").get_data(as_text=True))
+    form = admin.post(
+        "/admin/catalogue/categories/new", data={"code": "9.9", "name": "a\x00b", "csrf_token": token}
+    )
+    assert form.status_code == 400
+    assert "9.9" not in admin.get("/admin/catalogue/categories").get_data(as_text=True)

@@ -8,6 +8,7 @@ is shrunk by hypothesis to a small case that reads like a bug report."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -34,7 +35,8 @@ from bpmnpub.web import openapi
 from ..conftest import Clock, _settings
 from .conftest import Api, request_data
 
-EXAMPLES = 12
+# A longer hunt: BPMNPUB_FUZZ_EXAMPLES=200 make test (or pytest this file).
+EXAMPLES = int(os.environ.get("BPMNPUB_FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

@@ -22,8 +22,10 @@ from ..errors import (
     UploadTooLargeError,
     ValidationError,
 )
+from ..jsontext import NUL
 
 log = logging.getLogger(__name__)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 STATUS: dict[type[BpmnpubError], int] = {
     MalformedInputError: 400,
@@ -83,6 +85,17 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul() -> None:
+        """A NUL character in the address, a query or a form field can be stored nowhere (PostgreSQL
+        refuses it in text): one 400 here instead of an error deep in a query."""
+        fields = [request.path, *request.args.keys(), *request.args.values()]
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in FORM_TYPES:
+            fields += [*request.form.keys(), *request.form.values()]
+            fields += [storage.filename or "" for storage in request.files.values()]
+        if any(NUL in text for text in fields):
+            raise MalformedInputError("text may not contain the NUL character", {"value": "%00"})
+
     @app.errorhandler(BpmnpubError)
     def _domain(error: BpmnpubError) -> Response:
         response = error_response(status_of(error), error.code, error.message, _details(error))
