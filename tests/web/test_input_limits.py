@@ -4,14 +4,18 @@ error body, and nothing changes."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bpmnpub.errors import ValidationError
+from bpmnpub.forms import FormSpec, validate
 from bpmnpub.web.jsonio import MAX_JSON_BYTES
 
+from ..conftest import PROCESSES
 from .conftest import API, Api, error_of
 from .pages import csrf, signed_in
 
@@ -163,3 +167,17 @@ def test_text_with_a_nul_character_is_400_everywhere(api: Api, client: FlaskClie
     )
     assert form.status_code == 400
     assert "9.9" not in admin.get("/admin/catalogue/categories").get_data(as_text=True)
+
+
+def test_a_number_beyond_what_a_browser_shows_is_a_field_error() -> None:
+    """Form data read by the JSON reader may hold 64-bit integers; a form field takes at most 2**53-1
+    (JavaScript's safe integers), with the field named, so nothing larger reaches a counter column."""
+    form = FormSpec(
+        "brief_staff_form",
+        json.loads((PROCESSES / "forms" / "brief_staff_form.json").read_text(encoding="utf-8")),
+    )
+    data = {"briefing_date": "2026-11-16", "attendees_count": 2**60}
+    with pytest.raises(ValidationError) as refused:
+        validate(form, data)
+    assert [p.field for p in refused.value.problems] == ["attendees_count"]
+    assert validate(form, {**data, "attendees_count": 2**53 - 1})["attendees_count"] == 2**53 - 1
