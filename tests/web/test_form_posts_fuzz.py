@@ -1,6 +1,6 @@
 """Every HTML form post, with a valid CSRF token and odd values in every field name the views read
-("²", forty nines, a long text opening 2 000 brackets): an answer a person can read (a page, a redirect, a 4xx),
-never a 500."""
+("²", forty nines, a long text opening 2 000 brackets): an answer a person can read (a page, a
+redirect, a 4xx), never a 500."""
 
 from __future__ import annotations
 
