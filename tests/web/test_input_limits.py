@@ -149,7 +149,9 @@ def test_odd_numbers_typed_into_admin_forms_are_field_errors_not_500(app: Flask)
     assert admin.get(f"/admin/instances?version=²&waiting={'9' * 30}").status_code == 200
 
 
-def test_text_with_a_nul_character_is_400_and_in_a_query_a_space(api: Api, client: FlaskClient, app: Flask) -> None:
+def test_text_with_a_nul_character_is_400_and_in_a_query_a_space(
+    api: Api, client: FlaskClient, app: Flask
+) -> None:
     """PostgreSQL stores no NUL in text: refused at the door (bodies, addresses, forms), on both
     databases alike."""
     owner = api.as_user("owner1")
