@@ -186,3 +186,11 @@ def test_a_number_beyond_what_a_browser_shows_is_a_field_error() -> None:
         validate(form, data)
     assert [p.field for p in refused.value.problems] == ["attendees_count"]
     assert validate(form, {**data, "attendees_count": 2**53 - 1})["attendees_count"] == 2**53 - 1
+
+
+def test_a_multipart_part_without_a_name_is_not_a_500(api: Api) -> None:
+    """Found by schemathesis: werkzeug reads a part with no name as the key None."""
+    body = b'--b\r\nContent-Disposition: form-data\r\n\r\n{"starts_on": false}\r\n--b--\r\n'
+    response = api.as_user("owner1").post("/files", data=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 422
+    assert error_of(response)["details"] == [{"field": "file", "message": "required"}]

@@ -32,7 +32,7 @@ from bpmnpub.engine import Engine
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.web import openapi
 
-from ..conftest import Clock, _settings
+from ..conftest import IN_CI, Clock, _settings
 from .conftest import Api, request_data
 
 # A longer hunt: BPMNPUB_FUZZ_EXAMPLES=200 make test (or pytest this file).
@@ -87,6 +87,7 @@ schema = schemathesis.openapi.from_dict(openapi.document())
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
+    derandomize=IN_CI,  # CI replays the same examples; a local run explores new ones each time
     suppress_health_check=list(HealthCheck),
 )
 def test_no_input_gives_a_server_error(case: Any, fuzz_app: tuple[Flask, str]) -> None:

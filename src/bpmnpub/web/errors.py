@@ -112,7 +112,7 @@ def register(app: Flask) -> None:
         if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in FORM_TYPES:
             fields += [*request.form.keys(), *request.form.values()]
             fields += [storage.filename or "" for storage in request.files.values()]
-        if any(NUL in text for text in fields):
+        if any(isinstance(text, str) and NUL in text for text in fields):  # a nameless part is None
             raise MalformedInputError("text may not contain the NUL character", {"value": "%00"})
 
     @app.errorhandler(BpmnpubError)
