@@ -4,14 +4,17 @@ submission leaves exactly the form as sent (services/prefill.py, engine/prefill.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from bpmnpub.errors import ValidationError
+from bpmnpub.forms import FormSpec
 from bpmnpub.services import instances, prefill, tasks
 from bpmnpub.services.context import ServiceContext
 
+from ..conftest import PROCESSES
 from .conftest import request_data, task_id, upload_pdf
 
 FOREIGN = {"certified": True, "publish_note": "ผ่านการตรวจแล้ว (ผู้ขอกรอกเอง)"}
@@ -116,3 +119,26 @@ def test_a_field_of_another_form_is_refused_at_completion_and_changes_nothing(
         tasks.complete_task(ctx, first, {**request_data(upload_pdf(ctx, owner)), **FOREIGN}, owner)
     assert sorted(p.field for p in refused.value.problems) == ["certified", "publish_note"]
     assert "certified" not in current_data(ctx, started.id, owner)
+
+
+def test_a_read_only_field_keeps_the_requests_value_and_an_empty_field_is_emptied(
+    ctx: ServiceContext,
+) -> None:
+    """The six-monthly group report: `group_code` is read-only (which group the step is for), so a
+    submission naming another group changes nothing; the director's optional comment left out is
+    removed rather than kept from someone else."""
+    path = PROCESSES / "semiannual_report.bpmn"
+    model = ctx.engine.inspect(path.read_bytes(), path.name, None).model
+    report = FormSpec("group_report_form", _form("group_report_form"))
+    sent = {"group_code": "hr", "items_published": 3, "results": "ดี", "problems": "-", "suggestions": "-"}
+    values, cleared = prefill.submission(model, "Task_GroupReport", report, sent)
+    assert "group_code" not in values and cleared == []
+    ack = FormSpec("director_ack_form", _form("director_ack_form"))
+    values, cleared = prefill.submission(
+        model, "Task_DirectorAcknowledge", ack, {"acknowledged": True, "publish_report": False}
+    )
+    assert values == {"acknowledged": True, "publish_report": False} and cleared == ["comment"]
+
+
+def _form(key: str) -> dict[str, Any]:
+    return dict(json.loads((PROCESSES / "forms" / f"{key}.json").read_text(encoding="utf-8")))
