@@ -397,7 +397,7 @@ ERRORS = {
     404: "No such thing (or an id that cannot exist)",
     405: "Method not allowed",
     409: "Conflict: already done, held by someone else, not running",
-    413: f"Too large (a JSON body over {MAX_JSON_BYTES} bytes, an upload over the limit)",
+    413: f"Too large (a JSON body over {MAX_JSON_BYTES} bytes, an upload over the limit or the quota)",
     415: "Not JSON, or a file type not accepted",
     422: "Validation failed: details lists {field, message}",
     429: "Too many sign-in attempts",
