@@ -30,6 +30,7 @@ from ..permissions import (
     eligible,
     may_act,
 )
+from . import o_items
 from .catalogue import unknown_categories
 from .context import ServiceContext
 from .files import missing_files, uploaded_by
@@ -318,7 +319,7 @@ def complete_task(
         task, instance, rows = _locked_task(session, task_id)
         _check_actor(actor, task)
         require_running(instance)
-        cleaned = _validated(session, instance, task, data, actor)
+        cleaned = _validated(session, instance, task, data, actor, when)
         task.status = "completed"
         task.assigned_user_id = actor.id
         task.completed_by_id = actor.id
@@ -353,7 +354,7 @@ def complete_task(
 
 
 def _validated(
-    session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor
+    session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor, now: datetime
 ) -> dict[str, Any]:
     """The submission checked against the task's form, categories and files included: a category must be
     an active one of the catalogue; a file must exist and be the submitter's own upload or already part
@@ -365,6 +366,12 @@ def _validated(
     not_listed = unknown_categories(session, form.sourced(cleaned, "categories"))
     if not_listed:
         raise ValidationError("a category is not in the office's catalogue", not_listed)
+    # O items ticked in a list (the publisher's confirmation) must be the current year's; a code in a
+    # row (the programme's topics, planned for a year) is left to its form.
+    ticked = [(path, v) for path, v in form.sourced(cleaned, o_items.SOURCE) if path.count(".") == 1]
+    not_o_items = o_items.unknown_o_items(session, ticked, now)
+    if not_o_items:
+        raise ValidationError("an O item is not in the year's ITA list", not_o_items)
     ids = form.file_ids(cleaned)
     missing = missing_files(session, ids)
     if missing:
@@ -390,7 +397,7 @@ def check_submission(ctx: ServiceContext, task_id: int, data: Any, actor: Actor)
         instance = session.get(ProcessInstance, task.instance_id, options=[undefer(ProcessInstance.state)])
         assert instance is not None
         _check_actor(actor, task)
-        _validated(session, instance, task, data, actor)
+        _validated(session, instance, task, data, actor, ctx.now())
 
 
 def _text(value: Any) -> str | None:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..forms import FormSpec
 from ..services import catalogue, comments, files, memo, tasks
+from ..services import o_items as o_items_service
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
@@ -28,9 +29,12 @@ def _render(
     status: int = 200,
 ) -> tuple[str, int]:
     page = tasks.get_task_page(ctx(), task_id, caller().actor)
-    shown = page.task.data if values is None else values
-    known: dict[str, dict[str, Any]] = {i: _with_url(task_id, i, info) for i, info in page.files.items()}
     form = FormSpec(page.task.form.get("key", ""), page.task.form.get("schema", {}))
+    o_items = o_item_source(page.task.context.get("category"))
+    shown = page.task.data if values is None else values
+    if values is None:  # a first look: the O items the category suggests come ticked
+        shown = {**dict.fromkeys(o_item_fields(form), o_items.suggested), **shown}
+    known: dict[str, dict[str, Any]] = {i: _with_url(task_id, i, info) for i, info in page.files.items()}
     for file_id in set(form.file_ids(shown)) - set(known):
         try:  # uploaded with a submission that came back with errors: show its name
             info = files.get_file(ctx(), file_id)[0]
@@ -44,7 +48,7 @@ def _render(
         values=shown,
         errors=errors or {},
         files=known,
-        sources={"categories": catalogue.category_choices(ctx())},
+        sources={"categories": catalogue.category_choices(ctx()), o_items_service.SOURCE: _labelled(o_items)},
         now=ctx().now(),
         memo_url=(
             url_for("requests.memo_pdf", instance_id=page.task.instance_id)
@@ -54,6 +58,28 @@ def _render(
         comments=comments.list_comments(ctx(), page.task.instance_id, caller().actor),
     )
     return html, status
+
+
+def o_item_source(category: Any) -> o_items_service.OItemChoices:
+    return o_items_service.form_choices(ctx(), category if isinstance(category, str) else None)
+
+
+def o_item_fields(form: FormSpec) -> list[str]:
+    """The form's fields that choose O items (a list whose items come from `x-source: ita_items`)."""
+    return [
+        name
+        for name, prop in form.schema.get("properties", {}).items()
+        if isinstance(prop, dict)
+        and isinstance(prop.get("items"), dict)
+        and prop["items"].get("x-source") == o_items_service.SOURCE
+    ]
+
+
+def _labelled(choices: o_items_service.OItemChoices) -> list[tuple[str, str]]:
+    return [
+        (c.code, _("%(item)s (แนะนำตามหมวดหมู่)", item=c.label) if c.suggested else c.label)
+        for c in choices.choices
+    ]
 
 
 def _with_url(task_id: int, file_id: str, info: dict[str, Any]) -> dict[str, Any]:
