@@ -291,7 +291,9 @@ class _Parser:
         if kind not in ("string", "integer", "number", "date", "boolean"):
             return MISSING
         texts = self.form.getlist(read)
-        if not _enum_values(items):  # free text items come one per line from a textarea
+        if items.get("x-source") and texts and not any(t.strip() for t in texts):
+            return []  # a list chosen from a source (O items), sent with none ticked: an answer
+        if not _enum_values(items) and not items.get("x-source"):  # free text: one per line of a textarea
             texts = [line for text in texts for line in text.splitlines()]
         out: list[Any] = []
         for text in texts:
@@ -306,8 +308,6 @@ class _Parser:
             except _Bad as exc:
                 self.problem(report, str(exc))
         if not out and texts:
-            if items.get("x-source"):  # a list chosen from a source (O items): none ticked is an answer
-                return []
             self.entered[report] = ""
         return out if out else MISSING
 
