@@ -13,6 +13,7 @@ from ..permissions import OPEN_STATUSES, Actor
 from .access import readable_instance
 from .context import ServiceContext
 from .progress import spec_for
+from .request_data import Field
 from .tasks import request_parts
 from .views import EventView
 
@@ -33,6 +34,7 @@ class RequestPage:
     files: dict[str, dict[str, Any]]
     labels: dict[str, str]
     choices: dict[str, dict[str, str]]
+    shown: list[Field]  # the request's data as people read it
     open_steps: list[tuple[int, str]]  # (task id, step name) still to be done
 
 

@@ -18,7 +18,7 @@ from ..errors import (
     StepFailedError,
     ValidationError,
 )
-from ..forms import FILE_ID, validate
+from ..forms import validate
 from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, StoredFile, User
 from ..permissions import (
     OPEN_STATUSES,
@@ -33,7 +33,7 @@ from ..permissions import (
 from . import o_items
 from .catalogue import unknown_categories
 from .context import ServiceContext
-from .files import missing_files, uploaded_by
+from .files import missing_files, thumbnails, uploaded_by
 from .instances import action_view
 from .progress import (
     add_event,
@@ -44,6 +44,7 @@ from .progress import (
     run_engine,
     spec_for,
 )
+from .request_data import Field, describe, file_ids
 from .views import EventView, InboxPage, InstanceView, TaskDetail, TaskSummary
 
 _COLUMNS = TaskColumns(
@@ -415,6 +416,7 @@ class TaskPage:
     files: dict[str, dict[str, Any]]  # id -> {filename, content_type, size} of files the request refers to
     labels: dict[str, str]  # data key -> the Thai title its form gives it
     choices: dict[str, dict[str, str]]  # data key -> {code: label} for fields with labelled options
+    shown: list[Field]  # the request's data as people read it (request_data.describe)
 
 
 def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
@@ -442,7 +444,10 @@ def request_parts(session: Session, instance: ProcessInstance, context: dict[str
         select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
     )
     labels, choices = _labels(all_forms or {})
-    ids = sorted(set(_file_ids(context)))
+    shown = describe(session, all_forms or {}, context)
+    ids = sorted(set(file_ids(context)))
+    thumbs = set(thumbnails(session, ids).values())  # shown beside their photos
+    ids += sorted(thumbs)
     stored = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))).all() if ids else []
     return {
         "process_id": instance.process_id,
@@ -451,10 +456,17 @@ def request_parts(session: Session, instance: ProcessInstance, context: dict[str
         "group": instance.group.name if instance.group else None,
         "events": [EventView.of(e, name or username, for_whom) for e, username, name, for_whom in rows],
         "files": {
-            f.id: {"filename": f.filename, "content_type": f.content_type, "size": f.size} for f in stored
+            f.id: {
+                "filename": f.filename,
+                "content_type": f.content_type,
+                "size": f.size,
+                "thumbnail": f.id in thumbs,
+            }
+            for f in stored
         },
         "labels": labels,
         "choices": choices,
+        "shown": shown,
     }
 
 
@@ -472,14 +484,3 @@ def _labels(all_forms: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[s
                         option.get("title", option["const"])
                     )
     return labels, choices
-
-
-def _file_ids(value: Any) -> list[str]:
-    """Every file id anywhere in a request's data (strings of 32 hex digits)."""
-    if isinstance(value, str):
-        return [value] if FILE_ID.match(value) else []
-    if isinstance(value, dict):
-        return [i for v in value.values() for i in _file_ids(v)]
-    if isinstance(value, list):
-        return [i for v in value for i in _file_ids(v)]
-    return []

@@ -18,6 +18,7 @@ from ..services import o_items as o_items_service
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
+from .templating import value_text
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -34,6 +35,11 @@ def _render(
     shown = page.task.data if values is None else values
     if values is None:  # a first look: the O items the category suggests come ticked
         shown = {**dict.fromkeys(o_item_fields(form), o_items.suggested), **shown}
+    # Read-only fields are shown, never posted back: as people read them (names, Buddhist-era dates).
+    readonly = {
+        n for n, p in form.schema.get("properties", {}).items() if isinstance(p, dict) and p.get("readOnly")
+    }
+    shown = {**shown, **{f.key: value_text(f.value) for f in page.shown if f.key in readonly}}
     known: dict[str, dict[str, Any]] = {i: _with_url(task_id, i, info) for i, info in page.files.items()}
     for file_id in set(form.file_ids(shown)) - set(known):
         try:  # uploaded with a submission that came back with errors: show its name

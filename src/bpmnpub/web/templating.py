@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from .. import thaidate
 from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
 from ..services import notify, office, tasks
+from ..services.request_data import Check, Field, FileRef, Items, Text, Value, When
 from .auth import ctx
 from .formdata import display_date
 
@@ -21,6 +26,62 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+# Keys the process writes itself (scripts, service steps), which no form names.
+SYSTEM_LABELS = {
+    "published_item": lazy_gettext("รายการบนเว็บไซต์"),
+    "published_summary": lazy_gettext("สรุปจำนวนรายการที่เผยแพร่"),
+    "published_counts": lazy_gettext("จำนวนรายการที่เผยแพร่ตามกลุ่ม"),
+    "report_group_codes": lazy_gettext("กลุ่มที่รายงาน"),
+    "group_codes": lazy_gettext("กลุ่มที่รายงาน"),
+    "group_reports": lazy_gettext("รายงานของกลุ่ม/หน่วย"),
+    "group_report": lazy_gettext("รายงานของกลุ่ม/หน่วย"),
+    "by_group": lazy_gettext("ตามกลุ่ม"),
+    "period_start": lazy_gettext("ตั้งแต่วันที่"),
+    "period_end": lazy_gettext("ถึงวันที่"),
+    "fiscal_year": lazy_gettext("ปีงบประมาณ"),
+    "total": lazy_gettext("รวม"),
+    "deputy_recommendation": lazy_gettext("ความเห็นของรองผู้อำนวยการ"),
+    "view_stats": lazy_gettext("สถิติการเข้าชม"),
+    "since": lazy_gettext("นับตั้งแต่"),
+    "title": lazy_gettext("ชื่อเรื่อง"),
+    "ita_item": lazy_gettext("ข้อการประเมิน ITA/OIT"),
+    "ita_items": lazy_gettext("ข้อการประเมิน ITA/OIT"),
+}
+
+
+def data_label(field: Field, admin: bool = False) -> str | None:
+    """A described value's label: its form's title, else the name of a key the process writes; a key
+    nobody named is left out of people's pages (admins see it under a general label)."""
+    if field.label:
+        return field.label
+    known = SYSTEM_LABELS.get(field.key)
+    if known is not None:
+        return str(known)
+    return str(lazy_gettext("ข้อมูลภายในของกระบวนงาน")) if admin else None
+
+
+def data_label_of(key: str) -> str:
+    """A data key as an admin reads it (the select of a correction, the timeline)."""
+    known = SYSTEM_LABELS.get(key)
+    return str(known) if known is not None else str(lazy_gettext("ข้อมูลภายในของกระบวนงาน (%(key)s)", key=key))
+
+
+def value_text(value: Value) -> str:
+    """A described value as one line of plain text (a read-only field of a form)."""
+    if isinstance(value, Text):
+        return value.text
+    if isinstance(value, When):
+        at = value.at
+        return thaidate.format_datetime(at) if isinstance(at, datetime) else thaidate.format_date(at)
+    if isinstance(value, Check):
+        return "☑ " + str(_("ใช่")) if value.checked else "☐ " + str(_("ไม่ใช่"))
+    if isinstance(value, FileRef):
+        return value.filename
+    if isinstance(value, Items):
+        return ", ".join(value_text(v) for v in value.items)
+    return ""
+
+
 def init(app: Flask) -> None:
     app.jinja_env.filters["thai_date"] = thaidate.format_date
     app.jinja_env.filters["thai_datetime"] = thaidate.format_datetime
@@ -28,6 +89,8 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["thai_digits"] = thaidate.thai_digits
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["be_date_input"] = display_date  # a date input's value: 16/11/2569
+    app.jinja_env.globals["data_label"] = data_label
+    app.jinja_env.globals["data_label_of"] = data_label_of
 
     @app.context_processor
     def _office() -> dict[str, object]:
