@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import Flask, g
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from .. import thaidate
@@ -26,27 +25,28 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-# Keys the process writes itself (scripts, service steps), which no form names.
-SYSTEM_LABELS = {
-    "published_item": lazy_gettext("รายการบนเว็บไซต์"),
-    "published_summary": lazy_gettext("สรุปจำนวนรายการที่เผยแพร่"),
-    "published_counts": lazy_gettext("จำนวนรายการที่เผยแพร่ตามกลุ่ม"),
-    "report_group_codes": lazy_gettext("กลุ่มที่รายงาน"),
-    "group_codes": lazy_gettext("กลุ่มที่รายงาน"),
-    "group_reports": lazy_gettext("รายงานของกลุ่ม/หน่วย"),
-    "group_report": lazy_gettext("รายงานของกลุ่ม/หน่วย"),
-    "by_group": lazy_gettext("ตามกลุ่ม"),
-    "period_start": lazy_gettext("ตั้งแต่วันที่"),
-    "period_end": lazy_gettext("ถึงวันที่"),
-    "fiscal_year": lazy_gettext("ปีงบประมาณ"),
-    "total": lazy_gettext("รวม"),
-    "deputy_recommendation": lazy_gettext("ความเห็นของรองผู้อำนวยการ"),
-    "view_stats": lazy_gettext("สถิติการเข้าชม"),
-    "since": lazy_gettext("นับตั้งแต่"),
-    "title": lazy_gettext("ชื่อเรื่อง"),
-    "ita_item": lazy_gettext("ข้อการประเมิน ITA/OIT"),
-    "ita_items": lazy_gettext("ข้อการประเมิน ITA/OIT"),
-}
+def system_labels() -> dict[str, str]:
+    """Keys the process writes itself (scripts, service steps), which no form names."""
+    return {
+        "published_item": _("รายการบนเว็บไซต์"),
+        "published_summary": _("สรุปจำนวนรายการที่เผยแพร่"),
+        "published_counts": _("จำนวนรายการที่เผยแพร่ตามกลุ่ม"),
+        "report_group_codes": _("กลุ่มที่รายงาน"),
+        "group_codes": _("กลุ่มที่รายงาน"),
+        "group_reports": _("รายงานของกลุ่ม/หน่วย"),
+        "group_report": _("รายงานของกลุ่ม/หน่วย"),
+        "by_group": _("ตามกลุ่ม"),
+        "period_start": _("ตั้งแต่วันที่"),
+        "period_end": _("ถึงวันที่"),
+        "fiscal_year": _("ปีงบประมาณ"),
+        "total": _("รวม"),
+        "deputy_recommendation": _("ความเห็นของรองผู้อำนวยการ"),
+        "view_stats": _("สถิติการเข้าชม"),
+        "since": _("นับตั้งแต่"),
+        "title": _("ชื่อเรื่อง"),
+        "ita_item": _("ข้อการประเมิน ITA/OIT"),
+        "ita_items": _("ข้อการประเมิน ITA/OIT"),
+    }
 
 
 def data_label(field: Field, admin: bool = False) -> str | None:
@@ -54,16 +54,16 @@ def data_label(field: Field, admin: bool = False) -> str | None:
     nobody named is left out of people's pages (admins see it under a general label)."""
     if field.label:
         return field.label
-    known = SYSTEM_LABELS.get(field.key)
+    known = system_labels().get(field.key)
     if known is not None:
-        return str(known)
-    return str(lazy_gettext("ข้อมูลภายในของกระบวนงาน")) if admin else None
+        return known
+    return str(_("ข้อมูลภายในของกระบวนงาน")) if admin else None
 
 
 def data_label_of(key: str) -> str:
     """A data key as an admin reads it (the select of a correction, the timeline)."""
-    known = SYSTEM_LABELS.get(key)
-    return str(known) if known is not None else str(lazy_gettext("ข้อมูลภายในของกระบวนงาน (%(key)s)", key=key))
+    known = system_labels().get(key)
+    return known if known is not None else str(_("ข้อมูลภายในของกระบวนงาน (%(key)s)", key=key))
 
 
 def value_text(value: Value) -> str:
