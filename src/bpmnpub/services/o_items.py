@@ -47,6 +47,11 @@ class OItemChoices:
     def suggested(self) -> list[str]:
         return [c.code for c in self.choices if c.suggested]
 
+    def first(self, codes: list[str] | tuple[str, ...]) -> list[OItemChoice]:
+        """The choices with `codes` first (those ticked, so a long list shows them at its top), each
+        part in the list's order."""
+        return sorted(self.choices, key=lambda c: c.code not in codes)
+
 
 def o_item_codes(session: Session, year: int) -> list[str]:
     """The codes of a fiscal year's O items, in the list's order."""

@@ -82,9 +82,10 @@ def o_item_fields(form: FormSpec) -> list[str]:
 
 
 def _labelled(choices: o_items_service.OItemChoices) -> list[tuple[str, str]]:
+    """The suggested O items first (ticked, where the publisher looks), then the rest of the list."""
     return [
         (c.code, _("%(item)s (แนะนำตามหมวดหมู่)", item=c.label) if c.suggested else c.label)
-        for c in choices.choices
+        for c in choices.first(choices.suggested)
     ]
 
 
