@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 
 from bpmnpub.errors import NotFoundError, PermissionDeniedError
 from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
-from bpmnpub.services import ita_index
+from bpmnpub.services import demo, ita_index
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
@@ -261,3 +261,12 @@ def test_staff_who_answer_for_publishing_see_the_dashboard(office: Office, actor
 def test_other_staff_do_not(office: Office, actor: Any, username: str) -> None:
     with pytest.raises(PermissionDeniedError):
         ita_index.dashboard(office.ctx, actor(username), FY)
+
+
+def test_the_demo_office_counts_only_what_its_publisher_confirmed(ctx: ServiceContext) -> None:
+    """The demo's action plan (category 1.6, suggesting O6, O7, O22) and monthly procurement result
+    (1.9: O12, O13, O14) count for the O items their publisher confirmed, O6 and O13, only."""
+    assert demo.create_demo_requests(ctx) == 3
+    year = ita_index.year_index(ctx, 2570, base=BASE)
+    have = {i.code for i in year.items if i.status == "have"}
+    assert have == {"O6", "O13"}
