@@ -59,6 +59,10 @@ class FormSpec:
             _collect_file_ids(prop, data.get(name), ids)
         return ids
 
+    def uses_source(self, source: str) -> bool:
+        """Whether any field of the form, in rows or lists too, takes its values from `source`."""
+        return _uses_source(self.schema, source)
+
     def sourced(self, data: dict[str, Any], source: str) -> list[tuple[str, Any]]:
         """(field path, value) of every field with `"x-source": source` in `data`, rows included
         ("topics.0.category"), so the service owning that list can check the values."""
@@ -66,6 +70,14 @@ class FormSpec:
         for name, prop in self.schema.get("properties", {}).items():
             _collect_sourced(prop, name, data.get(name), source, found)
         return found
+
+
+def _uses_source(node: Any, source: str) -> bool:
+    if isinstance(node, dict):
+        return node.get("x-source") == source or any(_uses_source(v, source) for v in node.values())
+    if isinstance(node, list):
+        return any(_uses_source(v, source) for v in node)
+    return False
 
 
 def _collect_sourced(prop: Any, path: str, value: Any, source: str, out: list[tuple[str, Any]]) -> None:

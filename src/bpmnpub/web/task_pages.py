@@ -31,7 +31,11 @@ def _render(
 ) -> tuple[str, int]:
     page = tasks.get_task_page(ctx(), task_id, caller().actor)
     form = FormSpec(page.task.form.get("key", ""), page.task.form.get("schema", {}))
-    o_items = o_item_source(page.task.context.get("category"))
+    o_items = (
+        o_item_source(page.task.context.get("category"))
+        if form.uses_source(o_items_service.SOURCE)
+        else o_items_service.OItemChoices(0, ())
+    )
     shown = page.task.data if values is None else values
     if values is None:  # a first look: the O items the category suggests come ticked
         shown = {**dict.fromkeys(o_item_fields(form), o_items.suggested), **shown}
