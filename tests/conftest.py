@@ -23,6 +23,7 @@ from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
 from bpmnpub.models import (
     AdminEvent,
+    AuditChain,
     ApiToken,
     Category,
     Comment,
@@ -64,6 +65,7 @@ RUNTIME_TABLES = (
     RegisteredDocument,
     DocumentCounter,
     AdminEvent,
+    AuditChain,
     ItemEvent,
     ItemViewDay,
     ProcessDraft,

@@ -1,6 +1,6 @@
 """SQLAlchemy models only. Imports nothing of bpmnpub but its own base; no engine, no Flask."""
 
-from .audit import AdminEvent
+from .audit import AdminEvent, AuditChain
 from .base import Base, JSONText, UTCDateTime
 from .catalogue import (
     PERIOD_RULES,
@@ -30,6 +30,7 @@ from .worker import WorkerHeartbeat
 __all__ = [
     "PERIOD_RULES",
     "AdminEvent",
+    "AuditChain",
     "ApiToken",
     "Base",
     "Category",
