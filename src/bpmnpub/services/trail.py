@@ -47,7 +47,9 @@ def _head(session: Session, chain: str) -> AuditChain:
     if isinstance(known, AuditChain):
         return known
     stmt = select(AuditChain).where(AuditChain.chain == chain).with_for_update()
-    head = session.scalars(stmt).one_or_none()
+    # No autoflush: flushing the caller's half-made changes here would cost a second UPDATE of them later.
+    with session.no_autoflush:
+        head = session.scalars(stmt).one_or_none()
     if head is None:
         # Two first events of the admin chain may race on an empty table: the loser's insert does nothing
         # and it waits on the winner's row lock below.
@@ -59,7 +61,8 @@ def _head(session: Session, chain: str) -> AuditChain:
             session.execute(sqlite.insert(AuditChain).values(values).on_conflict_do_nothing())
         else:  # pragma: no cover - the two databases bpmnpub runs on are above
             session.execute(insert(AuditChain).values(values))
-        head = session.scalars(stmt).one()
+        with session.no_autoflush:
+            head = session.scalars(stmt).one()
     return head
 
 
