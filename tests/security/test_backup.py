@@ -123,8 +123,8 @@ def test_a_restored_office_is_the_same_office(
         assert TITLE in str(after["item"])
         # the item's file comes back byte for byte from the restored files folder
         [link, *_] = re.findall(r'href="(/public/files/[^"]+)"', str(before["item"]))
-        served = again.test_client().get(link)
-        assert served.status_code == 200 and served.data == app.test_client().get(link).data
+        with again.test_client().get(link) as served, app.test_client().get(link) as kept:
+            assert served.status_code == 200 and served.data == kept.data
         original, copy = trail.verify(ctx), trail.verify(restored)
         assert copy.intact and copy.heads == original.heads and copy.rows == original.rows
         assert cli(["--database-url", fresh_url, "audit", "verify"]) == 0
