@@ -23,8 +23,8 @@ from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
 from bpmnpub.models import (
     AdminEvent,
-    AuditChain,
     ApiToken,
+    AuditChain,
     Category,
     Comment,
     Delegation,

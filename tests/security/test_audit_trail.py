@@ -60,7 +60,8 @@ def test_a_comment_reworded_with_sql_is_named(
 ) -> None:
     with ctx.db.read() as session:
         target = session.execute(
-            text("SELECT id FROM instance_event WHERE instance_id = :i AND decision = 'revise'"), {"i": reviewed}
+            text("SELECT id FROM instance_event WHERE instance_id = :i AND decision = 'revise'"),
+            {"i": reviewed},
         ).scalar_one()
     sql(ctx, "UPDATE instance_event SET comment = 'อนุมัติ' WHERE id = :id", id=target)
     code, out = verify(ctx, capsys)
@@ -68,7 +69,9 @@ def test_a_comment_reworded_with_sql_is_named(
     assert f"instance_event id {target}" in out and "changed" in out, out
 
 
-def test_a_deleted_event_is_named(ctx: ServiceContext, reviewed: int, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_deleted_event_is_named(
+    ctx: ServiceContext, reviewed: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     ids = event_ids(ctx, reviewed)
     assert len(ids) >= 3
     gone, following = ids[1], ids[2]
@@ -108,10 +111,18 @@ def test_an_event_slipped_in_is_named(
 def test_an_admin_change_rewritten_is_named(ctx: ServiceContext, capsys: pytest.CaptureFixture[str]) -> None:
     with ctx.db.write() as session:
         for name in ("สพป.ทดสอบ เขต 1", "สพป.ทดสอบ เขต 2"):
-            audit.record(session, "office", "updated", "office name", actor_id=None, now=ctx.now(), details={"to": name})
+            audit.record(
+                session,
+                "office",
+                "updated",
+                "office name",
+                actor_id=None,
+                now=ctx.now(),
+                details={"to": name},
+            )
     with ctx.db.read() as session:
         first = session.execute(text("SELECT max(id) FROM admin_event")).scalar_one() - 1
-    sql(ctx, "UPDATE admin_event SET details = '{\"to\":\"ปลอม\"}' WHERE id = :id", id=first)
+    sql(ctx, 'UPDATE admin_event SET details = \'{"to":"ปลอม"}\' WHERE id = :id', id=first)
     code, out = verify(ctx, capsys)
     assert code == 1
     assert f"admin_event id {first}" in out and "changed" in out, out

@@ -114,7 +114,9 @@ def test_a_restored_office_is_the_same_office(
     assert cli(["--database-url", fresh_url, "restore", str(folder)]) == 1
     assert "--force" in capsys.readouterr().err
 
-    restored = ServiceContext(Database(fresh_url), shared_engine, _settings(restored_dir, fresh_url), clock=clock)
+    restored = ServiceContext(
+        Database(fresh_url), shared_engine, _settings(restored_dir, fresh_url), clock=clock
+    )
     try:
         again = create_app(context=restored)
         again.config["TESTING"] = True

@@ -30,8 +30,8 @@ from .worker import WorkerHeartbeat
 __all__ = [
     "PERIOD_RULES",
     "AdminEvent",
-    "AuditChain",
     "ApiToken",
+    "AuditChain",
     "Base",
     "Category",
     "Comment",

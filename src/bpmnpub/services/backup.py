@@ -32,7 +32,7 @@ FORMAT = 1
 SQLITE_PART = "database.sqlite3"
 PG_PART = "database.pgdump"
 FOLDERS = {"files.tar": "files", "office-key.tar": OFFICE_KEY_FOLDER}
-SECRET = "secret_key"
+SECRET = "secret_key"  # noqa: S105 - the name of the file that holds it
 
 
 class BackupError(BpmnpubError):
@@ -68,13 +68,15 @@ def _libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str]) -> str:
+    """Run pg_dump / pg_restore (from PATH: Debian's postgresql-client); its output, or BackupError."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed tools
     except FileNotFoundError as exc:
         raise BackupError(f"{command[0]} is not installed (Debian: postgresql-client)") from exc
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-2000:]}")
+    return done.stdout
 
 
 def _schema(ctx: ServiceContext) -> str:
@@ -138,7 +140,9 @@ def make_backup(ctx: ServiceContext, target: Path) -> dict[str, Any]:
         parts.append(SECRET)
     for part in parts:
         manifest["parts"][part] = {"sha256": _sha256(target / part), "size": (target / part).stat().st_size}
-    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (target / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return manifest
 
 
@@ -231,19 +235,19 @@ def _restore_postgres(ctx: ServiceContext, part: Path, dumped: str, *, force: bo
                     text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
                 ).all():
                     conn.execute(text(f'DROP TABLE IF EXISTS public."{name}" CASCADE'))
-            if dumped != schema and conn.execute(
-                text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"), {"s": dumped}
-            ).scalar_one():
+            if (
+                dumped != schema
+                and conn.execute(
+                    text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"), {"s": dumped}
+                ).scalar_one()
+            ):
                 raise ConflictError(
                     f"the backup's schema {dumped} exists in this database: restore into another database"
                 )
             with tempfile.TemporaryDirectory() as scratch:
                 listing = Path(scratch) / "toc.list"
-                toc = subprocess.run(["pg_restore", "--list", str(part)], capture_output=True, text=True)
-                if toc.returncode != 0:
-                    raise BackupError(f"pg_restore failed: {toc.stderr.strip()[-2000:]}")
-                # The public schema already exists in every database: its CREATE would fail the restore.
-                lines = [line for line in toc.stdout.splitlines() if " SCHEMA - public " not in line]
+                toc = _run(["pg_restore", "--list", str(part)])
+                lines = [line for line in toc.splitlines() if " SCHEMA - public " not in line]
                 listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
                 _run(
                     [

@@ -209,4 +209,3 @@ def verify(ctx: ServiceContext) -> Report:
             found = _walk("instance_event", chain, [], heads[chain])
             findings.extend([found] if found else [])
         return Report(len(walked | set(heads)), count, findings, {c: h.head_hash for c, h in heads.items()})
-

@@ -21,6 +21,7 @@ from ..errors import (
     UploadTooLargeError,
     ValidationError,
 )
+from . import diagram_text
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ def status_of(error: BpmnpubError) -> int:
 
 
 def _details(error: BpmnpubError) -> Any:
-    if isinstance(error, (ValidationError, DiagramError)):
+    if isinstance(error, DiagramError):
+        return diagram_text.as_dicts(error.problems)
+    if isinstance(error, ValidationError):
         return [dataclasses.asdict(p) for p in error.problems]
     return error.details
 

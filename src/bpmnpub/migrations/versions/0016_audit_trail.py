@@ -26,7 +26,9 @@ def _table(name: str, fields: tuple[str, ...]) -> sa.TableClause:
     # Typed columns, so times and details read back exactly as the app's models read them.
     types: dict[str, Any] = {"at": UTCDateTime(), "details": JSONText()}
     columns = [sa.column(f, types.get(f, sa.Integer() if f.endswith("_id") else sa.String())) for f in fields]
-    return sa.table(name, sa.column("id", sa.Integer()), *columns, sa.column("prev_hash"), sa.column("row_hash"))
+    return sa.table(
+        name, sa.column("id", sa.Integer()), *columns, sa.column("prev_hash"), sa.column("row_hash")
+    )
 
 
 def _chain(table: sa.TableClause, fields: tuple[str, ...], key: Any) -> dict[str, list[Any]]:
