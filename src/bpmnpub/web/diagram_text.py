@@ -23,7 +23,7 @@ def _kind(code: str) -> str:
         "qname": _("id ขององค์ประกอบ"),
         "uri": _("ที่อยู่ (URI)"),
     }
-    return words.get(code, _("ค่าที่ถูกต้อง"))
+    return str(words.get(code, _("ค่าที่ถูกต้อง")))
 
 
 def _expected(params: dict[str, str]) -> str:
