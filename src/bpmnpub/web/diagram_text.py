@@ -4,7 +4,6 @@ checks) keep their message."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -84,5 +83,6 @@ def say(problem: DiagramProblem) -> str:
 
 
 def as_dicts(problems: Iterable[DiagramProblem]) -> list[dict[str, Any]]:
-    """Problems as JSON-ready dicts with the message in the reader's language."""
-    return [{**dataclasses.asdict(p), "message": say(p)} for p in problems]
+    """Problems as the API's `{file, element_id, line, message}` (DESIGN §4), the message in the reader's
+    language."""
+    return [{"file": p.file, "element_id": p.element_id, "line": p.line, "message": say(p)} for p in problems]
