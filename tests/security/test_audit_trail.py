@@ -126,3 +126,27 @@ def test_an_admin_change_rewritten_is_named(ctx: ServiceContext, capsys: pytest.
     code, out = verify(ctx, capsys)
     assert code == 1
     assert f"admin_event id {first}" in out and "changed" in out, out
+
+
+def test_changes_made_at_once_line_up_in_one_chain(
+    ctx: ServiceContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Eight admins save at the same moment (on PostgreSQL, eight transactions at once, the first ones
+    racing to start the chain): every row gets its own place, none forks the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def save(n: int) -> None:
+        for k in range(5):
+            with ctx.db.write() as session:
+                audit.record(
+                    session, "users", "updated", f"user u{n}", actor_id=None, now=ctx.now(), details={"k": k}
+                )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(save, range(8)))
+    report = trail.verify(ctx)
+    assert report.intact, [f.describe() for f in report.findings]
+    with ctx.db.read() as session:
+        rows = session.execute(text("SELECT count(*) FROM admin_event")).scalar_one()
+        length = session.execute(text("SELECT length FROM audit_chain WHERE chain = 'admin'")).scalar_one()
+    assert rows == length and rows >= 40
