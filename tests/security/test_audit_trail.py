@@ -150,3 +150,27 @@ def test_changes_made_at_once_line_up_in_one_chain(
         rows = session.execute(text("SELECT count(*) FROM admin_event")).scalar_one()
         length = session.execute(text("SELECT length FROM audit_chain WHERE chain = 'admin'")).scalar_one()
     assert rows == length and rows >= 40
+
+
+def test_events_written_before_the_chain_existed_are_chained_by_the_migration(
+    ctx: ServiceContext, reviewed: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database from before migration 0016: its events get their chain at the upgrade, and it is the
+    chain the app would have written (the same heads)."""
+    from alembic import command
+
+    from bpmnpub.db import alembic_config, upgrade
+
+    before = trail.verify(ctx)
+    assert before.intact and before.heads
+    config = alembic_config(ctx.db.url)
+    try:
+        with ctx.db.write_engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0015")
+            connection.commit()
+    finally:
+        upgrade(ctx.db)
+    after = trail.verify(ctx)
+    assert after.intact and after.heads == before.heads and after.rows == before.rows
+    assert verify(ctx, capsys)[0] == 0
