@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import BpmnpubError, ConflictError
 from .context import ServiceContext
@@ -206,6 +207,11 @@ def _restore_sqlite(ctx: ServiceContext, part: Path, *, force: bool) -> None:
         target.close()
 
 
+def _ident(name: str) -> str:
+    """A quoted SQL identifier (schema and table names come from the server, still: quoted)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _target_schema(connection: Any) -> str:
     """The first schema of the search path (it need not exist yet)."""
     first = str(connection.execute(text("SHOW search_path")).scalar_one()).split(",")[0].strip().strip('"')
@@ -229,12 +235,17 @@ def _restore_postgres(ctx: ServiceContext, part: Path, dumped: str, *, force: bo
             ).scalar_one()
             # pg_restore creates the schema it dumped; public stays (extensions such as pg_trgm live there).
             if exists and schema != "public":
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                try:  # without --force an empty schema only: anything else in it makes this fail
+                    conn.execute(text(f"DROP SCHEMA {_ident(schema)}{' CASCADE' if force else ''}"))
+                except DBAPIError as exc:
+                    raise ConflictError(
+                        f"schema {schema} holds other objects: use --force to replace them"
+                    ) from exc
             elif exists and tables:
                 for (name,) in conn.execute(
                     text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
                 ).all():
-                    conn.execute(text(f'DROP TABLE IF EXISTS public."{name}" CASCADE'))
+                    conn.execute(text(f"DROP TABLE IF EXISTS public.{_ident(name)} CASCADE"))
             if (
                 dumped != schema
                 and conn.execute(
@@ -261,7 +272,7 @@ def _restore_postgres(ctx: ServiceContext, part: Path, dumped: str, *, force: bo
                     ]
                 )
             if dumped != schema:
-                conn.execute(text(f'ALTER SCHEMA "{dumped}" RENAME TO "{schema}"'))
+                conn.execute(text(f"ALTER SCHEMA {_ident(dumped)} RENAME TO {_ident(schema)}"))
     finally:
         engine.dispose()
 
