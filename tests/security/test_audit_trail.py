@@ -4,6 +4,8 @@ chain, and `bpmnpub audit verify` names the first altered row and exits 1."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 
@@ -152,6 +154,15 @@ def test_changes_made_at_once_line_up_in_one_chain(
     assert rows == length and rows >= 40
 
 
+def _before_the_chain(config: Any) -> Any:
+    """The revision before the audit-trail migration (by its file: merges renumber revisions)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(config)
+    [trail_migration] = [r for r in scripts.walk_revisions() if (r.path or "").endswith("_audit_trail.py")]
+    return trail_migration.down_revision
+
+
 def test_events_written_before_the_chain_existed_are_chained_by_the_migration(
     ctx: ServiceContext, reviewed: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -167,7 +178,7 @@ def test_events_written_before_the_chain_existed_are_chained_by_the_migration(
     try:
         with ctx.db.write_engine.connect() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0015")
+            command.downgrade(config, str(_before_the_chain(config)))
             connection.commit()
     finally:
         upgrade(ctx.db)
