@@ -17,6 +17,7 @@ them elsewhere."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,11 +188,24 @@ def _admin_rows(session: Session) -> list[_Row]:
     return [_Row(r.id, r.prev_hash, r.row_hash, content_of(r, ADMIN_FIELDS)) for r in session.execute(stmt)]
 
 
+@contextmanager
+def _snapshot(ctx: ServiceContext) -> Iterator[Session]:
+    """One snapshot for heads and rows: on PostgreSQL's default READ COMMITTED, an event committed between
+    reading the heads and reading the rows would look like a row slipped in (or cut off)."""
+    if ctx.db.is_sqlite:  # a read transaction in WAL mode is a snapshot already
+        with ctx.db.read() as session:
+            yield session
+        return
+    engine = ctx.db.read_engine.execution_options(isolation_level="REPEATABLE READ")
+    with Session(engine) as session, session.begin():
+        yield session
+
+
 def verify(ctx: ServiceContext) -> Report:
     """Walk every chain in one read transaction and report the first altered row of each."""
     findings: list[Finding] = []
     count = 0
-    with ctx.db.read() as session:
+    with _snapshot(ctx) as session:
         heads = {h.chain: h for h in session.scalars(select(AuditChain))}
         walked: set[str] = set()
         admin = _admin_rows(session)
