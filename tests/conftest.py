@@ -24,6 +24,7 @@ from bpmnpub.engine import Engine
 from bpmnpub.models import (
     AdminEvent,
     ApiToken,
+    AuditChain,
     Category,
     Comment,
     ConfirmedOItem,
@@ -65,6 +66,7 @@ RUNTIME_TABLES = (
     RegisteredDocument,
     DocumentCounter,
     AdminEvent,
+    AuditChain,
     ItemEvent,
     ItemViewDay,
     ProcessDraft,

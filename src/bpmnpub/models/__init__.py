@@ -1,6 +1,6 @@
 """SQLAlchemy models only. Imports nothing of bpmnpub but its own base; no engine, no Flask."""
 
-from .audit import AdminEvent
+from .audit import AdminEvent, AuditChain
 from .base import Base, JSONText, UTCDateTime
 from .catalogue import (
     PERIOD_RULES,
@@ -31,6 +31,7 @@ __all__ = [
     "PERIOD_RULES",
     "AdminEvent",
     "ApiToken",
+    "AuditChain",
     "Base",
     "Category",
     "Comment",
