@@ -19,10 +19,12 @@ from ..db import contains_pattern
 from ..errors import ConflictError, NotFoundError, PermissionDeniedError
 from ..models import ItemEvent, ProcessInstance, PublishedItem, User
 from ..permissions import Actor, may_manage_items
+from . import website
 from .context import ServiceContext
 from .progress import add_event
 from .publishing import add_item_event, public_url
 from .reasons import given_reason
+from .website import WebsiteState
 
 STATUSES = ("published", "withdrawn")
 PER_PAGE = 25
@@ -60,6 +62,7 @@ class ManagedItem:
     published_at: datetime
     updated_at: datetime
     last_change: LastChange | None
+    website: WebsiteState | None = None  # None: never sent to the office's WordPress
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,8 @@ def list_items(
         )
         changes = _last_changes(session, [r.id for r in rows])
         categories = sorted(c for c in session.scalars(select(PublishedItem.category).distinct()) if c)
-        items = [_managed(ctx, row, changes.get(row.id)) for row in rows]
+        copies = website.states(session, [r.id for r in rows])
+        items = [_managed(ctx, row, changes.get(row.id), copies.get(row.id)) for row in rows]
     return ItemList(items, total, page, per_page, categories)
 
 
@@ -155,7 +159,9 @@ def _last_changes(session: Session, item_ids: list[int]) -> dict[int, LastChange
     return {item_id: LastChange(action, at, who) for item_id, action, at, who in rows}
 
 
-def _managed(ctx: ServiceContext, item: PublishedItem, change: LastChange | None) -> ManagedItem:
+def _managed(
+    ctx: ServiceContext, item: PublishedItem, change: LastChange | None, copy: WebsiteState | None = None
+) -> ManagedItem:
     return ManagedItem(
         id=item.id,
         title=item.title,
@@ -168,6 +174,7 @@ def _managed(ctx: ServiceContext, item: PublishedItem, change: LastChange | None
         published_at=item.published_at,
         updated_at=item.updated_at,
         last_change=change,
+        website=copy,
     )
 
 
@@ -191,7 +198,7 @@ def get_item_history(ctx: ServiceContext, actor: Actor, item_id: int) -> ItemHis
         change = LastChange(last.action, last.at, last.actor) if last else None
         withdrawn_by = session.get(User, item.withdrawn_by_id) if item.withdrawn_by_id else None
         return ItemHistory(
-            item=_managed(ctx, item, change),
+            item=_managed(ctx, item, change, website.states(session, [item.id]).get(item.id)),
             request_id=item.instance_id,
             withdrawn_at=item.withdrawn_at,
             withdrawn_by=withdrawn_by.full_name if withdrawn_by else None,
@@ -249,6 +256,7 @@ def _record(
 ) -> None:
     """The audit row, and the same change on the timeline of the request the item came from."""
     add_item_event(session, item, action, now, actor_id=actor.id, instance_id=item.instance_id, reason=reason)
+    website.enqueue(session, item, now)
     instance = session.get(ProcessInstance, item.instance_id) if item.instance_id else None
     if instance is not None:
         add_event(

@@ -28,7 +28,7 @@ from ..models import (
     category_ita_item,
 )
 from ..thaidate import fiscal_year
-from . import files, portal, portal_text, semiannual, semiannual_report
+from . import files, portal, portal_text, semiannual, semiannual_report, website
 from .context import ServiceContext
 
 KINDS = ("document", "album", "report")
@@ -170,6 +170,7 @@ def _publish(
     action = "published" if was is None else "updated"
     details = _published_details(item, content, was)
     add_item_event(session, item, action, now, actor_id=actor_id, instance_id=instance.id, details=details)
+    website.enqueue(session, item, now)
     return {
         "id": item.id,
         "url": public_url(base, item.id, item.slug),
