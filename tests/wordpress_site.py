@@ -108,9 +108,13 @@ $_SERVER['REQUEST_URI'] = '/';
 define('WP_INSTALLING', true);
 require '%(root)s/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-$installed = wp_install('สพป. ทดสอบ', 'webmaster', 'webmaster@example.org', true, '', wp_generate_password(24));
+$installed = wp_install(
+    'สพป. ทดสอบ', 'webmaster', 'webmaster@example.org', true, '', wp_generate_password(24)
+);
 update_option('permalink_structure', '');
-$made = WP_Application_Passwords::create_new_application_password($installed['user_id'], array('name' => 'bpmnpub'));
+$made = WP_Application_Passwords::create_new_application_password(
+    $installed['user_id'], array('name' => 'bpmnpub')
+);
 $news = wp_insert_term('ข่าวประชาสัมพันธ์', 'category');
 $plans = wp_insert_term('แผนงาน', 'category');
 echo "\\n@@" . json_encode(array(
@@ -190,7 +194,7 @@ class WordPressSite:
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(f"{self.url}/?rest_route=/", timeout=5) as answer:
+                with urllib.request.urlopen(f"{self.url}/?rest_route=/", timeout=5) as answer:  # noqa: S310
                     if answer.status == 200:
                         return
             except (OSError, urllib.error.URLError):
@@ -210,18 +214,23 @@ class WordPressSite:
         import base64
 
         token = base64.b64encode(f"{self.credentials.user}:{self.credentials.password}".encode()).decode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310
             f"{self.url}/?rest_route=/wp/v2/posts&status={status}&context=edit&per_page=100",
             headers={"Authorization": f"Basic {token}"},
         )
-        with urllib.request.urlopen(request, timeout=20) as answer:
+        with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310
             found: list[dict[str, object]] = json.loads(answer.read())
             return found
+
+    def public_post(self, post_id: object) -> tuple[int, str]:
+        """(status, title) of a post as the public reads it (the site has no theme: its REST API)."""
+        status, body = self.fetch(f"{self.url}/?rest_route=/wp/v2/posts/{post_id}")
+        return status, str(json.loads(body).get("title", {}).get("rendered", "")) if status == 200 else ""
 
     def fetch(self, url: str) -> tuple[int, bytes]:
         """A page or file of the site as the public sees it."""
         try:
-            with urllib.request.urlopen(url, timeout=20) as answer:
+            with urllib.request.urlopen(url, timeout=20) as answer:  # noqa: S310
                 return answer.status, answer.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -236,3 +245,20 @@ class WordPressSite:
             )
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def reset_posts(site: WordPressSite) -> None:
+    """Empty the site of posts and media between tests (each test's items start again at id 1)."""
+    subprocess.run(
+        [
+            "mysql",
+            "-uroot",
+            site.db,
+            "-e",
+            "DELETE FROM wp_term_relationships WHERE object_id IN (SELECT ID FROM wp_posts);"
+            "DELETE FROM wp_postmeta; DELETE FROM wp_posts;",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )

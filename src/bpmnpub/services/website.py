@@ -180,9 +180,18 @@ def sync_due(ctx: ServiceContext, client_factory: ClientFactory | None = None) -
         return SyncResult(0, 0)
     connection, jobs = claimed
     client = make(connection)
+    signed_in: WordPressError | None = None
+    if jobs:
+        # WordPress treats a wrong password as a visitor: asking who we are first names the real cause.
+        try:
+            client.whoami()
+        except WordPressError as exc:
+            signed_in = exc
     synced = failed = 0
     for job in jobs:
-        outcome = _send(ctx, client, job)
+        outcome = (
+            _send(ctx, client, job) if signed_in is None else Outcome(job.post_id, None, job.media, signed_in)
+        )
         _record(ctx, job, outcome, ctx.now())
         synced, failed = (synced + 1, failed) if outcome.error is None else (synced, failed + 1)
     return SyncResult(synced, failed)
