@@ -82,6 +82,25 @@ def get_settings(ctx: ServiceContext) -> WebsiteSettings:
         return load(session)
 
 
+@dataclass(frozen=True)
+class SettingsPage:
+    """What the admin's page shows: the settings and the office's categories to map."""
+
+    settings: WebsiteSettings
+    categories: list[tuple[str, str]]  # (code, name), in catalogue order
+
+
+def settings_page(ctx: ServiceContext, actor: Actor) -> SettingsPage:
+    """Raises PermissionDeniedError."""
+    if not actor.is_admin:
+        raise PermissionDeniedError("only administrators see the website connection")
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(Category.code, Category.name).order_by(Category.sort_order, Category.code)
+        )
+        return SettingsPage(load(session), [(str(code), str(name)) for code, name in rows])
+
+
 def connection(ctx: ServiceContext, session: Session) -> Connection | None:
     """The connection to use, or None when publishing to WordPress is off or incomplete."""
     stored = _stored(session)
