@@ -132,7 +132,7 @@ def test_an_item_published_through_a_procedure_is_in_the_index_and_its_csv(
     assert f'<code class="ita-url">{url}</code>' in html  # the URL itself, for the assessor to copy
 
     rows = rows_of(client.get(f"/public/ita/{FY}.csv"))
-    assert rows[1] == ["O1", "โครงสร้างหน่วยงาน", url, "มีข้อมูล"]
+    assert rows[1] == ["O1", "โครงสร้างหน่วยงาน", url, "มีข้อมูล", ""]
 
 
 # -- the page -------------------------------------------------------------------------------------
@@ -209,14 +209,14 @@ def test_the_csv_has_one_row_per_o_item_with_absolute_urls(
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == f"attachment; filename=ita-{FY}.csv"
     rows = rows_of(response)
-    assert rows[0] == ["รหัส", "รายการข้อมูล", "URL", "สถานะ"]
+    assert rows[0] == ["รหัส", "รายการข้อมูล", "URL", "สถานะ", "URL บนเว็บไซต์สำนักงาน"]
     news = f"https://www.example.go.th/public/items/{items['news']}-ข่าวกิจกรรมวันครู"
     tagged = f"https://www.example.go.th/public/items/{items['tagged']}-ข่าวรับสมัครครู"
     assert rows[1:] == [
-        ["O1", "โครงสร้างหน่วยงาน", "", "ยังไม่มีข้อมูล"],
-        ["O2", "ข่าวประชาสัมพันธ์", f"{tagged}\n{news}", "มีข้อมูล"],  # newest first, one cell
-        ["O3", "รายงานผลการดำเนินงานประจำปี", "", "ไม่เป็นปัจจุบัน (ล่าสุด 1 ธ.ค. 2569)"],
-        ["O4", "แผนการจัดซื้อจัดจ้าง", "", "ยังไม่มีข้อมูล"],
+        ["O1", "โครงสร้างหน่วยงาน", "", "ยังไม่มีข้อมูล", ""],
+        ["O2", "ข่าวประชาสัมพันธ์", f"{tagged}\n{news}", "มีข้อมูล", ""],  # newest first, one cell
+        ["O3", "รายงานผลการดำเนินงานประจำปี", "", "ไม่เป็นปัจจุบัน (ล่าสุด 1 ธ.ค. 2569)", ""],
+        ["O4", "แผนการจัดซื้อจัดจ้าง", "", "ยังไม่มีข้อมูล", ""],
     ]
 
 

@@ -33,6 +33,7 @@ from ..errors import NotFoundError, PermissionDeniedError
 from ..models import Category, Group, ItaFramework, ItaItem, PublishedItem, category_ita_item
 from ..permissions import Actor, may_view_ita_dashboard
 from ..thaidate import BANGKOK, BE_OFFSET, fiscal_year, fiscal_year_start
+from . import website
 from .context import ServiceContext
 from .publishing import public_url
 
@@ -75,6 +76,7 @@ class IndexedItem:
     url: str
     published_at: datetime
     updated_at: datetime
+    website_url: str | None = None  # the same item's post on the office's WordPress, when in step
 
 
 @dataclass(frozen=True)
@@ -431,10 +433,12 @@ def _shown_items(session: Session, fiscal_year_be: int, base: str) -> dict[int, 
         .where(ranked.c.rank <= SHOWN_PER_ITEM)
         .order_by(ranked.c.oid, ranked.c.rank)
     ).all()
+    posts = website.post_urls(session, {row[1] for row in rows})
     shown: dict[int, list[IndexedItem]] = {}
     for oid, item_id, title, slug, published_at, updated_at in rows:
         url = public_url(base, item_id, slug)
-        shown.setdefault(oid, []).append(IndexedItem(item_id, title, url, published_at, updated_at))
+        indexed = IndexedItem(item_id, title, url, published_at, updated_at, posts.get(item_id))
+        shown.setdefault(oid, []).append(indexed)
     return shown
 
 
