@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem
+from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem, WebsiteCopy
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
@@ -265,3 +265,39 @@ def test_the_dashboard_of_a_year_without_a_list_says_so(app: Flask, ita_list: di
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "ยังไม่มีรายการข้อมูล ITA/OIT ของปีงบประมาณนี้" in html and f'href="/reports/ita/{FY}"' in html
+
+
+def test_the_index_lists_the_post_on_the_office_website_beside_the_portal_url(
+    ctx: ServiceContext, client: FlaskClient, items: dict[str, int]
+) -> None:
+    post = "https://www.example.go.th/2028/11/ข่าวกิจกรรมวันครู/"
+    with ctx.db.write() as session:
+        now = ctx.now()
+        session.add_all(
+            [  # in step, and one still waiting for its first post
+                WebsiteCopy(
+                    item_id=items["news"],
+                    wanted="published",
+                    version=1,
+                    synced_version=1,
+                    post_url=post,
+                    media={},
+                    attempts=0,
+                    updated_at=now,
+                ),
+                WebsiteCopy(
+                    item_id=items["tagged"],
+                    wanted="published",
+                    version=1,
+                    synced_version=0,
+                    media={},
+                    attempts=0,
+                    updated_at=now,
+                ),
+            ]
+        )
+    html = client.get(f"/public/ita/{FY}").get_data(as_text=True)
+    assert f'<a class="ita-website" href="{post}"><code class="ita-url">{post}</code></a>' in html
+    assert html.count('class="ita-website"') == 1
+    rows = rows_of(client.get(f"/public/ita/{FY}.csv"))
+    assert rows[2][0] == "O2" and rows[2][4] == post
