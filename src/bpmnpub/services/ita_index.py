@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
 from ..errors import NotFoundError, PermissionDeniedError
-from ..models import Category, Group, ItaFramework, ItaItem, PublishedItem, category_ita_item
+from ..models import Category, Group, ItaFramework, ItaItem, PublishedItem, WebsiteCopy, category_ita_item
 from ..permissions import Actor, may_view_ita_dashboard
 from ..thaidate import BANGKOK, BE_OFFSET, fiscal_year, fiscal_year_start
 from . import website
@@ -428,16 +428,17 @@ def _shown_items(session: Session, fiscal_year_be: int, base: str) -> dict[int, 
             PublishedItem.slug,
             PublishedItem.published_at,
             PublishedItem.updated_at,
+            website.public_post_url(),
         )
         .join(PublishedItem, PublishedItem.id == ranked.c.id)
+        .outerjoin(WebsiteCopy, WebsiteCopy.item_id == PublishedItem.id)
         .where(ranked.c.rank <= SHOWN_PER_ITEM)
         .order_by(ranked.c.oid, ranked.c.rank)
     ).all()
-    posts = website.post_urls(session, {row[1] for row in rows})
     shown: dict[int, list[IndexedItem]] = {}
-    for oid, item_id, title, slug, published_at, updated_at in rows:
+    for oid, item_id, title, slug, published_at, updated_at, post_url in rows:
         url = public_url(base, item_id, slug)
-        indexed = IndexedItem(item_id, title, url, published_at, updated_at, posts.get(item_id))
+        indexed = IndexedItem(item_id, title, url, published_at, updated_at, post_url)
         shown.setdefault(oid, []).append(indexed)
     return shown
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from markupsafe import escape
-from sqlalchemy import or_, select
+from sqlalchemy import Label, case, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError, PermissionDeniedError
@@ -354,16 +354,7 @@ def _record(ctx: ServiceContext, job: Job, outcome: Outcome, now: datetime) -> N
         row.next_at = now + min(BACKOFF_FIRST * (2 ** min(row.attempts - 1, 20)), BACKOFF_MAX)
 
 
-def post_urls(session: Session, item_ids: Iterable[int]) -> dict[int, str]:
-    """{item id: its post's URL} for the items whose website copy is published and in step."""
-    ids = list(item_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(WebsiteCopy.item_id, WebsiteCopy.post_url).where(
-            WebsiteCopy.item_id.in_(ids),
-            WebsiteCopy.wanted == "published",
-            WebsiteCopy.post_url.is_not(None),
-        )
-    )
-    return {item_id: str(url) for item_id, url in rows}
+def public_post_url() -> Label[str | None]:
+    """The column (for a query outer-joined to website_copy) of an item's post URL when the post is
+    public: the evidence the ITA index lists beside the portal URL."""
+    return case((WebsiteCopy.wanted == "published", WebsiteCopy.post_url), else_=None).label("post_url")
