@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bpmnpub.engine import OperatorCall
 from bpmnpub.errors import PermissionDeniedError, ValidationError
-from bpmnpub.models import OfficeSetting, ProcessInstance, WebsiteCopy
+from bpmnpub.models import OfficeSetting, ProcessInstance, PublishedItem, WebsiteCopy
 from bpmnpub.services import files, instances, published_items, publishing, website, website_settings
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.services.wordpress import Connection, Post, WordPress
@@ -68,12 +68,14 @@ def connect(ctx: ServiceContext, actor: Any, site: WordPressSite, **changes: Any
     website_settings.update_settings(ctx, actor("admin1"), values)
 
 
-def publish(ctx: ServiceContext, actor: Any, request: int | None = None, **params: Any) -> int:
+def publish(
+    ctx: ServiceContext, actor: Any, request: int | None = None, *, content: bytes = PDF, **params: Any
+) -> int:
     """The publish step of a request (a fresh one by default), as the engine runs it. Returns the item id."""
     owner = actor("owner1")
     if request is None:
         request = instances.start_instance(ctx, "general_publication", None, owner).id
-    pdf = files.upload_file(ctx, io.BytesIO(PDF), "ประกาศรับสมัคร.pdf", actor_id=owner.id).id
+    pdf = files.upload_file(ctx, io.BytesIO(content), "ประกาศรับสมัคร.pdf", actor_id=owner.id).id
     now = ctx.now()
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, request)
@@ -260,3 +262,20 @@ def test_nothing_is_queued_while_the_connection_is_off(ctx: ServiceContext, acto
     item_id = publish(ctx, actor)
     with ctx.db.read() as session:
         assert website.states(session, [item_id]) == {}
+
+
+def test_an_item_that_cannot_be_prepared_fails_alone(
+    ctx: ServiceContext, actor: Any, wp: WordPressSite
+) -> None:
+    broken = publish(ctx, actor, title="ประกาศที่ไฟล์หาย", content=PDF + b"% its own bytes\n")
+    with ctx.db.read() as session:
+        row = session.get(PublishedItem, broken)
+        assert row is not None
+        [file_id] = row.attachments
+    files.get_file(ctx, file_id)[1].unlink()  # the file is gone from the disk
+    fine = publish(ctx, actor, title="ประกาศปกติ")
+    worker_pass(ctx)
+    state = copy_of(ctx, broken)
+    assert (state.state, state.error_code) == ("failing", "internal")
+    assert copy_of(ctx, fine).state == "in_step"
+    assert [p["title"]["raw"] for p in wp.posts()] == ["ประกาศปกติ"]  # type: ignore[index]

@@ -18,6 +18,7 @@ same way) and are linked in the post.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ from ..permissions import Actor, may_manage_items
 from . import files, publishing, website_settings
 from .context import ServiceContext
 from .wordpress import Connection, WordPress, WordPressError
+
+log = logging.getLogger("bpmnpub.website")
 
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
@@ -189,9 +192,17 @@ def sync_due(ctx: ServiceContext, client_factory: ClientFactory | None = None) -
             signed_in = exc
     synced = failed = 0
     for job in jobs:
-        outcome = (
-            _send(ctx, client, job) if signed_in is None else Outcome(job.post_id, None, job.media, signed_in)
-        )
+        try:
+            outcome = (
+                _send(ctx, client, job)
+                if signed_in is None
+                else Outcome(job.post_id, None, job.media, signed_in)
+            )
+        except Exception as exc:  # a file gone from disk, a bug: recorded on this item, the others go on
+            log.exception("item %d: sending to the website failed", job.item_id)
+            outcome = Outcome(
+                job.post_id, None, job.media, WordPressError("internal", f"{type(exc).__name__}: {exc}")
+            )
         _record(ctx, job, outcome, ctx.now())
         synced, failed = (synced + 1, failed) if outcome.error is None else (synced, failed + 1)
     return SyncResult(synced, failed)
