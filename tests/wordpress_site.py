@@ -53,7 +53,16 @@ def ensure_mariadb() -> None:
     """Start the machine's MariaDB when it is not running; raises when it will not start."""
     if _mariadb_running():
         return
-    subprocess.run(["service", "mariadb", "start"], capture_output=True, timeout=60)
+    started = shutil.which("service") is not None and (
+        subprocess.run(["service", "mariadb", "start"], capture_output=True, timeout=60).returncode == 0
+    )
+    if not started and shutil.which("mysqld_safe"):  # no init scripts (a bare container)
+        Path("/run/mysqld").mkdir(exist_ok=True)
+        shutil.chown("/run/mysqld", "mysql", "mysql")
+        # The machine's own server: left running, as `service` would leave it.
+        subprocess.Popen(
+            ["mysqld_safe"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
     deadline = time.monotonic() + 30
     while not _mariadb_running():
         if time.monotonic() > deadline:
