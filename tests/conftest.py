@@ -49,6 +49,7 @@ from bpmnpub.models import (
     RoleAssignment,
     StoredFile,
     User,
+    WebsiteCopy,
     WorkerHeartbeat,
     category_ita_item,
 )
@@ -63,6 +64,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Users and groups made by a test (admin pages) are removed too, so the next test sees the demo office.
 SETUP_TABLES: tuple[Any, ...] = (ProcessDefinition, User, Group)
 RUNTIME_TABLES = (
+    WebsiteCopy,
     RegisteredDocument,
     DocumentCounter,
     AdminEvent,

@@ -25,6 +25,7 @@ from .process import (
     ProcessSchedule,
 )
 from .register import DocumentCounter, RegisteredDocument
+from .website import WebsiteCopy
 from .worker import WorkerHeartbeat
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "WebsiteCopy",
     "WorkerHeartbeat",
     "category_ita_item",
 ]
