@@ -22,6 +22,8 @@ class UserTaskInfo:
     instructions: str
     due_in: str | None
     multi_instance: bool = False
+    due_in_working_days: int | None = None  # `dueInWorkingDays`: wins over `dueIn`
+    due_from: str | None = None  # `dueFrom`: a date field of the data the due time counts from
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class PendingTask:
     due_in: str | None
     data: Mapping[str, Any]
     scope_group: str | None = None  # group code for a per-group task (multi-instance over groups)
+    due_in_working_days: int | None = None
+    due_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,4 +126,6 @@ KNOWN_OPERATORS: tuple[str, ...] = (
     "item_view_stats",
     "count_published_items",
     "file_semiannual_report",
+    "remind",
+    "escalate",
 )

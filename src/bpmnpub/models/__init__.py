@@ -13,7 +13,7 @@ from .catalogue import (
     category_ita_item,
 )
 from .content import PublishedItem, StoredFile
-from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
+from .org import ApiToken, ClosureDay, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
     HumanTask,
@@ -33,6 +33,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "Category",
+    "ClosureDay",
     "Comment",
     "Delegation",
     "DocumentCounter",

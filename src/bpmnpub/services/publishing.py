@@ -28,7 +28,7 @@ from ..models import (
     category_ita_item,
 )
 from ..thaidate import fiscal_year
-from . import files, portal, portal_text, semiannual, semiannual_report
+from . import deadlines, files, portal, portal_text, semiannual, semiannual_report
 from .context import ServiceContext
 
 KINDS = ("document", "album", "report")
@@ -81,6 +81,7 @@ def operators(
         "item_view_stats": item_view_stats,
         "count_published_items": count_published_items,
         "file_semiannual_report": file_semiannual_report,
+        **deadlines.operators(session, instance, now),
     }
 
 
