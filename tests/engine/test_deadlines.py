@@ -115,7 +115,10 @@ def test_closure_days_move_the_timers(engine: Engine, photo: ParsedSpec) -> None
     with work_calendar(lambda: closed):
         started = engine.start(photo, {}, FRIDAY_MORNING, ops)
         shoot = engine.complete(photo, started.state, started.pending[0].guid, PLAN, FRIDAY_MORNING, ops)
-    assert sorted(t.due_at.astimezone(BANGKOK).date() for t in shoot.timers) == [date(2026, 4, 21), date(2026, 4, 22)]
+    assert sorted(t.due_at.astimezone(BANGKOK).date() for t in shoot.timers) == [
+        date(2026, 4, 21),
+        date(2026, 4, 22),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -130,7 +133,10 @@ def test_bad_deadline_properties_are_refused(
     engine: Engine, forms: dict[str, Any], prop: str, value: str, message: str
 ) -> None:
     content = (PROCESSES / "photo_publication.bpmn").read_text(encoding="utf-8")
-    old = {"dueInWorkingDays": 'name="dueInWorkingDays" value="3"', "dueFrom": 'name="dueFrom" value="activity_date"'}
+    old = {
+        "dueInWorkingDays": 'name="dueInWorkingDays" value="3"',
+        "dueFrom": 'name="dueFrom" value="activity_date"',
+    }
     broken = content.replace(old[prop], f'name="{prop}" value="{value}"')
     assert broken != content
     with pytest.raises(DiagramError) as caught:

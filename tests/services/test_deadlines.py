@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bpmnpub.errors import ConflictError, ValidationError
 from bpmnpub.engine import OperatorCall
+from bpmnpub.errors import ConflictError, ValidationError
 from bpmnpub.models import AdminEvent, HumanTask, Notification, ProcessInstance, User
 from bpmnpub.services import consistency, deadlines, instances, tasks
 from bpmnpub.services.context import ServiceContext
@@ -119,7 +119,9 @@ def test_escalation_can_hand_the_task_to_the_superior(ctx: ServiceContext, clock
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, iid)
         assert instance is not None
-        escalate = deadlines.operators(session, instance, datetime(2026, 4, 20, 10, 0, tzinfo=UTC))["escalate"]
+        escalate = deadlines.operators(session, instance, datetime(2026, 4, 20, 10, 0, tzinfo=UTC))[
+            "escalate"
+        ]
         outcome = escalate(
             OperatorCall(
                 "escalate",
