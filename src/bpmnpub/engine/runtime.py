@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -122,17 +122,16 @@ class Engine:
         now: datetime,
         operators: Operators,
         lane: str | None = None,
+        clear: Sequence[str] = (),
     ) -> RunResult:
-        """Complete a ready user task with form data; `lane`, when given, must be the task's lane.
+        """Complete a ready user task with form data; `lane`, when given, must be the task's lane;
+        `clear`: names removed from the task's data (fields of its form left empty).
         Raises ConflictError, StepFailedError."""
         script_engine = SafeScriptEngine(operators, now)
         with engine_time(now):
             workflow = restore_workflow(parsed, state, script_engine)
             task = _ready_user_task(workflow, task_guid, lane)
-            # Replace top-level keys with deep copies: DeepMerge merges lists wrongly and 3.2.0 shares
-            # nested values between tasks (ENGINE_NOTES traps 5).
-            for key, value in data.items():
-                task.data[key] = copy.deepcopy(value)
+            _fill(task, data, clear)
             try:
                 task.run()
             except SpiffWorkflowException as exc:
@@ -143,8 +142,7 @@ class Engine:
                 # Keep the person's work: the last good state is "their task done, nothing after it run".
                 good = restore_workflow(parsed, state, SafeScriptEngine(operators, now))
                 good_task = _ready_user_task(good, task_guid)
-                for key, value in data.items():
-                    good_task.data[key] = copy.deepcopy(value)
+                _fill(good_task, data, clear)
                 good_task.run()
                 raise step_failed(exc, serialization.dump(good, parsed.model.spec_key)) from exc
             return run_result(parsed, workflow, script_engine)
@@ -224,6 +222,15 @@ def restore_workflow(parsed: ParsedSpec, state: str, script_engine: SafeScriptEn
     # A restored workflow gets the default (unsafe) script engine back: replace it every time.
     workflow.script_engine = script_engine
     return workflow
+
+
+def _fill(task: Any, data: Mapping[str, Any], clear: Sequence[str]) -> None:
+    # Replace top-level keys with deep copies: DeepMerge merges lists wrongly and 3.2.0 shares
+    # nested values between tasks (ENGINE_NOTES traps 5).
+    for key in clear:
+        task.data.pop(key, None)
+    for key, value in data.items():
+        task.data[key] = copy.deepcopy(value)
 
 
 def _new_workflow(parsed: ParsedSpec, data: Mapping[str, Any], script_engine: SafeScriptEngine) -> Any:

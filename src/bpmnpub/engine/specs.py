@@ -23,7 +23,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import DiagramError, DiagramProblem
-from . import sandbox
+from . import prefill, sandbox
 from .bounded_timers import bound_timers
 from .durations import TimerValueError
 from .timer_window import DEFAULT_WINDOW, TimerWindow
@@ -296,6 +296,9 @@ def _check_process(
                 check.add(
                     element, f"dueFrom: {due_from!r} is not the name of a form field (e.g. activity_date)"
                 )
+            carried = _properties(element).get("carryOver")
+            if carried is not None and (problem := prefill.carry_over_problem(carried)):
+                check.add(element, problem)
         if tag == "conditionExpression":
             flow = element.getparent()
             check.expression(flow, element.text, "condition")
@@ -346,6 +349,7 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
     props = _properties(process)
     doc = process.find("bpmn:documentation", NS)
     user_tasks = []
+    first = prefill.start_tasks(process, lanes, NS)
     for task in process.iter(f"{{{BPMN}}}userTask"):
         tprops = _properties(task)
         user_tasks.append(
@@ -359,6 +363,9 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
                 due_in_working_days=_working_days_or_none(tprops.get("dueInWorkingDays")),
                 due_from=(tprops.get("dueFrom") or "").strip() or None,
                 multi_instance=task.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None,
+                carry_over=prefill.carry_over(tprops.get("carryOver")),
+                script_fields=prefill.script_fields(_extension_text(task, "preScript")),
+                starts=task.get("id") in first,
             )
         )
     start_timer = None
@@ -387,6 +394,7 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
         sha256=sha256,
         filename=filename,
         end_outcomes=end_outcomes,
+        declares_carry_over=any("carryOver" in _properties(t) for t in process.iter(f"{{{BPMN}}}userTask")),
     )
 
 

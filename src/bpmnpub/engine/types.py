@@ -24,6 +24,13 @@ class UserTaskInfo:
     multi_instance: bool = False
     due_in_working_days: int | None = None  # `dueInWorkingDays`: wins over `dueIn`
     due_from: str | None = None  # `dueFrom`: a date field of the data the due time counts from
+    carry_over: tuple[str, ...] = ()  # the `carryOver` property: field names, or ("*",) for all
+    script_fields: tuple[str, ...] = ()  # the names its own preScript assigns
+    starts: bool = False  # a requester task a new request reaches first: start data fills its form
+
+    def carries(self, name: str) -> bool:
+        """Whether this task's form starts from the request's value of `name` (engine/prefill.py)."""
+        return self.starts or "*" in self.carry_over or name in self.carry_over or name in self.script_fields
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class ProcessModel:
     sha256: str
     filename: str
     end_outcomes: Mapping[str, str] = field(default_factory=dict)
+    # False for a diagram written before `carryOver` existed (no task declares it): see services/prefill.
+    declares_carry_over: bool = False
 
     @property
     def form_keys(self) -> frozenset[str]:
