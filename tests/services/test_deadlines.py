@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bpmnpub.engine import OperatorCall
-from bpmnpub.errors import ConflictError, ValidationError
+from bpmnpub.errors import ConflictError, PermissionDeniedError, ValidationError
 from bpmnpub.models import AdminEvent, HumanTask, Notification, ProcessInstance, User
 from bpmnpub.services import consistency, deadlines, instances, tasks
 from bpmnpub.services.context import ServiceContext
@@ -144,17 +144,19 @@ def test_escalation_can_hand_the_task_to_the_superior(ctx: ServiceContext, clock
 def test_closure_days_are_skipped_and_audited(ctx: ServiceContext, clock: Clock, actor: Any) -> None:
     admin = actor("admin1")
     clock.current = datetime(2026, 4, 1, 3, 0, tzinfo=UTC)
-    deadlines.add_closure(ctx, date(2026, 4, 16), "ปิดสำนักงานต่อเนื่องสงกรานต์", admin.id)
+    deadlines.add_closure(ctx, admin, date(2026, 4, 16), "ปิดสำนักงานต่อเนื่องสงกรานต์")
     with pytest.raises(ConflictError):
-        deadlines.add_closure(ctx, date(2026, 4, 16), "ซ้ำ", admin.id)
+        deadlines.add_closure(ctx, admin, date(2026, 4, 16), "ซ้ำ")
+    with pytest.raises(PermissionDeniedError):
+        deadlines.add_closure(ctx, actor("owner1"), date(2026, 4, 17), "ไม่ใช่ผู้ดูแล")
     with pytest.raises(ValidationError):
-        deadlines.add_closure(ctx, date(2026, 4, 17), "  ", admin.id)
-    assert [c.day for c in deadlines.list_closures(ctx)] == [date(2026, 4, 16)]
+        deadlines.add_closure(ctx, admin, date(2026, 4, 17), "  ")
+    assert [c.day for c in deadlines.list_closures(ctx, admin)] == [date(2026, 4, 16)]
     iid = _file_photo_plan(ctx, clock, actor)
     due = _shoot_row(ctx, iid).due_at
     assert due is not None and due.astimezone(BANGKOK).date() == date(2026, 4, 21)
-    deadlines.remove_closure(ctx, date(2026, 4, 16), admin.id)
-    assert deadlines.list_closures(ctx) == []
+    deadlines.remove_closure(ctx, admin, date(2026, 4, 16))
+    assert deadlines.list_closures(ctx, admin) == []
     with ctx.db.read() as session:
         actions = session.scalars(select(AdminEvent.action).where(AdminEvent.area == "office")).all()
         assert list(actions)[-2:] == ["closure_added", "closure_removed"]

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import OperatorCall, WorkCalendar
-from ..errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from ..errors import ConflictError, FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import ClosureDay, HumanTask, Notification, ProcessInstance, User
-from ..permissions import OPEN_STATUSES
+from ..permissions import OPEN_STATUSES, Actor
 from ..thaidate import BANGKOK, format_date
 from . import audit, notify, routing
 from .context import ServiceContext
@@ -134,6 +134,11 @@ def _notify(
 # -- closure days (admins) -------------------------------------------------------------------------
 
 
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDeniedError("only administrators can change the office's closure days")
+
+
 @dataclass(frozen=True)
 class Closure:
     day: date
@@ -142,8 +147,9 @@ class Closure:
     created_by: str | None
 
 
-def list_closures(ctx: ServiceContext, since: date | None = None) -> list[Closure]:
-    """The closure days from `since` on (all when None), in date order."""
+def list_closures(ctx: ServiceContext, actor: Actor, since: date | None = None) -> list[Closure]:
+    """The closure days from `since` on (all when None), in date order. Raises PermissionDeniedError."""
+    require_admin(actor)
     with ctx.db.read() as session:
         stmt = select(ClosureDay, User.full_name).outerjoin(User, User.id == ClosureDay.created_by_id)
         if since is not None:
@@ -153,9 +159,12 @@ def list_closures(ctx: ServiceContext, since: date | None = None) -> list[Closur
 
 
 def add_closure(
-    ctx: ServiceContext, day: date, reason: str, actor_id: int, now: datetime | None = None
+    ctx: ServiceContext, actor: Actor, day: date, reason: str, now: datetime | None = None
 ) -> None:
-    """Close the office on `day`. Raises ValidationError (no reason), ConflictError (already closed)."""
+    """Close the office on `day`. Raises PermissionDeniedError, ValidationError (no reason), ConflictError
+    (already closed)."""
+    require_admin(actor)
+    actor_id = actor.id
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("a closure day needs a reason", [FieldProblem("reason", "ระบุเหตุผลที่ปิดทำการ")])
@@ -175,8 +184,10 @@ def add_closure(
         )
 
 
-def remove_closure(ctx: ServiceContext, day: date, actor_id: int, now: datetime | None = None) -> None:
-    """Open the office again on `day`. Raises NotFoundError."""
+def remove_closure(ctx: ServiceContext, actor: Actor, day: date, now: datetime | None = None) -> None:
+    """Open the office again on `day`. Raises PermissionDeniedError, NotFoundError."""
+    require_admin(actor)
+    actor_id = actor.id
     when = now or ctx.now()
     with ctx.db.write() as session:
         found = session.get(ClosureDay, day)
