@@ -53,3 +53,23 @@ def test_the_photo_shoot_shows_its_boundary_timers(live_server: str, open_page: 
     page.wait_for_timeout(300)
     path = screenshot(page, "modeler-deadlines")
     assert path.exists() and path.stat().st_size > 10_000
+
+
+def test_the_supervisor_review_of_3_3_escalates_by_reassigning(live_server: str, open_page: Any) -> None:
+    page = open_page(width=1600, height=900)
+    sign_in(page, live_server, "procowner1")
+    open_modeler(page, live_server, "regulatory_publication")
+    found = page.evaluate(
+        """() => { const r = window.bpmnjs.get('elementRegistry');
+                   return ['Timer_ReviewReminder', 'Timer_ReviewOverdue'].map(id => {
+                       const e = r.get(id);
+                       return [e.host.id, e.businessObject.cancelActivity, e.outgoing[0].target.id]; }); }"""
+    )
+    assert found == [
+        ["Task_SupervisorReview", False, "Task_RemindReview"],
+        ["Task_SupervisorReview", False, "Task_EscalateReview"],
+    ]
+    assert not {"Timer_ReviewReminder", "Timer_ReviewOverdue"} & set(lint_errors(page))
+    page.evaluate("() => window.bpmnjs.get('canvas').viewbox({x: 560, y: 70, width: 1000, height: 800})")
+    page.wait_for_timeout(300)
+    assert screenshot(page, "modeler-deadlines-3-3").stat().st_size > 10_000
