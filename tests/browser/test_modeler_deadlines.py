@@ -21,7 +21,8 @@ def test_the_photo_shoot_shows_its_boundary_timers(live_server: str, open_page: 
     timers = page.evaluate(
         """() => window.bpmnjs.get('elementRegistry')
             .filter(e => e.type === 'bpmn:BoundaryEvent')
-            .map(e => ({id: e.id, host: e.host && e.host.id, interrupting: e.businessObject.cancelActivity !== false,
+            .map(e => ({id: e.id, host: e.host && e.host.id,
+                        interrupting: e.businessObject.cancelActivity !== false,
                         next: e.outgoing.map(f => f.target.id),
                         when: e.businessObject.eventDefinitions[0].timeDate.body}))"""
     )
