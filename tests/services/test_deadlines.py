@@ -13,13 +13,14 @@ from sqlalchemy import select
 from bpmnpub.engine import OperatorCall
 from bpmnpub.errors import ConflictError, PermissionDeniedError, ValidationError
 from bpmnpub.models import AdminEvent, HumanTask, Notification, ProcessInstance, User
-from bpmnpub.services import consistency, deadlines, instances, tasks
+from bpmnpub.services import consistency, deadlines, instances, monitoring, tasks
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.services.worker import Worker
 from bpmnpub.thaidate import BANGKOK
 
 from ..conftest import Clock
-from .conftest import task_id
+from ..scenarios.paths import ACQUIRED, COMPILED, OBJECTIVE
+from .conftest import task_id, upload_pdf
 
 PLAN = {
     "title": "ภาพกิจกรรมวันครู",
@@ -109,6 +110,10 @@ def test_reminder_and_escalation_fire_on_working_days_across_songkran(
     services = [e.task_name for e in view.events if e.action == "service"]
     assert services == ["เตือน ผู้ถ่ายภาพ", "แจ้ง ผู้บังคับบัญชา"]
     assert view.status == "running"
+    # The admin's diagram of the request marks the paths the timers took, the shoot still open.
+    marks = monitoring.get_instance_page(ctx, iid, actor("admin1")).marks
+    assert {"Task_RemindShoot", "Task_EscalateShoot"} <= set(marks.completed)
+    assert "Task_ShootAndSelect" in marks.active
     report = consistency.check_all(ctx)
     assert report.clean, report.findings
 
@@ -160,3 +165,40 @@ def test_closure_days_are_skipped_and_audited(ctx: ServiceContext, clock: Clock,
     with ctx.db.read() as session:
         actions = session.scalars(select(AdminEvent.action).where(AdminEvent.area == "office")).all()
         assert list(actions)[-2:] == ["closure_added", "closure_removed"]
+
+
+def test_a_late_supervisor_review_of_3_3_goes_up_the_chain(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    """3.3's review is due 3 working days after it arrives; when late, the diagram hands it to the deputy."""
+    owner, gdir, deputy = actor("owner1"), actor("gdir_plan"), actor("deputy1")
+    clock.current = datetime(2026, 4, 9, 3, 0, tzinfo=UTC)  # Thursday 9 April, 10:00 in Bangkok
+    started = instances.start_instance(ctx, "regulatory_publication", None, owner)
+    pdf = upload_pdf(ctx, owner)
+    for form in (
+        {**OBJECTIVE, "target_date": "2026-04-30"},
+        {**ACQUIRED, "source_files": [pdf]},
+        {**COMPILED, "attachments": [pdf]},
+    ):
+        tasks.complete_task(ctx, task_id(ctx, owner, started.id), form, owner)
+    review = task_id(ctx, gdir, started.id)
+    with ctx.db.read() as session:
+        row = session.get(HumanTask, review)
+        assert row is not None and row.due_at is not None
+        # Fri 10, then Songkran and the weekend, Thu 16, Fri 17: due Friday 17 April at 16:30.
+        assert row.due_at.astimezone(BANGKOK) == datetime(2026, 4, 17, 16, 30, tzinfo=BANGKOK)
+    worker = Worker(ctx, interval=30)
+    clock.current = datetime(2026, 4, 16, 9, 31, tzinfo=UTC)
+    worker.run_pass()
+    assert _notices(ctx, started.id) == [("reminder", "gdir_plan")]
+    clock.current = datetime(2026, 4, 17, 9, 31, tzinfo=UTC)
+    worker.run_pass()
+    assert _notices(ctx, started.id) == [("reminder", "gdir_plan"), ("overdue", "deputy1")]
+    assert all(t.instance_id != started.id for t in tasks.list_tasks(ctx, gdir))
+    assert task_id(ctx, deputy, started.id) == review
+    view = instances.get_instance(ctx, started.id, actor("admin1"))
+    [escalated] = [e for e in view.events if e.action == "escalated"]
+    assert escalated.details == {"to": "นางรัชนี ศรีสุข", "to_role": "deputy_director", "why": "overdue"}
+    tasks.complete_task(ctx, review, {"decision": "approve"}, deputy)
+    assert task_id(ctx, actor("publisher1"), started.id)
+    assert consistency.check_all(ctx).clean
