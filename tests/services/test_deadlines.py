@@ -202,3 +202,22 @@ def test_a_late_supervisor_review_of_3_3_goes_up_the_chain(
     tasks.complete_task(ctx, review, {"decision": "approve"}, deputy)
     assert task_id(ctx, actor("publisher1"), started.id)
     assert consistency.check_all(ctx).clean
+
+
+def test_a_task_late_on_arrival_is_reminded_and_escalated_at_once(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    """The plan is filed weeks after the activity: both timers are past when the shoot arrives."""
+    clock.current = datetime(2026, 4, 27, 3, 0, tzinfo=UTC)
+    owner = actor("owner1")
+    started = instances.start_instance(ctx, "photo_publication", None, owner)
+    tasks.complete_task(ctx, task_id(ctx, owner, started.id), {**PLAN, "activity_date": "2026-04-01"}, owner)
+    shoot = _shoot_row(ctx, started.id)
+    assert shoot.due_at is not None and shoot.due_at.astimezone(BANGKOK).date() == date(2026, 4, 7)
+    assert _notices(ctx, started.id) == [("reminder", "pr1"), ("overdue", "gdir_plan")]
+    with ctx.db.read() as session:
+        links = session.scalars(
+            select(Notification.human_task_id).where(Notification.kind.in_(("reminder", "overdue")))
+        ).all()
+        assert set(links) == {shoot.id}
+    assert consistency.check_all(ctx).clean

@@ -38,13 +38,43 @@ def calendar_loader(session: Session) -> Callable[[], WorkCalendar]:
 
 def operators(session: Session, instance: ProcessInstance, now: datetime) -> dict[str, Any]:
     def remind(call: OperatorCall) -> dict[str, Any]:
-        return _remind(session, instance, _task_param(call), now)
+        task = _task_param(call)
+        rows = _open_rows(session, instance, task)
+        return _remind(session, instance, rows, task, now) if rows else _deferred("remind", task, False)
 
     def escalate(call: OperatorCall) -> dict[str, Any]:
-        reassign = call.params.get("reassign") in (True, "true", "True")
-        return _escalate(session, instance, _task_param(call), reassign, now)
+        task, reassign = _task_param(call), call.params.get("reassign") in (True, "true", "True")
+        rows = _open_rows(session, instance, task)
+        if not rows:
+            return _deferred("escalate", task, reassign)
+        return _escalate(session, instance, rows, task, reassign, now)
 
     return {"remind": remind, "escalate": escalate}
+
+
+def _deferred(operator: str, task: str, reassign: bool) -> dict[str, Any]:
+    # A timer already past when its task arrives (an activity long ago) fires in the engine call that
+    # makes the task, before its row exists: `apply_deferred` finishes the job once the row is written.
+    return {"task": task, "deferred": operator, "reassign": reassign}
+
+
+def apply_deferred(
+    session: Session, instance: ProcessInstance, steps: Any, created: list[HumanTask], now: datetime
+) -> None:
+    """Run the reminders and escalations of this engine call that fired before their task's row existed
+    (`created`: the rows this call wrote)."""
+    for step in steps:
+        result = step.result
+        if step.kind != "service" or not isinstance(result, dict) or not result.get("deferred"):
+            continue
+        rows = [r for r in created if r.task_spec == result.get("task") and r.status in OPEN_STATUSES]
+        if not rows:
+            continue
+        session.flush()  # the rows' ids, for the notifications' links and the events
+        if result["deferred"] == "escalate":
+            _escalate(session, instance, rows, result["task"], bool(result["reassign"]), now)
+        else:
+            _remind(session, instance, rows, result["task"], now)
 
 
 def _task_param(call: OperatorCall) -> str:
@@ -68,10 +98,12 @@ def _due_text(row: HumanTask) -> str:
     return format_date(row.due_at.astimezone(BANGKOK)) if row.due_at else ""
 
 
-def _remind(session: Session, instance: ProcessInstance, task_spec: str, now: datetime) -> dict[str, Any]:
+def _remind(
+    session: Session, instance: ProcessInstance, rows: list[HumanTask], task_spec: str, now: datetime
+) -> dict[str, Any]:
     """Tell the holders of the open task that it is due soon."""
     reminded: list[int] = []
-    for row in _open_rows(session, instance, task_spec):
+    for row in rows:
         for user_id in notify.recipients(session, instance, row):
             text = f"ใกล้ครบกำหนด ({_due_text(row)}): {row.name} — {instance.title}"
             _notify(session, instance, row, user_id, REMINDER, text, now)
@@ -80,14 +112,19 @@ def _remind(session: Session, instance: ProcessInstance, task_spec: str, now: da
 
 
 def _escalate(
-    session: Session, instance: ProcessInstance, task_spec: str, reassign: bool, now: datetime
+    session: Session,
+    instance: ProcessInstance,
+    rows: list[HumanTask],
+    task_spec: str,
+    reassign: bool,
+    now: datetime,
 ) -> dict[str, Any]:
     """Tell the superior of the open task's holders that it is overdue; with `reassign`, give it to them."""
     from .progress import add_event  # progress runs the engine that calls this: import at call time
 
     told: list[int] = []
     reassigned_to: int | None = None
-    for row in _open_rows(session, instance, task_spec):
+    for row in rows:
         holders = notify.recipients(session, instance, row)
         up = routing.superior_of(session, row, holders)
         if up.to_user_id is None:

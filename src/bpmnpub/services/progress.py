@@ -294,6 +294,7 @@ def apply_result(
         instance.title = title.strip()[:500]
     counts = dict(instance.step_counts or {})
     group_ids = _group_ids(session, {p.scope_group for p in result.pending if p.scope_group})
+    created: list[HumanTask] = []
     for pending in result.pending:
         if pending.guid in still_open:
             continue
@@ -302,11 +303,14 @@ def apply_result(
         if pending.form_key:
             row.decides = form_for(session, instance.definition, pending.form_key).decides
         session.add(row)
+        created.append(row)
         session.info.setdefault(WRITTEN_TASKS, []).append(row)
         holders = notify.recipients(session, instance, row)
         if not holders and row.lane != "requester":
             holders = _up_the_chain(session, instance, row, now)
         notify.task_arrived(session, instance, row, now, sent_back=len(counts) > 1, skip=actor_id, to=holders)
+    if created:
+        deadlines.apply_deferred(session, instance, result.steps, created, now)
     instance.step_counts = counts
     instance.state = result.state
     instance.updated_at = now
