@@ -36,7 +36,9 @@ def test_named_fields_and_prescript_values_carry_over_and_nothing_else(
 ) -> None:
     report = tasks_of(engine, forms, "semiannual_report")["Task_GroupReport"]
     assert report.carry_over == ("group_code",)
-    assert report.carries("group_code") and report.carries("items_published")  # the preScript computes it
+    assert report.carries("group_code") and report.carries(
+        "system_items_published"
+    )  # the preScript computes it
     assert not report.carries("results") and not report.starts  # the first step is not the requester's
 
 

@@ -130,14 +130,21 @@ def test_a_read_only_field_keeps_the_requests_value_and_an_empty_field_is_emptie
     path = PROCESSES / "semiannual_report.bpmn"
     model = ctx.engine.inspect(path.read_bytes(), path.name, None).model
     report = FormSpec("group_report_form", _form("group_report_form"))
-    sent = {"group_code": "hr", "items_published": 3, "results": "ดี", "problems": "-", "suggestions": "-"}
+    sent = {
+        "group_code": "hr",
+        "system_items_published": 3,
+        "results": "ดี",
+        "problems": "-",
+        "suggestions": "-",
+    }
     values, cleared = prefill.submission(model, "Task_GroupReport", report, sent)
-    assert "group_code" not in values and cleared == []
+    assert "group_code" not in values and "system_items_published" not in values  # read-only: the system's
+    assert set(cleared) == {"corrected_items_published", "correction_reason"}  # optional, left out
     ack = FormSpec("director_ack_form", _form("director_ack_form"))
     values, cleared = prefill.submission(
         model, "Task_DirectorAcknowledge", ack, {"acknowledged": True, "publish_report": False}
     )
-    assert values == {"acknowledged": True, "publish_report": False} and cleared == ["comment"]
+    assert values == {"acknowledged": True, "publish_report": False} and cleared == ["comment", "ita_item"]
 
 
 def _form(key: str) -> dict[str, Any]:

@@ -165,7 +165,56 @@ OPERATIONS: tuple[Operation, ...] = (
         auth=False,
         errors=(401, 429),
     ),
+    Operation(
+        "delete",
+        "/session",
+        "Sign out: the bearer token presented is revoked (a browser session ends)",
+        None,
+        204,
+    ),
     Operation("get", "/openapi.json", "This document", {"type": "object"}, auth=False),
+    Operation(
+        "get",
+        "/worker",
+        "Admins: whether the background worker is alive (ok, stale, missing)",
+        _obj(
+            ["status", "workers"],
+            status=TEXT,
+            last_beat_at={"type": ["string", "null"]},
+            workers={"type": "array"},
+        ),
+    ),
+    *(
+        Operation(
+            "get",
+            f"/instances/{{instance_id}}/report.{kind}",
+            f"A six-monthly report request's report as {kind.upper()}",
+            params=(INSTANCE_ID,),
+            produces=mime,
+        )
+        for kind, mime in (
+            ("pdf", "application/pdf"),
+            ("csv", "text/csv"),
+            ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    ),
+    Operation(
+        "get",
+        "/public/verify/{code}",
+        "An issued memo's facts: number, date, decisions, the PDF's sha256",
+        {"type": "object"},
+        params=(Param("code", {"type": "string", "maxLength": 16}),),
+        auth=False,
+    ),
+    Operation(
+        "post",
+        "/public/verify/{code}",
+        "Check a copy of an issued memo: same sha256 and a valid signature?",
+        _obj(["original"], original={"type": "boolean"}),
+        params=(Param("code", {"type": "string", "maxLength": 16}),),
+        multipart=_obj(["file"], file=FILE),
+        auth=False,
+    ),
     Operation("get", "/processes", "Processes the caller may start", [ProcessSummary]),
     Operation(
         "post",
