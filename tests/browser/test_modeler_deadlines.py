@@ -46,6 +46,26 @@ def test_the_photo_shoot_shows_its_boundary_timers(live_server: str, open_page: 
     assert not {"Timer_ShootOverdue", "Timer_ShootReminder", "Task_RemindShoot", "Task_EscalateShoot"} & set(
         marked
     ), marked
+    # The panel shows the shoot's due time in working days, counted from the activity date; a bad
+    # number is said at once and not written into the diagram.
+    page.evaluate(
+        "id => window.bpmnjs.get('selection').select(window.bpmnjs.get('elementRegistry').get(id))",
+        "Task_ShootAndSelect",
+    )
+    assert page.locator("#mp-workdays").input_value() == "3"
+    assert page.locator("#mp-due-from").input_value() == "activity_date"
+    page.fill("#mp-workdays", "สาม")
+    assert page.locator("#mp-workdays").get_attribute("aria-invalid") == "true"
+    assert "ตัวเลข" in page.locator("#mp-workdays-help").inner_text()
+    page.fill("#mp-workdays", "5WD")
+    page.press("#mp-workdays", "Tab")
+    stored = page.evaluate(
+        """() => window.bpmnjs.get('elementRegistry').get('Task_ShootAndSelect').businessObject
+            .extensionElements.values.find(v => v.$type === 'spiffworkflow:Properties')
+            .properties.find(p => p.name === 'dueInWorkingDays').value"""
+    )
+    assert stored == "5WD"
+    page.evaluate("() => window.bpmnjs.get('selection').select([])")
     # The dashed ring of a non-interrupting event is what a person sees.
     page.evaluate(
         """() => { const canvas = window.bpmnjs.get('canvas');
