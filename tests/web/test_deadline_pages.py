@@ -1,9 +1,20 @@
-"""Admins add and remove the office's closure days; the page lists them with the year's public holidays."""
+"""Admins add and remove the office's closure days (the page lists them with the year's public holidays);
+the request's timeline says when a late step went up the chain."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from flask import Flask
 
+from bpmnpub.services import instances, tasks
+from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.worker import Worker
+
+from ..conftest import Clock
+from ..scenarios.paths import ACQUIRED, COMPILED, OBJECTIVE
+from ..services.conftest import task_id, upload_pdf
 from .pages import csrf, signed_in
 
 
@@ -35,3 +46,19 @@ def test_an_admin_closes_the_office_for_a_day_and_opens_it_again(app: Flask) -> 
 
 def test_only_admins_see_closures(app: Flask) -> None:
     assert signed_in(app, "director1").get("/admin/closures").status_code == 403
+
+
+def test_the_timeline_says_a_late_review_went_up_the_chain(
+    app: Flask, ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    owner = actor("owner1")
+    clock.current = datetime(2026, 4, 9, 3, 0, tzinfo=UTC)
+    started = instances.start_instance(ctx, "regulatory_publication", None, owner)
+    pdf = upload_pdf(ctx, owner)
+    for form in ({**OBJECTIVE}, {**ACQUIRED, "source_files": [pdf]}, {**COMPILED, "attachments": [pdf]}):
+        tasks.complete_task(ctx, task_id(ctx, owner, started.id), form, owner)
+    clock.current = datetime(2026, 4, 17, 9, 31, tzinfo=UTC)  # past due: Friday 17 April, 16:31
+    Worker(ctx, interval=30).run_pass()
+    page = signed_in(app, "owner1").get(f"/requests/{started.id}").get_data(as_text=True)
+    assert "ส่งขึ้นตามลำดับบังคับบัญชา: เสนอ ผู้บังคับบัญชา พิจารณา → นางรัชนี ศรีสุข" in page
+    assert "เลยกำหนดเวลา ตามที่แผนภาพกำหนด" in page
