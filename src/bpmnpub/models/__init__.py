@@ -12,7 +12,7 @@ from .catalogue import (
     OfficeSetting,
     category_ita_item,
 )
-from .content import PublishedItem, StoredFile
+from .content import ConfirmedOItem, PublishedItem, StoredFile
 from .org import ApiToken, ClosureDay, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
@@ -35,6 +35,7 @@ __all__ = [
     "Category",
     "ClosureDay",
     "Comment",
+    "ConfirmedOItem",
     "Delegation",
     "DocumentCounter",
     "Group",

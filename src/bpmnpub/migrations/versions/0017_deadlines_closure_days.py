@@ -1,7 +1,7 @@
 """closure days: the days an admin closed the office, skipped by due times in working days
 
-Revision ID: 0016_deadlines
-Revises: 0015
+Revision ID: 0017_deadlines
+Revises: 0016
 Create Date: 2026-12-07 10:30:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import bpmnpub.models.base
 
-revision = "0016_deadlines"
-down_revision = "0015"
+revision = "0017_deadlines"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
