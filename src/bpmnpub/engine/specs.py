@@ -9,6 +9,7 @@ problem names the file, the element id and the line. Parsed specs are cached per
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .bounded_timers import bound_timers
 from .durations import TimerValueError
 from .timer_window import DEFAULT_WINDOW, TimerWindow
 from .types import KNOWN_OPERATORS, ProcessModel, UserTaskInfo
+from .workdays import parse_working_days
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -53,6 +55,16 @@ FLOW_NODES = (
     "subProcess",
     "callActivity",
 )
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+
+
+def _working_days_or_none(text: str | None) -> int | None:
+    try:
+        return parse_working_days(text)
+    except ValueError:  # refused by the check; a model is also built for diagrams that failed it
+        return None
+
+
 UNSUPPORTED = {
     "task": "a plain task stops the engine without a form; use a userTask (with a form) or a serviceTask",
     "manualTask": "a manual task has no form; use a userTask",
@@ -293,6 +305,15 @@ def _check_process(
                     timers.check("timeDuration", due, endless=False)
                 except TimerValueError as exc:
                     check.add(element, f"dueIn: {exc.message} (write a duration such as P3D)")
+            try:
+                parse_working_days(_properties(element).get("dueInWorkingDays"))
+            except ValueError as exc:
+                check.add(element, f"dueInWorkingDays: {exc}")
+            due_from = _properties(element).get("dueFrom")
+            if due_from is not None and not _IDENTIFIER.fullmatch(due_from.strip()):
+                check.add(
+                    element, f"dueFrom: {due_from!r} is not the name of a form field (e.g. activity_date)"
+                )
             carried = _properties(element).get("carryOver")
             if carried is not None and (problem := prefill.carry_over_problem(carried)):
                 check.add(element, problem)
@@ -357,6 +378,8 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
                 form_key=tprops.get("formKey"),
                 instructions=_extension_text(task, "instructionsForEndUser") or "",
                 due_in=tprops.get("dueIn") or None,
+                due_in_working_days=_working_days_or_none(tprops.get("dueInWorkingDays")),
+                due_from=(tprops.get("dueFrom") or "").strip() or None,
                 multi_instance=task.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None,
                 carry_over=prefill.carry_over(tprops.get("carryOver")),
                 script_fields=prefill.script_fields(_extension_text(task, "preScript")),

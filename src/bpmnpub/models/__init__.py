@@ -13,7 +13,7 @@ from .catalogue import (
     category_ita_item,
 )
 from .content import ConfirmedOItem, PublishedItem, StoredFile
-from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
+from .org import ApiToken, ClosureDay, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
     HumanTask,
@@ -35,6 +35,7 @@ __all__ = [
     "AuditChain",
     "Base",
     "Category",
+    "ClosureDay",
     "Comment",
     "ConfirmedOItem",
     "Delegation",

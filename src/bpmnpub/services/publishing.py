@@ -26,7 +26,7 @@ from ..models import (
     StoredFile,
 )
 from ..thaidate import fiscal_year
-from . import files, portal, portal_text, semiannual, semiannual_report, website
+from . import deadlines, files, portal, portal_text, semiannual, semiannual_report, website
 from .context import ServiceContext
 from .o_items import checked_codes, set_confirmed
 
@@ -80,6 +80,7 @@ def operators(
         "item_view_stats": item_view_stats,
         "count_published_items": count_published_items,
         "file_semiannual_report": file_semiannual_report,
+        **deadlines.operators(session, instance, now),
     }
 
 
