@@ -130,6 +130,10 @@ const bpmnpubRules = {
       else if (!forms().includes(key)) reporter.report(node.id, text('formUnknown', { key }));
       const due = getProperty(node, 'dueIn');
       if (due && !ISO_DURATION.test(due)) reporter.report(node.id, text('dueIn', { due }));
+      const workdays = getProperty(node, 'dueInWorkingDays');
+      if (workdays && !/^\d{1,4}(WD)?$/i.test(workdays.trim())) {
+        reporter.report(node.id, text('dueInWorkingDays', { due: workdays }));
+      }
       else if (due && spanProblem(due)) {
         reporter.report(node.id, text(spanProblem(due), { value: due, seconds: 0 }));
       }

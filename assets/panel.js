@@ -2,6 +2,7 @@
 import { getProperty, getBody, setProperty, setBody } from './spiff.js';
 
 const is = (bo, type) => bo && bo.$instanceOf && bo.$instanceOf(type);
+const WORKING_DAYS = /^\d{1,4}(WD)?$/i;
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
 function h(tag, attrs = {}, ...children) {
@@ -120,6 +121,28 @@ export function createPanel({ root, modeler, state, t, api, openFormEditor, onFo
         if (!value || ISO_DURATION.test(value)) setProperty(element, modeling, moddle, 'dueIn', value);
       },
     }), dueHelp));
+
+    // engine/workdays.py: working days (weekends, Thai holidays and closure days skipped) win over dueIn
+    const workHelp = h('p', { class: 'meta', id: 'mp-workdays-help' }, t('workdaysHelp'));
+    root.append(field('mp-workdays', t('workdays'), h('input', {
+      id: 'mp-workdays', type: 'text', value: getProperty(bo, 'dueInWorkingDays'), placeholder: '3',
+      'aria-describedby': 'mp-workdays-help',
+      oninput: (e) => {
+        const ok = !e.target.value.trim() || WORKING_DAYS.test(e.target.value.trim());
+        e.target.setAttribute('aria-invalid', ok ? 'false' : 'true');
+        workHelp.textContent = ok ? t('workdaysHelp') : t('workdaysBad');
+        workHelp.className = ok ? 'meta' : 'field-error';
+      },
+      onchange: (e) => {
+        const value = e.target.value.trim();
+        if (!value || WORKING_DAYS.test(value)) setProperty(element, modeling, moddle, 'dueInWorkingDays', value);
+      },
+    }), workHelp));
+    root.append(field('mp-due-from', t('dueFrom'), h('input', {
+      id: 'mp-due-from', type: 'text', value: getProperty(bo, 'dueFrom'), placeholder: 'activity_date',
+      'aria-describedby': 'mp-due-from-help',
+      onchange: (e) => setProperty(element, modeling, moddle, 'dueFrom', e.target.value.trim()),
+    }), h('p', { class: 'meta', id: 'mp-due-from-help' }, t('dueFromHelp'))));
 
     // engine/prefill.py: a form starts from its own defaults unless the task names fields to carry over
     root.append(field('mp-carry', t('carryOver'), h('input', {

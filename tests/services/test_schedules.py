@@ -41,3 +41,21 @@ def test_report_starts_on_1_april_and_1_october(ctx: ServiceContext, clock: Cloc
     assert len(plan) == len(hr) == 1 and plan[0].id != hr[0].id
     detail = tasks.get_task(ctx, plan[0].id, actor("gdir_plan"))
     assert detail.data["group_code"] == "plan" and detail.data["system_items_published"] == 0
+
+
+def test_the_yearly_programme_starts_on_1_october_and_on_demand(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    assert instances.run_schedules(ctx) == []
+    with ctx.db.read() as session:
+        programme = session.scalar(
+            select(ProcessSchedule).where(ProcessSchedule.process_id == "publication_programme")
+        )
+    assert programme is not None and programme.next_run_at == datetime(2027, 10, 1, 1, 30, tzinfo=UTC)
+    clock.current = datetime(2027, 10, 1, 1, 30, 30, tzinfo=UTC)  # 08:30 in Bangkok, fiscal year 2571
+    started = instances.run_schedules(ctx)
+    views = [instances.get_instance(ctx, i, actor("admin1")) for i in started]
+    assert [v.process_id for v in views].count("publication_programme") == 1
+    # On demand as before, by the roles the diagram names (startRoles: director, publisher).
+    on_demand = instances.start_instance(ctx, "publication_programme", None, actor("director1"))
+    assert on_demand.status == "running"

@@ -40,6 +40,7 @@ from .types import (
     TimerDue,
     UserTaskInfo,
 )
+from .workdays import WorkCalendar, task_due_at, thai_public_holidays, work_calendar
 
 __all__ = [
     "COMPLETED",
@@ -71,10 +72,14 @@ __all__ = [
     "TimerDue",
     "TimerWindow",
     "UserTaskInfo",
+    "WorkCalendar",
     "add_duration",
     "diff_diagrams",
     "next_occurrence",
     "rewind_targets",
     "state_health",
+    "task_due_at",
+    "thai_public_holidays",
+    "work_calendar",
     "xml_text",
 ]

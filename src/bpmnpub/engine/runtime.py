@@ -411,4 +411,6 @@ def _pending(task: Any, user_tasks: dict[str, UserTaskInfo]) -> PendingTask:
         due_in=info.due_in if info else None,
         data=task.data,
         scope_group=scope if isinstance(scope, str) and info is not None and info.multi_instance else None,
+        due_in_working_days=info.due_in_working_days if info else None,
+        due_from=info.due_from if info else None,
     )

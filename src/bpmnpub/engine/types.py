@@ -22,6 +22,8 @@ class UserTaskInfo:
     instructions: str
     due_in: str | None
     multi_instance: bool = False
+    due_in_working_days: int | None = None  # `dueInWorkingDays`: wins over `dueIn`
+    due_from: str | None = None  # `dueFrom`: a date field of the data the due time counts from
     carry_over: tuple[str, ...] = ()  # the `carryOver` property: field names, or ("*",) for all
     script_fields: tuple[str, ...] = ()  # the names its own preScript assigns
     starts: bool = False  # a requester task a new request reaches first: start data fills its form
@@ -72,6 +74,8 @@ class PendingTask:
     due_in: str | None
     data: Mapping[str, Any]
     scope_group: str | None = None  # group code for a per-group task (multi-instance over groups)
+    due_in_working_days: int | None = None
+    due_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,4 +135,6 @@ KNOWN_OPERATORS: tuple[str, ...] = (
     "item_view_stats",
     "count_published_items",
     "file_semiannual_report",
+    "remind",
+    "escalate",
 )

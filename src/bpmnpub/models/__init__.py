@@ -1,6 +1,6 @@
 """SQLAlchemy models only. Imports nothing of bpmnpub but its own base; no engine, no Flask."""
 
-from .audit import AdminEvent
+from .audit import AdminEvent, AuditChain
 from .base import Base, JSONText, UTCDateTime
 from .catalogue import (
     PERIOD_RULES,
@@ -12,8 +12,8 @@ from .catalogue import (
     OfficeSetting,
     category_ita_item,
 )
-from .content import FileReference, PublishedItem, StoredFile
-from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
+from .content import ConfirmedOItem, FileReference, PublishedItem, StoredFile
+from .org import ApiToken, ClosureDay, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
     HumanTask,
@@ -25,15 +25,19 @@ from .process import (
     ProcessSchedule,
 )
 from .register import DocumentCounter, RegisteredDocument
+from .website import WebsiteCopy
 from .worker import WorkerHeartbeat
 
 __all__ = [
     "PERIOD_RULES",
     "AdminEvent",
     "ApiToken",
+    "AuditChain",
     "Base",
     "Category",
+    "ClosureDay",
     "Comment",
+    "ConfirmedOItem",
     "Delegation",
     "DocumentCounter",
     "FileReference",
@@ -59,6 +63,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "WebsiteCopy",
     "WorkerHeartbeat",
     "category_ita_item",
 ]

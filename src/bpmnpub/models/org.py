@@ -120,3 +120,15 @@ class Delegation(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClosureDay(Base):
+    """A day the office is closed besides weekends and Thai public holidays (added by an admin): due
+    times counted in working days skip it (engine/workdays.py)."""
+
+    __tablename__ = "closure_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

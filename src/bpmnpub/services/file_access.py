@@ -44,8 +44,10 @@ def open_file(
             if actor is None:
                 raise NotFoundError("file not found")
             readable_instance(session, actor, instance_id)
+            # a thumbnail goes with its photo
+            named = [file_id] if row is None or row.thumbnail_of is None else [file_id, row.thumbnail_of]
             allowed = row is not None and (
-                row.uploaded_by_id == actor.id or bool(referenced_by(session, instance_id, [file_id]))
+                row.uploaded_by_id == actor.id or bool(referenced_by(session, instance_id, named))
             )
         else:
             allowed = row is not None and (
@@ -86,16 +88,21 @@ def referenced_by(session: Session, instance_id: int, file_ids: Iterable[str]) -
 
 
 def request_files(session: Session, instance_id: int) -> dict[str, dict[str, Any]]:
-    """{id: {filename, content_type, size}} of every file the request refers to, in upload order."""
+    """{id: {filename, content_type, size, thumbnail}} of every file the request refers to, in upload
+    order, and of its photos' thumbnails (`thumbnail` true: shown beside their photos)."""
+    ours = select(FileReference.file_id).where(FileReference.instance_id == instance_id)
     rows = session.scalars(
         select(StoredFile)
-        .where(
-            StoredFile.id.in_(select(FileReference.file_id).where(FileReference.instance_id == instance_id))
-        )
+        .where(StoredFile.id.in_(ours) | StoredFile.thumbnail_of.in_(ours))
         .order_by(StoredFile.created_at, StoredFile.id)
     )
     return {
-        f.id: {"filename": files.clean_name(f.filename), "content_type": f.content_type, "size": f.size}
+        f.id: {
+            "filename": files.clean_name(f.filename),
+            "content_type": f.content_type,
+            "size": f.size,
+            "thumbnail": f.thumbnail_of is not None,
+        }
         for f in rows
     }
 

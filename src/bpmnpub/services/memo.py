@@ -149,7 +149,7 @@ def compose(
     event (the director's decision) was written: later steps unsigned, no ending note."""
     parsed = spec_for(ctx, session, instance.definition)
     data = dict(ctx.engine.inspect_state(parsed, instance.state, ctx.now()).data)
-    parts = request_parts(session, instance)
+    parts = request_parts(session, instance, data)
     decisions = _decisions(session, instance.id, until_event_id)
     waiting: set[str] = set()
     if until_event_id is None:

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from .. import forms
-from ..engine import ParsedSpec, PendingTask, RunResult, add_duration
+from ..engine import ParsedSpec, PendingTask, RunResult, task_due_at, work_calendar
 from ..errors import ConflictError, NotFoundError, StepFailedError
 from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, User
 from ..permissions import OPEN_STATUSES
-from . import notify, publishing, routing
+from . import deadlines, notify, publishing, routing, trail
 from .context import ServiceContext
 
 # What this transaction wrote, for the response of the action (see instances.action_view).
@@ -190,6 +190,7 @@ def add_event(
         comment=comment,
         details=details,
     )
+    trail.link_instance_event(session, event)
     session.add(event)
     session.info.setdefault(WRITTEN_EVENTS, []).append(event)
     return event
@@ -243,12 +244,14 @@ def run_engine(
         return None
     parsed = spec_for(ctx, session, instance.definition)
     operators = publishing.operators(ctx, session, instance, actor_id, now)
-    try:
-        result = call(parsed, operators, instance.state)
-    except StepFailedError as exc:
-        raise EngineStepFailed(exc) from exc
-    with session.no_autoflush:  # one UPDATE of the instance at commit, not one per query
-        apply_result(session, instance, result, now, open_rows, actor_id)
+    # Working-day timers and due times read the office's closure days, only when they need them.
+    with work_calendar(deadlines.calendar_loader(session)):
+        try:
+            result = call(parsed, operators, instance.state)
+        except StepFailedError as exc:
+            raise EngineStepFailed(exc) from exc
+        with session.no_autoflush:  # one UPDATE of the instance at commit, not one per query
+            apply_result(session, instance, result, now, open_rows, actor_id)
     return result
 
 
@@ -292,6 +295,7 @@ def apply_result(
         instance.title = title.strip()[:500]
     counts = dict(instance.step_counts or {})
     group_ids = _group_ids(session, {p.scope_group for p in result.pending if p.scope_group})
+    created: list[HumanTask] = []
     for pending in result.pending:
         if pending.guid in still_open:
             continue
@@ -300,11 +304,14 @@ def apply_result(
         if pending.form_key:
             row.decides = form_for(session, instance.definition, pending.form_key).decides
         session.add(row)
+        created.append(row)
         session.info.setdefault(WRITTEN_TASKS, []).append(row)
         holders = notify.recipients(session, instance, row)
         if not holders and row.lane != "requester":
             holders = _up_the_chain(session, instance, row, now)
         notify.task_arrived(session, instance, row, now, sent_back=len(counts) > 1, skip=actor_id, to=holders)
+    if created:
+        deadlines.apply_deferred(session, instance, result.steps, created, now)
     instance.step_counts = counts
     instance.state = result.state
     instance.updated_at = now
@@ -372,5 +379,5 @@ def _task_row(
         requester_id=instance.started_by_id,
         scope_group_id=scope_group,
         created_at=now,
-        due_at=add_duration(now, pending.due_in) if pending.due_in else None,
+        due_at=task_due_at(pending.due_in, pending.due_in_working_days, pending.due_from, pending.data, now),
     )

@@ -62,6 +62,17 @@ def route_new_task(session: Session, task: HumanTask) -> Routing:
     return Routing(None, None, why)
 
 
+def superior_of(session: Session, task: HumanTask, holders: list[int]) -> Routing:
+    """For an overdue task: the nearest person up the chain from its lane who is neither the requester
+    nor one of its present `holders`; Routing(None, ...) when the chain is empty."""
+    skip = {*holders, task.requester_id}
+    for role in levels_above(task.lane):
+        found = [u for u in _holders_of(session, role, task.scope_group_id) if u not in skip]
+        if found:
+            return Routing(found[0], role, "overdue")
+    return Routing(None, None, "overdue")
+
+
 def alert_no_holder(session: Session, instance: ProcessInstance, task: HumanTask, now: datetime) -> None:
     """Tell the director(s) and the administrators that a step has nobody who can do it."""
     text = f"ไม่มีผู้ดำเนินการได้: {task.name} — {instance.title}"

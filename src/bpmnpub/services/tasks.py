@@ -30,7 +30,7 @@ from ..permissions import (
     eligible,
     may_act,
 )
-from . import file_access, prefill, register
+from . import file_access, o_items, prefill, register
 from .catalogue import unknown_categories
 from .context import ServiceContext
 from .files import missing_files, uploaded_by
@@ -44,6 +44,7 @@ from .progress import (
     run_engine,
     spec_for,
 )
+from .request_data import Field, describe
 from .views import EventView, InboxPage, InstanceView, TaskDetail, TaskSummary
 
 _COLUMNS = TaskColumns(
@@ -339,7 +340,7 @@ def complete_task(
         task, instance, rows = _locked_task(session, task_id)
         _check_actor(actor, task)
         require_running(instance)
-        cleaned = _validated(session, instance, task, data, actor)
+        cleaned = _validated(session, instance, task, data, actor, when)
         values, cleared = _written(ctx, session, instance, task, cleaned)
         if task.form_key:  # the request now refers to the files of the form's file fields
             form = form_for(session, instance.definition, task.form_key)
@@ -392,7 +393,7 @@ def _written(
 
 
 def _validated(
-    session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor
+    session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor, now: datetime
 ) -> dict[str, Any]:
     """The submission checked against the task's form, categories and files included: a category must be
     an active one of the catalogue; a file must exist and be the submitter's own upload or already part
@@ -404,6 +405,12 @@ def _validated(
     not_listed = unknown_categories(session, form.sourced(cleaned, "categories"))
     if not_listed:
         raise ValidationError("a category is not in the office's catalogue", not_listed)
+    # O items ticked in a list (the publisher's confirmation) must be the current year's; a code in a
+    # row (the programme's topics, planned for a year) is left to its form.
+    ticked = [(path, v) for path, v in form.sourced(cleaned, o_items.SOURCE) if path.count(".") == 1]
+    not_o_items = o_items.unknown_o_items(session, ticked, now)
+    if not_o_items:
+        raise ValidationError("an O item is not in the year's ITA list", not_o_items)
     ids = form.file_ids(cleaned)
     missing = missing_files(session, ids)
     if missing:
@@ -429,7 +436,7 @@ def check_submission(ctx: ServiceContext, task_id: int, data: Any, actor: Actor)
         instance = session.get(ProcessInstance, task.instance_id, options=[undefer(ProcessInstance.state)])
         assert instance is not None
         _check_actor(actor, task)
-        _validated(session, instance, task, data, actor)
+        _validated(session, instance, task, data, actor, ctx.now())
 
 
 def _text(value: Any) -> str | None:
@@ -447,6 +454,7 @@ class TaskPage:
     files: dict[str, dict[str, Any]]  # id -> {filename, content_type, size} of files the request refers to
     labels: dict[str, str]  # data key -> the Thai title its form gives it
     choices: dict[str, dict[str, str]]  # data key -> {code: label} for fields with labelled options
+    shown: list[Field]  # the request's data as people read it (request_data.describe)
 
 
 def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
@@ -456,11 +464,11 @@ def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
     with ctx.db.read() as session:
         instance = session.get(ProcessInstance, detail.instance_id)
         assert instance is not None
-        parts = request_parts(session, instance)
+        parts = request_parts(session, instance, detail.context)
         return TaskPage(task=detail, **parts)
 
 
-def request_parts(session: Session, instance: ProcessInstance) -> dict[str, Any]:
+def request_parts(session: Session, instance: ProcessInstance, context: dict[str, Any]) -> dict[str, Any]:
     """What a page shows about a request besides a form: names, timeline, files, field labels."""
     principal = aliased(User)
     rows = session.execute(
@@ -474,15 +482,20 @@ def request_parts(session: Session, instance: ProcessInstance) -> dict[str, Any]
         select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
     )
     labels, choices = _labels(all_forms or {})
+    # Only the files the request refers to (file_access), with their photos' thumbnails: a file id
+    # found elsewhere in its data is shown as the text it is.
+    referenced = file_access.request_files(session, instance.id)
+    shown = describe(session, all_forms or {}, context, files=set(referenced))
     return {
         "process_id": instance.process_id,
         "process_name": instance.definition.name,
         "requester": instance.started_by.full_name if instance.started_by else None,
         "group": instance.group.name if instance.group else None,
         "events": [EventView.of(e, name or username, for_whom) for e, username, name, for_whom in rows],
-        "files": file_access.request_files(session, instance.id),
+        "files": referenced,
         "labels": labels,
         "choices": choices,
+        "shown": shown,
     }
 
 

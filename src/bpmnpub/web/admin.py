@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -10,9 +11,11 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ..errors import ValidationError
+from ..engine import thai_public_holidays
+from ..errors import ConflictError, NotFoundError, ValidationError
 from ..permissions import ROLES, SYSTEM_ROLES
-from ..services import admin, throttling
+from ..services import admin, deadlines, throttling
+from ..thaidate import format_date, local_date
 from .auth import caller, ctx
 from .queryargs import whole
 
@@ -137,3 +140,52 @@ def groups() -> tuple[str, int] | Response:
             status = 422
     html = render_template("admin/groups.html", groups=admin.list_groups(ctx()), values=values, errors=errors)
     return html, status
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+def closures() -> tuple[str, int] | Response:
+    """The office's closure days (besides weekends and Thai public holidays), which working days skip."""
+    actor = caller().actor
+    values = {"day": "", "reason": ""}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        values = {k: (request.form.get(k) or "").strip()[:255] for k in values}
+        try:
+            day = date.fromisoformat(values["day"])
+        except ValueError:
+            errors["day"] = _("ระบุวันที่ให้ถูกต้อง")
+        else:
+            try:
+                deadlines.add_closure(ctx(), actor, day, values["reason"])
+                flash(_("เพิ่มวันปิดทำการ %(d)s แล้ว", d=format_date(day)))
+                return redirect(url_for("admin.closures"))
+            except ValidationError as exc:
+                errors = {p.field: p.message for p in exc.problems}
+            except ConflictError:
+                errors["day"] = _("วันนี้เป็นวันปิดทำการอยู่แล้ว")
+        status = 422
+    year = local_date(ctx().now()).year
+    html = render_template(
+        "admin/closures.html",
+        closures=deadlines.list_closures(ctx(), actor, since=date(year, 1, 1)),
+        holidays=sorted(thai_public_holidays(year)),
+        year=year,
+        values=values,
+        errors=errors,
+    )
+    return html, status
+
+
+@bp.post("/closures/<day>/remove")
+def remove_closure(day: str) -> Response:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        deadlines.remove_closure(ctx(), caller().actor, date.fromisoformat(day[:10]))
+    except (ValueError, NotFoundError):
+        abort(404)
+    flash(_("ยกเลิกวันปิดทำการ %(d)s แล้ว", d=format_date(date.fromisoformat(day[:10]))))
+    return redirect(url_for("admin.closures"))

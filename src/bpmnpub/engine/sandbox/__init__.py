@@ -45,6 +45,10 @@ except that ``sum(items, start=0)`` only adds numbers, ``round(x, ndigits)`` nee
 * ``keys(mapping)``: sorted list of the keys; ``values(mapping)``: the values, in that same key order.
 * ``date_part(iso_string, part)``: ``part`` is ``"year"``, ``"month"`` or ``"day"`` of an ISO 8601 date
   or date-time string.
+* ``working_days(n, start=None)``: ISO date-time text of the office's close (16:30 Bangkok) on the
+  ``n``-th working day after ``start`` (an ISO date or date-time; omitted: the moment of the engine call,
+  i.e. when a timer starts). Weekends, Thai public holidays and the office's closure days do not count
+  (``bpmnpub.engine.workdays``). For ``timeDate`` timers: ``working_days(2, activity_date)``.
 
 Values and limits
 -----------------

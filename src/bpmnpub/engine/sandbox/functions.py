@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .errors import short
@@ -89,6 +89,26 @@ def _date_part(iso: Any, part: Any) -> int:
     return parts[part]
 
 
+def _working_days(days: Any, start: Any = None) -> str:
+    """The close (16:30 Bangkok) of the `days`-th working day after `start` (an ISO date or date-time;
+    None: the engine call's time, i.e. when a timer starts), as ISO text a timeDate timer reads."""
+    from ..clock import current_time  # the engine's clock: a timer is evaluated inside an engine call
+    from ..workdays import current_calendar
+
+    _need(days, (int,), "working_days", "a whole number of days")
+    if start is None or start == "":
+        try:
+            moment: date | datetime = current_time()
+        except RuntimeError as exc:  # a condition checked outside an engine call has no "now"
+            raise ValueError("working_days() needs a start date here") from exc
+    else:
+        text = _need(start, _STR, "working_days", "an ISO date").strip()
+        moment = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        if isinstance(moment, datetime) and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return current_calendar().add_working_days(moment, days).isoformat()
+
+
 ALLOWED_FUNCTIONS: Mapping[str, Callable[..., Any]] = types.MappingProxyType(
     {
         "len": len,
@@ -118,6 +138,7 @@ ALLOWED_FUNCTIONS: Mapping[str, Callable[..., Any]] = types.MappingProxyType(
         "keys": _keys,
         "values": _values,
         "date_part": _date_part,
+        "working_days": _working_days,
     }
 )
 FREE_FUNCTIONS = frozenset({"len", "bool"})  # O(1) on containers: arguments are not charged as work
