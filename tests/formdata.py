@@ -16,9 +16,8 @@ from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
 
-from bpmnpub.forms import FormSpec, validate
+from bpmnpub.forms import FormSpec, FormValidator, validate
 
 THAI = "กขคฆงจฉชซญฎฐณดตถทธนบปผพฟภมยรลวศษสหฬอฮะาำิีึืุูเแโใไ่้๊๋็์ๆ๐๑๒๓๔๕๖๗๘๙"
 ALPHABET = THAI + "abcXYZ019 .,-/()'\"\n"
@@ -50,8 +49,8 @@ def _matches(schema: dict[str, Any], value: Any) -> bool:
 
 
 @cache
-def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json))
+def _validator(schema_json: str) -> Any:
+    return FormValidator(json.loads(schema_json))
 
 
 @cache
@@ -59,17 +58,37 @@ def _form(key: str, schema_json: str) -> FormSpec:
     return FormSpec(key, json.loads(schema_json))  # one object per form: bpmnpub caches validators by it
 
 
-def _text(schema: dict[str, Any]) -> st.SearchStrategy[str]:
-    fmt = schema.get("format")
+def _filled(low: int) -> Callable[[str], bool]:
+    def filled(text: str) -> bool:
+        return len(text.strip()) >= low
+
+    return filled
+
+
+@cache
+def _text(fmt: str | None, low: int, high: int) -> st.SearchStrategy[str]:
+    # Strategies are built once per shape: building one costs more than drawing from it.
     if fmt == "date":
         return st.dates(date(2020, 1, 1), date(2030, 12, 31)).map(date.isoformat)
     if fmt == "file-id":
         return st.binary(min_size=16, max_size=16).map(bytes.hex)
     if fmt == "email":
         return st.from_regex(r"\A[a-z]{1,8}@[a-z]{1,8}\.(go\.th|ac\.th|com)\Z")
-    low = int(schema.get("minLength", 0))
-    high = min(int(schema.get("maxLength", low + _MAX_EXTRA_CHARS)), low + _MAX_EXTRA_CHARS)
-    return st.text(alphabet=ALPHABET, min_size=low, max_size=high)
+    # A required text of spaces alone is refused by the forms (it is not filled in).
+    return st.text(alphabet=ALPHABET, min_size=low, max_size=high).filter(_filled(low))
+
+
+@cache
+def _choice(values: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    return st.sampled_from(values)
+
+
+@cache
+def _integer(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+_BOOL = st.booleans()
 
 
 def value_of(draw: Draw, schema: dict[str, Any], sources: Sources = None) -> Any:
@@ -82,15 +101,17 @@ def value_of(draw: Draw, schema: dict[str, Any], sources: Sources = None) -> Any
         return schema["const"]
     choices = [c["const"] for c in schema.get("oneOf", []) if "const" in c] or schema.get("enum")
     if choices:
-        return draw(st.sampled_from(choices))
+        return draw(_choice(tuple(choices)))
     kind = schema.get("type")
     if kind == "string":
-        return draw(_text(schema))
+        low = int(schema.get("minLength", 0))
+        high = min(int(schema.get("maxLength", low + _MAX_EXTRA_CHARS)), low + _MAX_EXTRA_CHARS)
+        return draw(_text(schema.get("format"), low, high))
     if kind == "integer":
         low = schema.get("minimum", -1000)
-        return draw(st.integers(low, schema.get("maximum", low + 100_000)))
+        return draw(_integer(low, schema.get("maximum", low + 100_000)))
     if kind == "boolean":
-        return draw(st.booleans())
+        return draw(_BOOL)
     if kind == "array":
         return _array(draw, schema, sources)
     if kind == "object":
@@ -126,7 +147,7 @@ def _object(draw: Draw, schema: dict[str, Any], sources: Sources) -> dict[str, A
     for name, prop in schema.get("properties", {}).items():
         if prop.get("readOnly"):
             continue  # shown, never sent
-        if name in required or draw(st.booleans()):
+        if name in required or draw(_BOOL):
             out[name] = value_of(draw, prop, sources)
     for clause in schema.get("allOf", []):
         if "if" not in clause:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -48,6 +49,7 @@ from hypothesis.stateful import (
 from lxml import etree
 
 from bpmnpub.engine import RUNNING, Engine, OperatorCall, ParsedSpec, PendingTask, RunResult
+from bpmnpub.errors import StepFailedError
 from bpmnpub.permissions import LANE_ROLES
 
 from ..explore import STEPS, explore
@@ -66,6 +68,7 @@ class Process:
     process_id: str
     outcomes: frozenset[str]  # every end a walk must reach at least once
     loops: bool  # has revise loops that must go several rounds
+    examples: int = 32  # walks in the CI profile: enough for MIN_STEPS with a margin, within the budget
 
     @property
     def content(self) -> bytes:
@@ -74,7 +77,7 @@ class Process:
 
 PROCESS_LIST = (
     Process("general_publication", frozenset({"published", "rejected"}), loops=True),
-    Process("memo_publication", frozenset({"published", "rejected"}), loops=True),
+    Process("memo_publication", frozenset({"published", "rejected"}), loops=True, examples=40),
     Process("photo_publication", frozenset({"published"}), loops=True),
     Process("regulatory_publication", frozenset({"published"}), loops=True),
     Process("semiannual_report", frozenset({"published", "completed"}), loops=False),
@@ -91,6 +94,11 @@ def parse(process: Process) -> ParsedSpec:
     """A fresh Engine's parse of the diagram, as a process that has not seen the instance yet."""
     engine = Engine(LANE_ROLES)
     return engine.inspect(process.content, f"{process.process_id}.bpmn", frozenset(forms()))
+
+
+@cache
+def form_strategy(form_key: str) -> st.SearchStrategy[dict[str, Any]]:
+    return form_data(form_key, forms()[form_key])
 
 
 @cache
@@ -121,8 +129,12 @@ class Side:
 
     groups: list[str]
     calls: list[Any] = field(default_factory=list)
+    fail_next: bool = False  # the next call fails (a database hiccup while publishing)
 
     def __call__(self, call: OperatorCall) -> Any:
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("operator unavailable")
         self.calls.append(norm([call.name, call.task_spec, call.params, call.data, call.now.isoformat()]))
         if call.name == "count_published_items":
             return {"group_codes": list(self.groups), "by_group": {g: 3 * i for i, g in enumerate(self.groups)}}
@@ -137,6 +149,8 @@ class Side:
 
 
 TaskKey = tuple[str, str, str]
+FAILS = st.sampled_from([False, False, False, True])
+SWITCHES = st.sampled_from([False, False, False, False, True])
 
 
 class DifferentialMachine(RuleBasedStateMachine):
@@ -163,16 +177,29 @@ class DifferentialMachine(RuleBasedStateMachine):
         start_data = data.draw(st.one_of(st.just({}), self._first_form_data()), label="start data")
         self.mine, self.theirs = Side(groups), Side(groups)
         self.rounds: Counter[str] = Counter()
-        self.result = self.engine.start(self.parsed, start_data, self.now, self.mine.operators)
+        self.mine.fail_next = data.draw(FAILS, label="operator fails once")
+        self.result = self.retried(lambda: self.engine.start(self.parsed, start_data, self.now, self.mine.operators))
         self.stock = StockRun(stock_spec(self.process), start_data, self.now, self.theirs.operators)
         self.tally["steps"] += 1
         self.tally["instances"] += 1
         self.compare()
 
+    def retried(self, step: Callable[[], RunResult]) -> RunResult:
+        """The step; when an operator failed in it, bpmnpub's retry (resume from the state it kept) must
+        end where the stock side, which saw no failure, is."""
+        try:
+            result = step()
+        except StepFailedError as failed:
+            assert not self.mine.fail_next and failed.state, failed  # only the failure we caused
+            self.tally["failed and retried"] += 1
+            result = self.engine.resume(self.parsed, failed.state, self.now, self.mine.operators)
+        self.mine.fail_next = False
+        return result
+
     def _first_form_data(self) -> st.SearchStrategy[dict[str, Any]]:
         first = next(t for t in self.parsed.model.user_tasks if t.form_key)
         assert first.form_key is not None
-        return form_data(first.form_key, forms()[first.form_key])
+        return form_strategy(first.form_key)
 
     def compare(self) -> None:
         """Both sides, as restored from their saved state, show the same thing."""
@@ -224,13 +251,15 @@ class DifferentialMachine(RuleBasedStateMachine):
         task_key = data.draw(st.sampled_from(sorted(self.ready)), label="task")
         pending, stock_id = self.ready[task_key]
         assert pending.form_key is not None
-        submitted = data.draw(form_data(pending.form_key, forms()[pending.form_key]), label="form")
+        submitted = data.draw(form_strategy(pending.form_key), label="form")
         hours = data.draw(st.sampled_from([0, 0, 1, 30, 24 * 8]), label="hours later")
-        if data.draw(st.sampled_from([False, False, False, True]), label="another process"):
+        if data.draw(SWITCHES, label="another process"):
             self.another_process_takes_over()
         self.now += timedelta(hours=hours)
-        self.result = self.engine.complete(
-            self.parsed, self.result.state, pending.guid, submitted, self.now, self.mine.operators
+        self.mine.fail_next = data.draw(FAILS, label="operator fails once")
+        state = self.result.state
+        self.result = self.retried(
+            lambda: self.engine.complete(self.parsed, state, pending.guid, submitted, self.now, self.mine.operators)
         )
         self.stock.complete(stock_id, submitted, self.now)
         self.rounds[task_key[0]] += 1
@@ -268,7 +297,7 @@ def machine_for(process: Process, tally: Counter[str]) -> type[DifferentialMachi
 @pytest.mark.parametrize("process", PROCESS_LIST, ids=lambda p: p.process_id)
 def test_bpmnpub_and_stock_spiffworkflow_agree_at_every_step(process: Process) -> None:
     tally: Counter[str] = Counter()
-    run_state_machine_as_test(machine_for(process, tally), settings=explore(max_examples=40, steps=50))
+    run_state_machine_as_test(machine_for(process, tally), settings=explore(max_examples=process.examples, steps=50))
     print(f"\n{process.process_id}: {dict(tally)}")
     assert tally["steps"] >= MIN_STEPS, tally
     assert {o for o in process.outcomes if tally[f"outcome:{o}"]} == process.outcomes, tally
