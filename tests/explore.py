@@ -34,5 +34,7 @@ def explore(max_examples: int, steps: int) -> settings:
     name = "deep" if DEEP else "ci"
     scale = 10 if DEEP else 1
     return settings(
-        settings.get_profile(name), max_examples=max_examples * scale, stateful_step_count=steps * (2 if DEEP else 1)
+        settings.get_profile(name),
+        max_examples=max_examples * scale,
+        stateful_step_count=steps * (2 if DEEP else 1),
     )

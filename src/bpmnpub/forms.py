@@ -121,7 +121,9 @@ def _min_length(validator: Any, min_length: Any, instance: Any, schema: Any) -> 
 
 
 # Draft 2020-12, except that `minLength` counts the text without its surrounding spaces.
-FormValidator = jsonschema.validators.extend(Draft202012Validator, {"minLength": _min_length})
+FormValidator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"minLength": _min_length}
+)
 
 
 @lru_cache(maxsize=512)

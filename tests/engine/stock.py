@@ -89,9 +89,7 @@ class StockSpec:
 class StockRun:
     """One instance on stock SpiffWorkflow: every step ends serialized, and is restored from JSON."""
 
-    def __init__(
-        self, spec: StockSpec, data: Mapping[str, Any], now: datetime, operators: Operators
-    ) -> None:
+    def __init__(self, spec: StockSpec, data: Mapping[str, Any], now: datetime, operators: Operators) -> None:
         self.operators = operators
         with engine_time(now):
             workflow = BpmnWorkflow(

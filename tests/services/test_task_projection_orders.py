@@ -20,7 +20,13 @@ from typing import Any, ClassVar
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -49,7 +55,7 @@ def _more_group_directors(ctx: ServiceContext) -> None:
             accounts.create_user(
                 session,
                 username=f"gdir_{code}",
-                password="demo1234",  # noqa: S106
+                password="demo1234",
                 full_name=f"ผอ.กลุ่ม {code}",
                 roles=["group_director"],
                 group=group,
@@ -80,7 +86,9 @@ class ServiceWalk(RuleBasedStateMachine):
 
     def check(self) -> None:
         with self.ctx.db.read() as session:
-            instance = session.get(ProcessInstance, self.instance_id, options=[undefer(ProcessInstance.state)])
+            instance = session.get(
+                ProcessInstance, self.instance_id, options=[undefer(ProcessInstance.state)]
+            )
             assert instance is not None
             rows = list(
                 session.scalars(
@@ -89,9 +97,14 @@ class ServiceWalk(RuleBasedStateMachine):
                     .order_by(HumanTask.id)
                 )
             )
-            seen = self.ctx.engine.inspect_state(spec_for(self.ctx, session, instance.definition), instance.state, self.clock())
+            seen = self.ctx.engine.inspect_state(
+                spec_for(self.ctx, session, instance.definition), instance.state, self.clock()
+            )
             groups = {g.id: g.code for g in session.scalars(select(Group))}
-        assert instance.status in ("running", "completed", "rejected"), (instance.status, instance.error_message)
+        assert instance.status in ("running", "completed", "rejected"), (
+            instance.status,
+            instance.error_message,
+        )
         assert instance.status == seen.status
         shown = sorted((r.task_guid, r.task_spec, r.lane, groups.get(r.scope_group_id or 0)) for r in rows)
         ready = sorted(
@@ -109,13 +122,15 @@ class ServiceWalk(RuleBasedStateMachine):
                 self.tally["reports compiled"] += 1
         self.rows = [r.id for r in rows]
         self.scopes = {
-            r.id: (TaskScope(r.lane, r.status, r.requester_id, r.scope_group_id, r.assigned_user_id, r.decides), r.form_key)
+            r.id: (
+                TaskScope(r.lane, r.status, r.requester_id, r.scope_group_id, r.assigned_user_id, r.decides),
+                r.form_key,
+            )
             for r in rows
         }
         self.finished = instance.status != "running"
         if self.finished:
             self.tally[f"outcome:{instance.outcome}"] += 1
-        STEPS[f"services/{self.process_id}"] = self.tally["steps"]
 
     @initialize()
     def start(self) -> None:
@@ -168,6 +183,7 @@ def walk(
         },
     )
     run_state_machine_as_test(machine, settings=explore(max_examples=20, steps=15))
+    STEPS[f"services/{process_id}/{'sqlite' if ctx.db.is_sqlite else 'postgresql'}"] = tally["steps"]
     print(f"\nservices/{process_id}: {dict(tally)}")
     return tally
 
@@ -185,7 +201,6 @@ def test_revise_rounds_keep_rows_and_engine_equal(
 ) -> None:
     tally = walk(ctx, actor, clock, "general_publication", "owner1")
     assert tally["outcome:published"] and tally["outcome:rejected"], tally
-
 
 
 def test_a_title_of_spaces_is_refused_when_the_request_is_filed(
