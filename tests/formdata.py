@@ -148,7 +148,11 @@ def _object(draw: Draw, schema: dict[str, Any], sources: Sources) -> dict[str, A
         if prop.get("readOnly"):
             continue  # shown, never sent
         if name in required or draw(_BOOL):
-            out[name] = value_of(draw, prop, sources)
+            photo_row = name == "file" and "publish" in schema.get("properties", {})
+            if photo_row and sources and "photo" in sources:  # a row an album publishes: an image
+                out[name] = draw(sources["photo"])
+            else:
+                out[name] = value_of(draw, prop, sources)
     for clause in schema.get("allOf", []):
         if "if" not in clause:
             continue

@@ -60,6 +60,22 @@ class FormSpec:
             _collect_file_ids(prop, data.get(name), ids)
         return ids
 
+    def photo_ids(self, data: dict[str, Any]) -> list[tuple[str, str]]:
+        """(field path, file id) of every photo row in `data`: rows of a list whose items have a `file`
+        and a `publish` field, the rows an album publishes (they must be images)."""
+        found: list[tuple[str, str]] = []
+        for name, prop in self.schema.get("properties", {}).items():
+            items = prop.get("items") if isinstance(prop, dict) else None
+            row = items.get("properties", {}) if isinstance(items, dict) else {}
+            value = data.get(name)
+            if "file" in row and "publish" in row and isinstance(value, list):
+                found.extend(
+                    (f"{name}.{index}.file", item["file"])
+                    for index, item in enumerate(value)
+                    if isinstance(item, dict) and isinstance(item.get("file"), str)
+                )
+        return found
+
     def sourced(self, data: dict[str, Any], source: str) -> list[tuple[str, Any]]:
         """(field path, value) of every field with `"x-source": source` in `data`, rows included
         ("topics.0.category"), so the service owning that list can check the values."""

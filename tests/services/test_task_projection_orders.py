@@ -42,15 +42,25 @@ from bpmnpub.services.progress import spec_for
 from ..conftest import Clock
 from ..explore import STEPS, explore
 from ..formdata import form_data
+from ..photos import jpeg
 from .conftest import request_data, task_id, upload_pdf
 
-PEOPLE = ("owner1", "gdir_plan", "gdir_hr", "gdir_admin", "gdir_finance", "director1", "publisher1")
+PEOPLE = (
+    "owner1",
+    "gdir_plan",
+    "gdir_hr",
+    "gdir_admin",
+    "gdir_finance",
+    "director1",
+    "publisher1",
+    "pr1",
+)
 
 
 def _more_group_directors(ctx: ServiceContext) -> None:
     """Four groups report in the six-monthly report: the demo's two and two more."""
     with ctx.db.write() as session:
-        for code in ("admin", "finance"):
+        for code in ("admin", "finance"):  # "admin" is a demo group without a director
             group = accounts.ensure_group(session, code, f"กลุ่ม {code}")
             accounts.create_user(
                 session,
@@ -69,6 +79,7 @@ class ServiceWalk(RuleBasedStateMachine):
     base: ClassVar[ServiceContext]
     people: ClassVar[dict[str, Actor]]
     files: ClassVar[dict[int, str]]  # one upload per person, usable in any of their forms
+    images: ClassVar[dict[int, str]]  # and one photo
     categories: ClassVar[list[str]]
     all_forms: ClassVar[dict[str, Any]]
     clock: ClassVar[Clock]
@@ -128,6 +139,7 @@ class ServiceWalk(RuleBasedStateMachine):
             )
             for r in rows
         }
+        self.waiting = instance.next_timer_due is not None
         self.finished = instance.status != "running"
         if self.finished:
             self.tally[f"outcome:{instance.outcome}"] += 1
@@ -147,7 +159,11 @@ class ServiceWalk(RuleBasedStateMachine):
         row_id = data.draw(st.sampled_from(self.rows), label="task")
         scope, form_key = self.scopes[row_id]
         who = next(p for p in self.people.values() if eligible(p, scope) is None)
-        sources = {"file-id": st.just(self.files[who.id]), "categories": st.sampled_from(self.categories)}
+        sources = {
+            "file-id": st.just(self.files[who.id]),
+            "photo": st.just(self.images[who.id]),
+            "categories": st.sampled_from(self.categories),
+        }
         submitted = data.draw(form_data(form_key, self.all_forms[form_key], sources), label="form")
         if data.draw(st.sampled_from([False, False, True]), label="another process"):
             self.ctx = ServiceContext(self.base.db, Engine(LANE_ROLES), self.base.settings, clock=self.clock)
@@ -157,9 +173,23 @@ class ServiceWalk(RuleBasedStateMachine):
         self.tally["steps"] += 1
         self.check()
 
+    @precondition(lambda self: not self.finished and self.waiting)
+    @rule(days=st.integers(0, 40))
+    def the_worker_fires_due_timers(self, days: int) -> None:
+        self.clock.advance(days=days, minutes=1)
+        instance_service.fire_due_timers(self.ctx, now=self.clock())
+        self.tally["steps"] += 1
+        self.tally["timer passes"] += 1
+        self.check()
+
 
 def walk(
-    ctx: ServiceContext, actor: Callable[[str], Actor], clock: Clock, process_id: str, starter: str
+    ctx: ServiceContext,
+    actor: Callable[[str], Actor],
+    clock: Clock,
+    process_id: str,
+    starter: str,
+    examples: int = 20,
 ) -> Counter[str]:
     _more_group_directors(ctx)
     people = {name: actor(name) for name in PEOPLE}
@@ -176,13 +206,14 @@ def walk(
             "base": ctx,
             "people": people,
             "files": {p.id: upload_pdf(ctx, p) for p in people.values()},
+            "images": {p.id: upload_pdf(ctx, p, jpeg(p.username), "ภาพกิจกรรม.jpg") for p in people.values()},
             "categories": [c.code for c in catalogue.list_categories(ctx, active_only=True)],
             "all_forms": all_forms,
             "clock": clock,
             "tally": tally,
         },
     )
-    run_state_machine_as_test(machine, settings=explore(max_examples=20, steps=15))
+    run_state_machine_as_test(machine, settings=explore(max_examples=examples, steps=15))
     STEPS[f"services/{process_id}/{'sqlite' if ctx.db.is_sqlite else 'postgresql'}"] = tally["steps"]
     print(f"\nservices/{process_id}: {dict(tally)}")
     return tally
@@ -201,6 +232,41 @@ def test_revise_rounds_keep_rows_and_engine_equal(
 ) -> None:
     tally = walk(ctx, actor, clock, "general_publication", "owner1")
     assert tally["outcome:published"] and tally["outcome:rejected"], tally
+
+
+@pytest.mark.parametrize("process_id", ["photo_publication", "regulatory_publication"])
+def test_the_worker_firing_timers_keeps_rows_and_engine_equal(
+    ctx: ServiceContext, actor: Callable[[str], Actor], clock: Clock, process_id: str
+) -> None:
+    tally = walk(ctx, actor, clock, process_id, "owner1", examples=10)
+    assert tally["timer passes"] and tally["outcome:published"], tally
+
+
+def test_a_pdf_is_refused_as_an_album_photo_when_it_is_chosen(
+    ctx: ServiceContext, actor: Callable[[str], Actor]
+) -> None:
+    # Shrunk from the worker walk above: a PDF chosen as a photo passed the form and the PDPA check,
+    # then put the request in error when the album was published ("photo 'ประกาศ.pdf' is not an image").
+    owner = actor("owner1")
+    started = instance_service.start_instance(ctx, "photo_publication", None, owner)
+    plan = {
+        "title": "กิจกรรมวันครู",
+        "category": "1.1",
+        "activity": "วันครู",
+        "activity_date": "2026-01-16",
+        "place": "หอประชุม",
+        "photographer": "นายประชา",
+    }
+    tasks.complete_task(ctx, task_id(ctx, owner, started.id), plan, owner)
+    pr = actor("pr1")
+    shoot = task_id(ctx, pr, started.id)
+    pdf, photo = upload_pdf(ctx, pr), upload_pdf(ctx, pr, jpeg("1"), "ภาพ.jpg")
+    rows = [{"file": photo, "publish": True}, {"file": pdf, "publish": False}]
+    with pytest.raises(ValidationError) as refused:
+        tasks.complete_task(ctx, shoot, {"photos": rows}, pr)
+    assert [(p.field, p.message) for p in refused.value.problems] == [("photos.1.file", "ไฟล์นี้ไม่ใช่ไฟล์ภาพ")]
+    chosen = tasks.complete_task(ctx, shoot, {"photos": rows[:1]}, pr)
+    assert [t.task_spec for t in chosen.tasks if t.status == "ready"] == ["Task_WriteCaptions"]
 
 
 def test_a_title_of_spaces_is_refused_when_the_request_is_filed(

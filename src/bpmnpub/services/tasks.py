@@ -32,7 +32,7 @@ from ..permissions import (
 )
 from .catalogue import unknown_categories
 from .context import ServiceContext
-from .files import missing_files, uploaded_by
+from .files import missing_files, not_images, uploaded_by
 from .instances import action_view
 from .progress import (
     add_event,
@@ -371,6 +371,15 @@ def _validated(
         raise ValidationError(
             "attached files do not exist",
             [FieldProblem("", f"ไม่พบไฟล์แนบ: {', '.join(missing)}")],
+        )
+    # An album's photos must be images: found here, not when the album is published at the very end
+    # (a PDF there put the approved request in error; tests/services/test_task_projection_orders.py).
+    photos = form.photo_ids(cleaned)
+    wrong = set(not_images(session, [file_id for _, file_id in photos]))
+    if wrong:
+        raise ValidationError(
+            "a photo is not an image",
+            [FieldProblem(path, "ไฟล์นี้ไม่ใช่ไฟล์ภาพ") for path, f in photos if f in wrong],
         )
     # File ids are 32 random hex digits: one found in the saved state is part of this request.
     foreign = [f for f in ids if f not in instance.state and uploaded_by(session, f) != actor.id]
