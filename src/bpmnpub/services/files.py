@@ -236,8 +236,11 @@ def not_images(session: Session, file_ids: list[str]) -> list[str]:
     """The ids among `file_ids` whose stored file is not an image."""
     if not file_ids:
         return []
-    rows = session.execute(select(StoredFile.id, StoredFile.content_type).where(StoredFile.id.in_(file_ids)))
-    types = {file_id: content_type for file_id, content_type in rows}
+    types: dict[str, str] = dict(
+        session.execute(
+            select(StoredFile.id, StoredFile.content_type).where(StoredFile.id.in_(file_ids))
+        ).tuples()
+    )
     return [f for f in file_ids if not types.get(f, "").startswith("image/")]
 
 
