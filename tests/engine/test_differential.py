@@ -7,8 +7,8 @@ decisions, lists, Thai text, booleans), how much time passes, when due timers fi
 process" takes over (a fresh Engine with a freshly parsed spec, as a second gunicorn worker or the
 background worker sees it), and when a service operator fails once (bpmnpub keeps the last good state;
 its retry, `resume`, must end where the stock side, which saw no failure, is). bpmnpub runs through
-`Engine.start/complete/resume` with its own serialization; the stock side (tests/engine/stock.py) is serialized and restored with the stock
-serializer after every step. After every step, both must show the same:
+`Engine.start/complete/resume` with its own serialization; the stock side (tests/engine/stock.py) is
+serialized and restored with the stock serializer after every step. After every step, both must show the same:
 
 - the ready user tasks: spec id, lane, and the data item of a multi-instance instance (the group);
 - each ready task's data (what its form starts from), as restored from the saved state;

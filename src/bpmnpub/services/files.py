@@ -236,11 +236,8 @@ def not_images(session: Session, file_ids: list[str]) -> list[str]:
     """The ids among `file_ids` whose stored file is not an image."""
     if not file_ids:
         return []
-    types: dict[str, str] = dict(
-        session.execute(
-            select(StoredFile.id, StoredFile.content_type).where(StoredFile.id.in_(file_ids))
-        ).tuples()
-    )
+    query = select(StoredFile.id, StoredFile.content_type).where(StoredFile.id.in_(file_ids))
+    types = {row.id: row.content_type for row in session.execute(query)}
     return [f for f in file_ids if not types.get(f, "").startswith("image/")]
 
 
