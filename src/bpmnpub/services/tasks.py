@@ -33,7 +33,7 @@ from ..permissions import (
 from . import o_items, prefill, register
 from .catalogue import unknown_categories
 from .context import ServiceContext
-from .files import missing_files, thumbnails, uploaded_by
+from .files import missing_files, not_images, thumbnails, uploaded_by
 from .instances import action_view
 from .progress import (
     add_event,
@@ -402,9 +402,11 @@ def _validated(
     not_listed = unknown_categories(session, form.sourced(cleaned, "categories"))
     if not_listed:
         raise ValidationError("a category is not in the office's catalogue", not_listed)
-    # O items ticked in a list (the publisher's confirmation) must be the current year's; a code in a
-    # row (the programme's topics, planned for a year) is left to its form.
-    ticked = [(path, v) for path, v in form.sourced(cleaned, o_items.SOURCE) if path.count(".") == 1]
+    # O items chosen for this item (the publisher's ticks, the director's choice for the six-monthly
+    # report) must be the current year's; a code in a row (the programme's topics, planned for a year)
+    # is left to its form. Found by the differential walk: an unknown code used to pass here and put
+    # the request in error at the publish step.
+    ticked = [(path, v) for path, v in form.sourced(cleaned, o_items.SOURCE) if path.count(".") <= 1]
     not_o_items = o_items.unknown_o_items(session, ticked, now)
     if not_o_items:
         raise ValidationError("an O item is not in the year's ITA list", not_o_items)
@@ -414,6 +416,15 @@ def _validated(
         raise ValidationError(
             "attached files do not exist",
             [FieldProblem("", f"ไม่พบไฟล์แนบ: {', '.join(missing)}")],
+        )
+    # An album's photos must be images: found here, not when the album is published at the very end
+    # (a PDF there put the approved request in error; tests/services/test_task_projection_orders.py).
+    photos = form.photo_ids(cleaned)
+    wrong = set(not_images(session, [file_id for _, file_id in photos]))
+    if wrong:
+        raise ValidationError(
+            "a photo is not an image",
+            [FieldProblem(path, "ไฟล์นี้ไม่ใช่ไฟล์ภาพ") for path, f in photos if f in wrong],
         )
     # File ids are 32 random hex digits: one found in the saved state is part of this request.
     foreign = [f for f in ids if f not in instance.state and uploaded_by(session, f) != actor.id]
