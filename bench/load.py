@@ -208,6 +208,9 @@ def _met(ok: bool) -> str:
 
 def render(results: LoadResults) -> str:
     one, two = results.bare
+    bounds = ", ".join(
+        f"{c} client(s): {s:.0f} s / {r} requests" for c, (s, r) in BOUNDS[results.mode].items()
+    )
     lines = [
         "## Load: the real server over HTTP (bench/load.py)",
         "",
@@ -215,7 +218,7 @@ def render(results: LoadResults) -> str:
         "connections on the same machine, each driving whole requests (start, then 4 submissions: file, "
         "group director approves, director approves, publisher certifies) over the JSON API with bearer "
         "tokens. Submissions/s counts wall time with the starts inside, as for the bare engine. "
-        f"Runs bounded at {', '.join(f'{c} client(s): {s:.0f} s / {r} requests' for c, (s, r) in BOUNDS[results.mode].items())}.",
+        f"Runs bounded at {bounds}.",
         "",
         f"BASELINE, same run: the bare engine driving the same requests: **{one.per_second:,.0f} "
         f"submissions/s on 1 process** (round trip median {ms(one.round_trip):.2f} ms), "
@@ -229,11 +232,14 @@ def render(results: LoadResults) -> str:
     for db in results.databases:
         for clients, t in db.runs.items():
             if not t.latencies:
-                lines.append(f"| {db.database} | {clients} | 0 | 0 | – | – | – | – | – | {t.errors} | – | – |")
+                lines.append(
+                    f"| {db.database} | {clients} | 0 | 0 | – | – | – | – | – | {t.errors} | – | – |"
+                )
                 continue
             p50, p95, p99 = (percentile(t.latencies, p) for p in (50, 95, 99))
             lines.append(
-                f"| {db.database} | {clients} | {t.requests_done:,} | {t.submissions:,} | {t.per_second:,.0f} | "
+                f"| {db.database} | {clients} | {t.requests_done:,} | {t.submissions:,} | "
+                f"{t.per_second:,.0f} | "
                 f"{ms(p50):.1f} | {ms(p95):.1f} | {ms(p99):.1f} | "
                 f"{ms(median(t.starts)) if t.starts else 0:.1f} | {t.errors} | "
                 f"{t.per_second / two.per_second:.1%} | {t.per_second / one.per_second:.1%} |"
@@ -263,7 +269,9 @@ def render(results: LoadResults) -> str:
             + ("**clean**" if c.clean else "**NOT CLEAN**")
         )
         for finding in c.findings[:10]:
-            lines.append(f"  - finding: request {finding['instance_id']}: {finding['kind']}: {finding['detail']}")
+            lines.append(
+                f"  - finding: request {finding['instance_id']}: {finding['kind']}: {finding['detail']}"
+            )
         for instance_id, answered, events in c.mismatched[:10]:
             lines.append(f"  - request {instance_id}: {answered} submissions answered, {events} events")
     lines += ["", f"Load section run time: {results.seconds:.0f} s.", ""]

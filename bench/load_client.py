@@ -59,9 +59,13 @@ class Connection:
     def upload(self, token: str, filename: str, content: bytes) -> Any:
         boundary = uuid.uuid4().hex
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            f"Content-Type: application/pdf\r\n\r\n"
-        ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                f"Content-Type: application/pdf\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         return self.call("POST", "/api/v1/files", token, body, f"multipart/form-data; boundary={boundary}")
 
     def close(self) -> None:
@@ -146,7 +150,9 @@ def _client(port: int, tokens: dict[str, str], file_id: str, budget: _Budget, ta
                     task_id = open_task(instance)
                     assert task_id is not None, f"request {instance_id}: no open task"
                     started = now()
-                    instance = conn.post(f"/api/v1/tasks/{task_id}/complete", tokens[username], {"data": data})
+                    instance = conn.post(
+                        f"/api/v1/tasks/{task_id}/complete", tokens[username], {"data": data}
+                    )
                     tally.latencies.append(now() - started)
                     tally.made[instance_id] += 1
                     instance = instance["instance"]
@@ -162,14 +168,17 @@ def _client(port: int, tokens: dict[str, str], file_id: str, budget: _Budget, ta
         conn.close()
 
 
-def drive(port: int, tokens: dict[str, str], file_id: str, clients: int, requests: int, seconds: float) -> Tally:
+def drive(
+    port: int, tokens: dict[str, str], file_id: str, clients: int, requests: int, seconds: float
+) -> Tally:
     """`clients` threads drive at most `requests` requests in at most `seconds` (a request cut by the
     deadline stops between two submissions and stays resumable)."""
     started = now()
     budget = _Budget(requests, started + seconds)
     tallies = [Tally() for _ in range(clients)]
     threads = [
-        threading.Thread(target=_client, args=(port, tokens, file_id, budget, t), daemon=True) for t in tallies
+        threading.Thread(target=_client, args=(port, tokens, file_id, budget, t), daemon=True)
+        for t in tallies
     ]
     for thread in threads:
         thread.start()
