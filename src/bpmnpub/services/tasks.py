@@ -33,7 +33,7 @@ from ..permissions import (
 from . import register
 from .catalogue import unknown_categories
 from .context import ServiceContext
-from .files import missing_files, uploaded_by
+from .files import uploaders
 from .instances import action_view
 from .progress import (
     add_event,
@@ -390,14 +390,15 @@ def _validated(
     if not_listed:
         raise ValidationError("a category is not in the office's catalogue", not_listed)
     ids = form.file_ids(cleaned)
-    missing = missing_files(session, ids)
+    stored = uploaders(session, ids)
+    missing = [f for f in ids if f not in stored]
     if missing:
         raise ValidationError(
             "attached files do not exist",
             [FieldProblem("", f"ไม่พบไฟล์แนบ: {', '.join(missing)}")],
         )
     # File ids are 32 random hex digits: one found in the saved state is part of this request.
-    foreign = [f for f in ids if f not in instance.state and uploaded_by(session, f) != actor.id]
+    foreign = [f for f in ids if f not in instance.state and stored[f] != actor.id]
     if foreign:
         raise ValidationError(
             "attached files belong to someone else",
