@@ -35,6 +35,12 @@ from .load_client import Tally, drive, upload_attachment
 from .load_server import Server, postgres_reachable, serving
 from .timing import median, ms, now, percentile
 
+POSTGRES = "PostgreSQL"
+# What the disk costs: the same server with commits that do not wait for the WAL flush (a DBA's
+# choice, never the app's: a crash may lose the last moment of commits). `--what-if` only.
+WHAT_IF = "PostgreSQL, synchronous_commit=off"
+NO_FLUSH = (("synchronous_commit", "off"),)
+KINDS = ("SQLite", POSTGRES)
 CLIENTS = (1, 32)
 # (seconds, requests) per run: each run stops at whichever comes first.
 BOUNDS = {"full": {1: (12.0, 400), 32: (20.0, 4000)}, "quick": {1: (6.0, 200), 32: (10.0, 2000)}}
@@ -112,6 +118,7 @@ class DatabaseRun:
     database: str
     runs: dict[int, Tally] = field(default_factory=dict)  # clients -> what they did
     consistency: Consistency | None = None
+    floor: tuple[float, float] | None = None  # PostgreSQL: seconds of a round trip, of a durable commit
 
 
 def _events_per_request(server: Server, made: dict[int, int]) -> dict[int, int]:
@@ -145,10 +152,12 @@ def _consistency(server: Server, runs: list[Tally]) -> Consistency:
     )
 
 
-def run_database(kind: str, mode: str) -> DatabaseRun:
+def run_database(kind: str, mode: str, serve_args: tuple[str, ...] = ()) -> DatabaseRun:
     result = DatabaseRun(kind)
-    log(f"{kind}: bpmnpub init --demo, tokens, bpmnpub serve")
-    with serving(kind) as server:
+    log(f"{kind}: bpmnpub init --demo, bpmnpub serve {' '.join(serve_args)}, tokens")
+    database, settings = (POSTGRES, NO_FLUSH) if kind == WHAT_IF else (kind, ())
+    with serving(database, serve_args, settings) as server:
+        result.floor = server.probe()
         file_id = upload_attachment(server.port, server.tokens)
         warm = drive(server.port, server.tokens, file_id, 4, 10_000, WARMUP_SECONDS)
         log(f"{kind}: warmed up ({warm.submissions} submissions, {warm.errors} errors)")
@@ -184,20 +193,18 @@ class LoadResults:
     seconds: float = 0.0
 
 
-def run(mode: str = "full") -> LoadResults:
+def run(mode: str = "full", kinds: tuple[str, ...] = KINDS, serve_args: tuple[str, ...] = ()) -> LoadResults:
     """Every measurement of this section (bare engine, then each database)."""
     started = now()
     results = LoadResults(mode)
     for processes in (1, 2):
         log(f"bare engine, {processes} process(es), {BARE_SECONDS[mode]:.0f}s")
         results.bare.append(bare(processes, BARE_SECONDS[mode]))
-    kinds = ["SQLite"]
-    if postgres_reachable():
-        kinds.append("PostgreSQL")
-    else:
-        log("PostgreSQL not reachable: SQLite only")
+    if any(k != "SQLite" for k in kinds) and not postgres_reachable():
+        log("PostgreSQL not reachable: no PostgreSQL figures")
+        kinds = ("SQLite",)
     for kind in kinds:
-        results.databases.append(run_database(kind, mode))
+        results.databases.append(run_database(kind, mode, serve_args))
     results.seconds = now() - started
     return results
 
@@ -257,6 +264,14 @@ def render(results: LoadResults) -> str:
                     f"(target ≥ {TARGET_SHARE:.0%}: {_met(share >= TARGET_SHARE)}), p95 {ms(p95):.0f} ms "
                     f"(target ≤ {ms(TARGET_P95):.0f} ms: {_met(p95 <= TARGET_P95)})"
                 )
+    floors = [
+        f"- {db.database}: a `SELECT 1` round trip {ms(db.floor[0]):.2f} ms, a one-row INSERT + COMMIT "
+        f"{ms(db.floor[1]):.2f} ms (the WAL flush every submission waits for)"
+        for db in results.databases
+        if db.floor is not None
+    ]
+    if floors:
+        verdicts += ["", "The database's floor, measured on the same server in the same run:", *floors]
     lines += ["", *verdicts, "", "Consistency after the load (`bpmnpub check` and the event count):", ""]
     for db in results.databases:
         c = db.consistency
@@ -281,8 +296,18 @@ def render(results: LoadResults) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--db", choices=KINDS, action="append", help="only this database (repeatable)")
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also PostgreSQL with synchronous_commit=off (the disk's share)",
+    )
+    parser.add_argument(
+        "--serve-args", default="", help='extra arguments of `bpmnpub serve`, e.g. "--workers 4 --threads 2"'
+    )
     args = parser.parse_args(argv)
-    text = render(run("quick" if args.quick else "full"))
+    kinds = tuple(args.db or KINDS) + ((WHAT_IF,) if args.what_if else ())
+    text = render(run("quick" if args.quick else "full", kinds, tuple(args.serve_args.split())))
     print(text)
     return 0
 

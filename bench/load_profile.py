@@ -27,8 +27,14 @@ CATEGORIES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (  # (label, te
     ("SpiffWorkflow", lambda f, n: "SpiffWorkflow" in f),
     ("bpmnpub.engine", lambda f, n: "/bpmnpub/engine/" in f),
     ("SQLAlchemy", lambda f, n: "/sqlalchemy/" in f),
-    ("jsonschema / forms", lambda f, n: any(p in f for p in ("/jsonschema", "/referencing", "/rpds", "forms"))),
-    ("Flask / Werkzeug / Jinja / flask_login", lambda f, n: any(p in f for p in ("/flask", "/werkzeug", "/jinja"))),
+    (
+        "jsonschema / forms",
+        lambda f, n: any(p in f for p in ("/jsonschema", "/referencing", "/rpds", "forms")),
+    ),
+    (
+        "Flask / Werkzeug / Jinja / flask_login",
+        lambda f, n: any(p in f for p in ("/flask", "/werkzeug", "/jinja")),
+    ),
     ("json", lambda f, n: "/json/" in f or (f == "~" and "json" in n)),
     ("copy.deepcopy", lambda f, n: f.endswith("/copy.py")),
     ("bpmnpub services/web/models", lambda f, n: "/bpmnpub/" in f),

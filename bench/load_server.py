@@ -44,6 +44,29 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
 
+    def probe(self, count: int = 50) -> tuple[float, float] | None:
+        """PostgreSQL's floor, seconds: a `SELECT 1` round trip and a one-row INSERT + durable COMMIT
+        (the disk's flush of the WAL, once per submission). None on SQLite."""
+        if self.database == "SQLite":
+            return None
+        import psycopg
+
+        with psycopg.connect(self.url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            conn.execute("CREATE TABLE bench_probe (x integer)")
+            conn.commit()
+            started = time.perf_counter()
+            for _ in range(count):
+                conn.execute("SELECT 1").fetchall()
+            trip = (time.perf_counter() - started) / count
+            started = time.perf_counter()
+            for _ in range(count):
+                conn.execute("INSERT INTO bench_probe VALUES (1)")
+                conn.commit()
+            commit = (time.perf_counter() - started) / count
+            conn.execute("DROP TABLE bench_probe")
+            conn.commit()
+        return trip, commit
+
     def check(self) -> dict[str, Any]:
         """`bpmnpub check --json` on this server's database: {checked, findings}."""
         found: dict[str, Any] = json.loads(_cli(self.env, "check", "--json", ok=(0, 1)))
@@ -91,7 +114,8 @@ def postgres_reachable() -> bool:
 
 
 @contextmanager
-def _database(kind: str, folder: Path) -> Iterator[str]:
+def _database(kind: str, folder: Path, settings: tuple[tuple[str, str], ...] = ()) -> Iterator[str]:
+    """A database URL; PostgreSQL `settings` (name, value) are set on every connection of the server."""
     if kind == "SQLite":
         yield f"sqlite:///{folder / 'bpmnpub.sqlite3'}"
         return
@@ -102,7 +126,8 @@ def _database(kind: str, folder: Path) -> Iterator[str]:
         # As a DBA would (docs/configuration.md): outside the schema, so dropping it leaves the extension.
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     try:
-        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+        extra = "".join(f"%20-c{name}%3D{value}" for name, value in settings)
+        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}{extra}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -154,18 +179,28 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(kind: str) -> Iterator[Server]:
-    """`bpmnpub serve` on a fresh database of `kind` ("SQLite" or "PostgreSQL"), stopped and removed at
-    the end."""
+def serving(
+    kind: str, serve_args: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = ()
+) -> Iterator[Server]:
+    """`bpmnpub serve [serve_args]` on a fresh database of `kind` ("SQLite" or "PostgreSQL"), stopped and
+    removed at the end."""
     folder = Path(tempfile.mkdtemp(prefix=f"bpmnpub-bench-load-{kind.lower()}-"))
     try:
-        with _database(kind, folder) as url:
+        with _database(kind, folder, settings) as url:
             env = _env(folder, url)
             _cli(env, "init", "--demo")
             server = Server(kind, url, folder, _free_port(), env=env)
             with server.log.open("wb") as log:
                 server.proc = subprocess.Popen(
-                    [str(BIN / "bpmnpub"), "serve", "--host", "127.0.0.1", "--port", str(server.port)],
+                    [
+                        str(BIN / "bpmnpub"),
+                        "serve",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(server.port),
+                        *serve_args,
+                    ],
                     env=env,
                     stdout=subprocess.DEVNULL,  # the access log: written as in production, not kept
                     stderr=log,

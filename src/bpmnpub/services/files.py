@@ -239,7 +239,7 @@ def uploaders(session: Session, file_ids: list[str]) -> dict[str, int | None]:
     rows = session.execute(
         select(StoredFile.id, StoredFile.uploaded_by_id).where(StoredFile.id.in_(file_ids))
     ).all()
-    return {file_id: uploader for file_id, uploader in rows}
+    return {str(file_id): uploader for file_id, uploader in rows}
 
 
 def uploaded_by(session: Session, file_id: str) -> int | None:
