@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import AuthenticationError, FieldProblem, NotFoundError, TooManyAttemptsError, ValidationError
-from ..models import Delegation, Group, LoginFailure, RoleAssignment, User
+from ..errors import AuthenticationError, FieldProblem, NotFoundError, ValidationError
+from ..models import Delegation, Group, RoleAssignment, User
 from ..permissions import ALL_ROLES, Actor
 from ..thaidate import local_date
-from . import audit, sessions
+from . import audit, sessions, throttling
 from .context import ServiceContext
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -66,36 +66,21 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-# Sign-in throttling: after this many failures within the window, for a username or from an address,
-# further attempts are refused until the oldest failure leaves the window.
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-
-
 def sign_in(ctx: ServiceContext, username: str, password: str, remote_addr: str) -> User:
-    """`authenticate` with throttling of failures per username and per address (kept in the database,
-    so every app process sees them). Raises TooManyAttemptsError, AuthenticationError."""
+    """`authenticate`, throttled per (username, address) with growing delays and per address against
+    spraying (services/throttling.py; kept in the database, so every app process sees it). Raises
+    TooManyAttemptsError, AuthenticationError."""
     now = ctx.now()
-    since = now - FAILURE_WINDOW
     with ctx.db.read() as session:
-        recent = session.scalars(
-            select(LoginFailure.at)
-            .where(
-                LoginFailure.at > since,
-                (LoginFailure.username == username) | (LoginFailure.remote_addr == remote_addr),
-            )
-            .order_by(LoginFailure.at)
-        ).all()
-    if len(recent) >= MAX_FAILURES:
-        wait = int((recent[-MAX_FAILURES] + FAILURE_WINDOW - now).total_seconds()) + 1
-        raise TooManyAttemptsError("too many failed sign-ins; try again later", max(wait, 1))
+        throttling.check(session, username, remote_addr, now)
     try:
         user = authenticate(ctx, username, password)
     except AuthenticationError:
         with ctx.db.write() as session:
-            session.add(LoginFailure(username=username[:64], remote_addr=remote_addr[:64], at=now))
-            session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+            throttling.record_failure(session, username, remote_addr, now)
         raise
+    with ctx.db.write() as session:
+        throttling.forget(session, username, remote_addr)
     return user
 
 

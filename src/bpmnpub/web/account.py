@@ -48,9 +48,13 @@ def login() -> tuple[str, int] | Response:
         try:
             user = accounts.sign_in(ctx(), form.username.data, form.password.data, request.remote_addr or "")
         except TooManyAttemptsError as exc:
-            error = _(
-                "ลงชื่อเข้าใช้ผิดหลายครั้งเกินไป กรุณารอ %(minutes)s นาทีแล้วลองใหม่", minutes=exc.retry_after // 60 + 1
-            )
+            if exc.retry_after < 60:
+                error = _("ลงชื่อเข้าใช้ผิดหลายครั้ง กรุณารอ %(seconds)s วินาทีแล้วลองใหม่", seconds=exc.retry_after)
+            else:
+                error = _(
+                    "ลงชื่อเข้าใช้ผิดหลายครั้งเกินไป กรุณารอ %(minutes)s นาทีแล้วลองใหม่",
+                    minutes=exc.retry_after // 60 + 1,
+                )
             status = 429
         except AuthenticationError:
             error = _("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")

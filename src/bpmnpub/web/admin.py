@@ -12,8 +12,9 @@ from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
 from ..permissions import ROLES, SYSTEM_ROLES
-from ..services import admin
+from ..services import admin, throttling
 from .auth import caller, ctx
+from .queryargs import whole
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_LABELS = {
@@ -28,6 +29,23 @@ USER_FIELDS = ("username", "full_name", "position", "email", "group", "password"
 def _admins_only() -> None:
     if not caller().actor.is_admin:
         abort(403)
+
+
+@bp.get("/throttles")
+def throttles() -> str:
+    return render_template(
+        "admin/throttles.html", throttles=throttling.list_throttles(ctx(), caller().actor), now=ctx().now()
+    )
+
+
+@bp.post("/throttles/clear")
+def clear_throttle() -> Response:
+    if FlaskForm().validate_on_submit():
+        username = (request.form.get("username") or "")[:64]
+        address = (request.form.get("address") or "")[:64]
+        throttling.clear(ctx(), caller().actor, username, address)
+        flash(_("ล้างการจำกัดการลงชื่อเข้าใช้ของ %(u)s แล้ว", u=username))
+    return redirect(url_for("admin.throttles"))
 
 
 @bp.get("/users")
@@ -107,7 +125,7 @@ def groups() -> tuple[str, int] | Response:
             admin.save_group(
                 ctx(),
                 caller().actor,
-                group_id=int(group_id) if group_id and group_id.isdigit() else None,
+                group_id=whole(group_id, low=1),
                 code=values["code"],
                 name=values["name"],
                 name_en=values["name_en"],
