@@ -43,9 +43,9 @@ NO_FLUSH = (("synchronous_commit", "off"),)
 KINDS = ("SQLite", POSTGRES)
 CLIENTS = (1, 32)
 # (seconds, requests) per run: each run stops at whichever comes first.
-BOUNDS = {"full": {1: (12.0, 400), 32: (20.0, 4000)}, "quick": {1: (6.0, 200), 32: (10.0, 2000)}}
+BOUNDS = {"full": {1: (10.0, 400), 32: (15.0, 4000)}, "quick": {1: (6.0, 200), 32: (10.0, 2000)}}
 WARMUP_SECONDS = 3.0
-BARE_SECONDS = {"full": 6.0, "quick": 3.0}
+BARE_SECONDS = {"full": 5.0, "quick": 3.0}
 LOOPS = 0  # no revise loop: start + 4 submissions, the path the clients drive
 # Targets of issue 15.
 TARGET_SHARE, TARGET_P95, TARGET_SINGLE = 0.25, 0.100, 3.0
