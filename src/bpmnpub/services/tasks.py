@@ -33,7 +33,7 @@ from ..permissions import (
 from . import o_items, prefill, register
 from .catalogue import unknown_categories
 from .context import ServiceContext
-from .files import missing_files, not_images, thumbnails, uploaded_by
+from .files import not_images, thumbnails, uploaders
 from .instances import action_view
 from .progress import (
     add_event,
@@ -411,7 +411,8 @@ def _validated(
     if not_o_items:
         raise ValidationError("an O item is not in the year's ITA list", not_o_items)
     ids = form.file_ids(cleaned)
-    missing = missing_files(session, ids)
+    stored = uploaders(session, ids)
+    missing = [f for f in ids if f not in stored]
     if missing:
         raise ValidationError(
             "attached files do not exist",
@@ -427,7 +428,7 @@ def _validated(
             [FieldProblem(path, "ไฟล์นี้ไม่ใช่ไฟล์ภาพ") for path, f in photos if f in wrong],
         )
     # File ids are 32 random hex digits: one found in the saved state is part of this request.
-    foreign = [f for f in ids if f not in instance.state and uploaded_by(session, f) != actor.id]
+    foreign = [f for f in ids if f not in instance.state and stored[f] != actor.id]
     if foreign:
         raise ValidationError(
             "attached files belong to someone else",
