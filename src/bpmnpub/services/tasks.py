@@ -188,7 +188,7 @@ def _matching(q: str) -> Any:
     ("123" or "#123")."""
     pattern = contains_pattern(q)
     by_requester = select(User.id).where(User.full_name.ilike(pattern, escape="\\"))
-    found = [
+    found: list[Any] = [
         ProcessInstance.title.ilike(pattern, escape="\\"),
         ProcessInstance.started_by_id.in_(by_requester),
     ]

@@ -138,7 +138,12 @@ def upload_limits() -> dict[str, Any]:
     """The upload limits the task form states and form.js checks before sending (config.py)."""
     per_file = int(ctx().settings["MAX_UPLOAD_BYTES"])
     total = int(current_app.config["MAX_CONTENT_LENGTH"] or per_file)
-    return {"file": per_file, "total": total, "file_text": _megabytes(per_file), "total_text": _megabytes(total)}
+    return {
+        "file": per_file,
+        "total": total,
+        "file_text": _megabytes(per_file),
+        "total_text": _megabytes(total),
+    }
 
 
 def _megabytes(size: int) -> str:
@@ -150,7 +155,8 @@ def render_too_large(task_id: int) -> tuple[str, int]:
     the page says the limit and keeps the person on the form."""
     limits = upload_limits()
     message = _(
-        "ไม่ได้บันทึก: ไฟล์ที่แนบใหญ่เกินกำหนด (แต่ละไฟล์ไม่เกิน %(file)s รวมกันไม่เกิน %(total)s) กรุณาแนบไฟล์ที่เล็กลงแล้วส่งอีกครั้ง",
+        "ไม่ได้บันทึก: ไฟล์ที่แนบใหญ่เกินกำหนด (แต่ละไฟล์ไม่เกิน %(file)s รวมกันไม่เกิน %(total)s)"
+        " กรุณาแนบไฟล์ที่เล็กลงแล้วส่งอีกครั้ง",
         file=limits["file_text"],
         total=limits["total_text"],
     )
@@ -198,7 +204,9 @@ def comment(task_id: int) -> tuple[str, int]:
         def store(upload: FileStorage) -> str:
             return files.upload_file(ctx(), upload.stream, upload.filename or "file", actor_id=user.id).id
 
-        values = parse_submission(detail.form.get("schema", {}), request.form, request.files, store).form_values
+        values = parse_submission(
+            detail.form.get("schema", {}), request.form, request.files, store
+        ).form_values
     try:
         comments.add_comment(ctx(), detail.instance_id, user.actor, request.form.get("body", ""))
         flash(_("ส่งความเห็นแล้ว แบบฟอร์มยังไม่ได้ส่ง"))
