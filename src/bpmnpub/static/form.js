@@ -70,6 +70,8 @@
     }
     var length = Array.from(input.value).length;
     out.textContent = length + " / " + max;
+    // Long texts (a description of 5000) count only near their end; short ones (a title) always.
+    out.hidden = max > 500 && length < max * 0.8;
     out.classList.toggle("f-count-over", length > max);
   }
 
