@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from bpmnpub.errors import ConflictError, PermissionDeniedError, ValidationError
 from bpmnpub.models import HumanTask, InstanceEvent, Notification
@@ -138,35 +138,3 @@ def test_next_step_is_the_same_persons_task_or_says_who_has_it(ctx: ServiceConte
     assert tasks.next_step(ctx, filed, owner).holders == ["นางวันเพ็ญ แสงทอง"]
     tasks.complete_task(ctx, task_id(ctx, gdir, filed), APPROVE, gdir)
     assert tasks.next_step(ctx, filed, gdir).lanes == ["director"]
-
-
-def _inbox_plan(ctx: ServiceContext, actor: Any, **filters: Any) -> list[str]:
-    """SQLite's plan of the inbox's page query, as list_tasks sends it."""
-    seen: list[tuple[str, Any]] = []
-
-    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "FROM human_task JOIN process_instance" in statement:
-            seen.append((statement, parameters))
-
-    engine = ctx.db.read_engine
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
-        tasks.list_tasks(ctx, actor, **filters)
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
-    statement, parameters = seen[0]
-    with engine.connect() as connection:
-        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    return [str(row[-1]) for row in rows]
-
-
-@pytest.mark.parametrize("sort", ["due", "waiting", "created"])
-def test_every_sort_is_answered_from_the_inbox_index(ctx: ServiceContext, actor: Any, sort: str) -> None:
-    if ctx.db.read_engine.dialect.name != "sqlite":
-        pytest.skip("the plan checked is SQLite's (the PostgreSQL planner chooses by statistics)")
-    plan = _inbox_plan(ctx, actor("director1"), sort=sort, view="overdue")
-    print("\n".join(plan))
-    task_steps = [step for step in plan if "human_task" in step]
-    assert task_steps and all(
-        "COVERING INDEX ix_human_task_inbox" in s or "PRIMARY KEY" in s for s in task_steps
-    ), plan

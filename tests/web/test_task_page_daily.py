@@ -132,3 +132,19 @@ def test_a_body_over_the_limit_keeps_you_on_the_form(app: Flask, ctx: ServiceCon
     html = response.get_data(as_text=True)
     assert response.status_code == 413
     assert 'id="task-form"' in html and "ใหญ่เกินกำหนด" in html and "ไม่เกิน 1 MB" in html
+
+
+def test_the_api_lists_by_view_and_sort_and_hands_over(api: Any, ctx: ServiceContext, actor: Any) -> None:
+    owner, gdir, director = actor("owner1"), actor("gdir_plan"), actor("director1")
+    filed = file_request(ctx, owner)
+    tasks.complete_task(ctx, task_id(ctx, gdir, filed), APPROVE, gdir)
+    tasks.complete_task(ctx, task_id(ctx, director, filed), APPROVE, director)
+    task = task_id(ctx, actor("publisher1"), filed)
+    publisher, pr = api.as_user("publisher1"), api.as_user("pr1")
+    assert publisher.get("/tasks?view=bogus").status_code == 422
+    assert [t["id"] for t in publisher.get("/tasks?view=unassigned&sort=due").get_json()] == [task]
+    assert publisher.post(f"/tasks/{task}/handover", json={"to": actor("pr1").id}).status_code == 422
+    given = publisher.post(f"/tasks/{task}/handover", json={"to": actor("pr1").id, "reason": "ลาป่วย"})
+    assert given.status_code == 200 and given.get_json()["assigned_to"] == "pr1"
+    assert [t["id"] for t in pr.get("/tasks?view=mine").get_json()] == [task]
+    assert [t["id"] for t in publisher.get("/tasks?view=others").get_json()] == [task]

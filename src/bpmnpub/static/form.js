@@ -104,11 +104,24 @@
     if (box) {
       box.hidden = !problem;
       box.textContent = problem ? problem.text : "";
+      if (problem) { problem.input.insertAdjacentElement("afterend", box); }  // said where it happened
     }
     return problem;
   }
 
+  // The limit is stated at the top of the form for everyone; with script it moves next to the file
+  // field it is about.
+  function placeLimit(form) {
+    var note = form.querySelector(".upload-limit");
+    var input = form.querySelector("input[type=file]");
+    if (!note || !input) { return; }
+    input.insertAdjacentElement("beforebegin", note);
+    var described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+  }
+
   function init() {
+    document.querySelectorAll("form[data-max-file]").forEach(placeLimit);
     document.querySelectorAll("[data-f-max]").forEach(counter);
     document.addEventListener("input", function (event) {
       var target = event.target;
