@@ -120,6 +120,13 @@ export function createPanel({ root, modeler, state, t, api, openFormEditor, onFo
         if (!value || ISO_DURATION.test(value)) setProperty(element, modeling, moddle, 'dueIn', value);
       },
     }), dueHelp));
+
+    // engine/prefill.py: a form starts from its own defaults unless the task names fields to carry over
+    root.append(field('mp-carry', t('carryOver'), h('input', {
+      id: 'mp-carry', type: 'text', value: getProperty(bo, 'carryOver'), placeholder: 'title, attachments',
+      'aria-describedby': 'mp-carry-help',
+      onchange: (e) => setProperty(element, modeling, moddle, 'carryOver', e.target.value.trim()),
+    }), h('p', { class: 'meta', id: 'mp-carry-help' }, t('carryOverHelp'))));
   }
 
   function renderFlow(element, bo) {

@@ -82,6 +82,13 @@ class DiagramError(BpmnpubError):
         self.problems = problems
 
 
+class MalformedInputError(BpmnpubError):
+    """Input that cannot be read at all, whatever the form: JSON nested too deeply, a number beyond what
+    can be stored, NaN or Infinity (bpmnpub.jsontext)."""
+
+    code = "bad_request"
+
+
 class UploadTooLargeError(BpmnpubError):
     code = "too_large"
 

@@ -20,6 +20,9 @@ from .errors import FieldProblem, ValidationError
 FILE_ID = re.compile(r"^[0-9a-f]{32}$")
 # What `"x-profile"` may name: the requester's full name, position and group (its code).
 PROFILE_KEYS = ("full_name", "position", "group")
+# Numbers a browser shows exactly (JavaScript's safe integers); a form value beyond is a typing error,
+# and would overflow the integer columns some values end up in (fiscal years, counts).
+MAX_NUMBER = 2**53 - 1
 
 _format_checker = FormatChecker()
 
@@ -152,6 +155,7 @@ def validate(form: FormSpec, data: Any) -> dict[str, Any]:
         )
     unknown = sorted(set(data) - set(form.fields))
     problems = [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้") for name in unknown]
+    problems.extend(_huge_numbers(data, ""))
     validator = _validator(form)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         problems.extend(_problems(error, data))
@@ -161,6 +165,40 @@ def validate(form: FormSpec, data: Any) -> dict[str, Any]:
             seen.setdefault(problem.field, problem)
         raise ValidationError("the form has errors", list(seen.values()))
     return dict(data)
+
+
+def _huge_numbers(value: Any, path: str) -> list[FieldProblem]:
+    """A problem for every number in `value` beyond ±MAX_NUMBER (the reader bounded the depth)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (
+            [FieldProblem(path, f"ตัวเลขมากเกินไป (ไม่เกิน {MAX_NUMBER:,})")] if abs(value) > MAX_NUMBER else []
+        )
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    return [p for key, item in items for p in _huge_numbers(item, f"{path}.{key}" if path else str(key))]
+
+
+@lru_cache(maxsize=512)
+def _partial_validator(form: FormSpec) -> Draft202012Validator:
+    schema = {k: v for k, v in form.schema.items() if k != "required"}
+    return Draft202012Validator(schema, format_checker=_format_checker)
+
+
+def validate_partial(form: FormSpec, data: dict[str, Any]) -> None:
+    """Check the values given (a pre-fill), each of the right kind; missing fields are not problems.
+    Raises ValidationError with one problem per field."""
+    problems = _huge_numbers(data, "")
+    for error in sorted(_partial_validator(form).iter_errors(data), key=lambda e: list(e.absolute_path)):
+        problems.extend(_problems(error, data))
+    if problems:
+        seen: dict[str, FieldProblem] = {}
+        for problem in problems:
+            seen.setdefault(problem.field, problem)
+        raise ValidationError("the values do not fit the form", list(seen.values()))
 
 
 def missing_message(prop: Any) -> str:

@@ -181,6 +181,8 @@ def test_add_a_legal_officer_step_and_deploy(
     page.press("#mp-instructions", "Tab")
     page.fill("#mp-due", "P3D")
     page.press("#mp-due", "Tab")
+    page.fill("#mp-carry", "legal_opinion")  # a second round shows the first round's opinion
+    page.press("#mp-carry", "Tab")
     wait_until(page, "document.getElementById('lint-status').dataset.count === '0'")
     assert lint_errors(page) == {}
     screenshot(page, "modeler")
@@ -189,6 +191,8 @@ def test_add_a_legal_officer_step_and_deploy(
     wait_until(page, "document.getElementById('modeler-status').dataset.kind === 'ok'")
     assert "รุ่นที่ 2" in page.locator("#modeler-status").inner_text()
     assert latest_version(ctx) == 2
+    deployed = library.version_xml(ctx, actor("procowner1"), "general_publication", 2)[0]
+    assert 'name="carryOver" value="legal_opinion"' in deployed  # the panel's field, in the diagram
 
     new_request = file_request(ctx, actor("owner1"))
     walk_to_publisher(ctx, actor, new_request)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import sign_in
+from .conftest import sign_in, wait_until
 from .test_modeler import lint_errors, open_modeler
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def test_a_hostile_timer_is_marked_while_drawing(
         }""",
         [kind, literal],
     )
-    page.wait_for_function("'Timer_EvaluationWait' in window.bpmnpubModeler.lintIssues")
+    wait_until(page, "'Timer_EvaluationWait' in window.bpmnpubModeler.lintIssues")
     [message] = lint_errors(page)["Timer_EvaluationWait"]
     assert words in message and literal.strip('"') in message
 
@@ -57,6 +57,6 @@ def test_a_cycle_without_a_count_is_marked_on_a_catch_event(live_server: str, op
             modeling.updateModdleProperties(timer, definition, {timeDuration: undefined, timeCycle: cycle});
         }"""
     )
-    page.wait_for_function("'Timer_EvaluationWait' in window.bpmnpubModeler.lintIssues")
+    wait_until(page, "'Timer_EvaluationWait' in window.bpmnpubModeler.lintIssues")
     [message] = lint_errors(page)["Timer_EvaluationWait"]
     assert "R3/" in message

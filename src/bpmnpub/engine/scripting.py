@@ -9,6 +9,7 @@ after every deserialization.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -50,6 +51,9 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         self.operators = operators
         self.now = now
         self.steps: list[StepRecord] = []
+        # Seconds spent inside operators (publishing, rendering a report): the engine's own time budget
+        # (runtime.run_engine) bounds the engine's loops, not the office's work it calls.
+        self.operator_seconds = 0.0
 
     def validate(self, expression: str) -> None:
         sandbox.check_expression(expression)
@@ -77,10 +81,13 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         if operator is None:
             raise WorkflowTaskException(f"no service operator named {name!r}", task=task)
         call = OperatorCall(name=name, params=params, data=dict(task.data), task_spec=spec_id, now=self.now)
+        started = time.monotonic()
         try:
             result = operator(call)
         except Exception as exc:  # an operator failure is a failed step, whatever it was
             raise WorkflowTaskException(f"{name}: {exc}", task=task, exception=exc) from exc
+        finally:
+            self.operator_seconds += time.monotonic() - started
         self.steps.append(
             StepRecord(
                 spec_id=spec_id, name=task.task_spec.bpmn_name or spec_id, kind="service", result=result

@@ -22,7 +22,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import DiagramError, DiagramProblem
-from . import sandbox
+from . import prefill, sandbox
 from .bounded_timers import bound_timers
 from .durations import TimerValueError
 from .timer_window import DEFAULT_WINDOW, TimerWindow
@@ -275,6 +275,9 @@ def _check_process(
                     timers.check("timeDuration", due, endless=False)
                 except TimerValueError as exc:
                     check.add(element, f"dueIn: {exc.message} (write a duration such as P3D)")
+            carried = _properties(element).get("carryOver")
+            if carried is not None and (problem := prefill.carry_over_problem(carried)):
+                check.add(element, problem)
         if tag == "conditionExpression":
             flow = element.getparent()
             check.expression(flow, element.text, "condition")
@@ -325,6 +328,7 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
     props = _properties(process)
     doc = process.find("bpmn:documentation", NS)
     user_tasks = []
+    first = prefill.start_tasks(process, lanes, NS)
     for task in process.iter(f"{{{BPMN}}}userTask"):
         tprops = _properties(task)
         user_tasks.append(
@@ -336,6 +340,9 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
                 instructions=_extension_text(task, "instructionsForEndUser") or "",
                 due_in=tprops.get("dueIn") or None,
                 multi_instance=task.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None,
+                carry_over=prefill.carry_over(tprops.get("carryOver")),
+                script_fields=prefill.script_fields(_extension_text(task, "preScript")),
+                starts=task.get("id") in first,
             )
         )
     start_timer = None
@@ -364,6 +371,7 @@ def _model(process: Any, lanes: dict[str, str], sha256: str, filename: str) -> P
         sha256=sha256,
         filename=filename,
         end_outcomes=end_outcomes,
+        declares_carry_over=any("carryOver" in _properties(t) for t in process.iter(f"{{{BPMN}}}userTask")),
     )
 
 

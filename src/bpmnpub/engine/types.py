@@ -22,6 +22,13 @@ class UserTaskInfo:
     instructions: str
     due_in: str | None
     multi_instance: bool = False
+    carry_over: tuple[str, ...] = ()  # the `carryOver` property: field names, or ("*",) for all
+    script_fields: tuple[str, ...] = ()  # the names its own preScript assigns
+    starts: bool = False  # a requester task a new request reaches first: start data fills its form
+
+    def carries(self, name: str) -> bool:
+        """Whether this task's form starts from the request's value of `name` (engine/prefill.py)."""
+        return self.starts or "*" in self.carry_over or name in self.carry_over or name in self.script_fields
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class ProcessModel:
     sha256: str
     filename: str
     end_outcomes: Mapping[str, str] = field(default_factory=dict)
+    # False for a diagram written before `carryOver` existed (no task declares it): see services/prefill.
+    declares_carry_over: bool = False
 
     @property
     def form_keys(self) -> frozenset[str]:

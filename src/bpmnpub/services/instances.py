@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session, aliased, undefer
 from ..engine import STATE_VERSION, next_occurrence
 from ..errors import (
     ConflictError,
-    FieldProblem,
     PermissionDeniedError,
     StepFailedError,
-    ValidationError,
 )
 from ..models import (
     HumanTask,
@@ -27,7 +25,7 @@ from ..models import (
     User,
 )
 from ..permissions import OPEN_STATUSES, Actor, may_start
-from . import definitions
+from . import definitions, prefill
 from .access import readable_instance
 from .context import ServiceContext
 from .progress import (
@@ -38,6 +36,7 @@ from .progress import (
     names_of,
     recording_failures,
     run_engine,
+    spec_for,
     stop_instance,
 )
 from .reasons import given_reason
@@ -73,7 +72,11 @@ def _start(
     definition = definitions.latest(session, process_id)
     if actor is not None and not may_start(actor, definition.start_roles):
         raise PermissionDeniedError(f"you may not start {definition.name}")
-    _check_start_data(session, definition, data)
+    if data:
+        all_forms = session.scalar(
+            select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)
+        )
+        prefill.check_start_data(spec_for(ctx, session, definition), all_forms or {}, data)
     instance = ProcessInstance(
         definition_id=definition.id,
         process_id=definition.process_id,
@@ -102,22 +105,6 @@ def _start(
     )
     session.flush()
     return instance
-
-
-def _check_start_data(session: Session, definition: ProcessDefinition, data: dict[str, Any]) -> None:
-    """Start data may only pre-fill fields of the process's own forms."""
-    if not data:
-        return
-    all_forms = (
-        session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition.id)) or {}
-    )
-    fields = {name for schema in all_forms.values() for name in schema.get("properties", {})}
-    unknown = sorted(set(data) - fields)
-    if unknown:
-        raise ValidationError(
-            "start data may only fill fields of this process's forms",
-            [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มในกระบวนงานนี้") for name in unknown],
-        )
 
 
 def get_instance(ctx: ServiceContext, instance_id: int, actor: Actor) -> InstanceView:

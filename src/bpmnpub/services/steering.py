@@ -5,7 +5,6 @@ event. Engine results are applied by `progress.run_engine`, as for a person's st
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import jsontext
 from ..engine import ElementChange, MigrationPlan, ParsedSpec, RunResult
 from ..errors import ConflictError, FieldProblem, NotFoundError, StepFailedError, ValidationError
 from ..models import HumanTask, ProcessDefinition, ProcessInstance, User
@@ -283,8 +283,8 @@ def _as_kind_of(old: Any, raw: str) -> Any:
     if isinstance(old, str) or old is None:
         return raw
     try:
-        value = json.loads(raw)
-    except ValueError as exc:
+        value = jsontext.loads(raw, field="value")
+    except ValidationError as exc:
         raise ValidationError("not a valid value", [FieldProblem("value", "รูปแบบข้อมูลไม่ถูกต้อง")]) from exc
     if type(value) is not type(old) and not (
         isinstance(old, (int, float)) and isinstance(value, (int, float))

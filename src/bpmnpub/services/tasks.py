@@ -40,7 +40,7 @@ from ..permissions import (
     held_by_others_clause,
     may_act,
 )
-from . import register
+from . import prefill, register
 from .accounts import actor_of
 from .catalogue import unknown_categories
 from .context import ServiceContext
@@ -281,8 +281,7 @@ def get_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskDetail:
             context = ctx.engine.task_data(parsed, instance.state, task.task_guid)
         else:  # a finished step shows the request as it stands now
             context = dict(ctx.engine.inspect_state(parsed, instance.state, ctx.now()).data)
-        fields = form.fields if form else []
-        data = {name: context[name] for name in fields if name in context}
+        data = prefill.opening_values(parsed.model, task.task_spec, form, context) if form else {}
         holder = session.get(User, task.assigned_user_id) if task.assigned_user_id else None
         schema = form.schema if form else {}
         if form and task.status in OPEN_STATUSES and instance.started_by is not None:
@@ -519,6 +518,7 @@ def complete_task(
         _check_actor(actor, task)
         require_running(instance)
         cleaned = _validated(session, instance, task, data, actor)
+        values, cleared = _written(ctx, session, instance, task, cleaned)
         task.status = "completed"
         task.assigned_user_id = actor.id
         task.completed_by_id = actor.id
@@ -542,7 +542,7 @@ def complete_task(
             when,
             actor.id,
             lambda parsed, ops, state: ctx.engine.complete(
-                parsed, state, task.task_guid, cleaned, when, ops, lane=task.lane
+                parsed, state, task.task_guid, values, when, ops, lane=task.lane, clear=cleared
             ),
             open_rows=rows,
             failure=failure,
@@ -552,6 +552,18 @@ def complete_task(
         return action_view(session, instance, rows, actor)
 
     return recording_failures(ctx, action)
+
+
+def _written(
+    ctx: ServiceContext, session: Session, instance: ProcessInstance, task: HumanTask, cleaned: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """(values to set, names to remove) for a checked submission (services/prefill.submission)."""
+    if not task.form_key:
+        return cleaned, []
+    form = form_for(session, instance.definition, task.form_key)
+    return prefill.submission(
+        spec_for(ctx, session, instance.definition).model, task.task_spec, form, cleaned
+    )
 
 
 def _validated(

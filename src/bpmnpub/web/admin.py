@@ -14,6 +14,7 @@ from ..errors import ValidationError
 from ..permissions import ROLES, SYSTEM_ROLES
 from ..services import admin, throttling
 from .auth import caller, ctx
+from .queryargs import whole
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_LABELS = {
@@ -124,7 +125,7 @@ def groups() -> tuple[str, int] | Response:
             admin.save_group(
                 ctx(),
                 caller().actor,
-                group_id=int(group_id) if group_id and group_id.isdigit() else None,
+                group_id=whole(group_id, low=1),
                 code=values["code"],
                 name=values["name"],
                 name_en=values["name_en"],

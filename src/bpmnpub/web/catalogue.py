@@ -18,6 +18,7 @@ from ..permissions import may_own_processes
 from ..services import admin, audit, catalogue
 from ..thaidate import fiscal_year
 from .auth import caller, ctx
+from .queryargs import whole
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
 CATEGORY_FIELDS = ("code", "name", "name_en", "description", "group", "sort_order")
@@ -78,9 +79,10 @@ def _sort_order(raw: str) -> int | None:
     """The typed order, None when empty. Raises ValidationError."""
     if not raw:
         return None
-    if not raw.isdigit():
+    value = whole(raw)  # the range is the service's to check
+    if value is None:
         raise ValidationError("sort order is not a number", [FieldProblem("sort_order", "ต้องเป็นตัวเลข")])
-    return int(raw)
+    return value
 
 
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"code": None})
@@ -158,9 +160,10 @@ def _years_page(values: dict[str, Any], errors: dict[str, str], status: int) -> 
 
 def _year_arg(raw: str, field: str) -> int:
     """A Buddhist-era year typed in a form. Raises ValidationError."""
-    if not raw.strip().isdigit() or len(raw.strip()) != 4:
+    year = whole(raw, low=1000, high=9999)
+    if year is None:
         raise ValidationError("not a year", [FieldProblem(field, "กรอกปีงบประมาณ พ.ศ. 4 หลัก เช่น 2570")])
-    return int(raw.strip())
+    return year
 
 
 @bp.route("/ita", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -14,6 +15,7 @@ from ..errors import (
     BpmnpubError,
     ConflictError,
     DiagramError,
+    MalformedInputError,
     NotFoundError,
     PermissionDeniedError,
     TooManyAttemptsError,
@@ -21,10 +23,13 @@ from ..errors import (
     UploadTooLargeError,
     ValidationError,
 )
+from ..jsontext import NUL
 
 log = logging.getLogger(__name__)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 STATUS: dict[type[BpmnpubError], int] = {
+    MalformedInputError: 400,
     AuthenticationError: 401,
     TooManyAttemptsError: 429,
     PermissionDeniedError: 403,
@@ -95,7 +100,36 @@ def _task_form_too_large() -> Response | tuple[str, int]:
         return error_response(413, "too_large", "the upload is too large")
 
 
+_QUERY_NUL = re.compile(r"%00|\x00", re.IGNORECASE)
+
+
+def _nul_free_query(wsgi_app: Any) -> Any:
+    """A NUL in a query string reads as a space: it separates search terms, as the portal's search
+    always took it, and no filter of any list passes it on to the database."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        query = environ.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            environ["QUERY_STRING"] = _QUERY_NUL.sub("%20", query)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 def register(app: Flask) -> None:
+    app.wsgi_app = _nul_free_query(app.wsgi_app)  # type: ignore[method-assign]
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        """A NUL character in the address or a form field can be stored nowhere (PostgreSQL refuses it
+        in text): one 400 here instead of an error deep in a query."""
+        fields = [request.path]
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in FORM_TYPES:
+            fields += [*request.form.keys(), *request.form.values()]
+            fields += [storage.filename or "" for storage in request.files.values()]
+        if any(isinstance(text, str) and NUL in text for text in fields):  # a nameless part is None
+            raise MalformedInputError("text may not contain the NUL character", {"value": "%00"})
+
     @app.errorhandler(BpmnpubError)
     def _domain(error: BpmnpubError) -> Response:
         response = error_response(status_of(error), error.code, error.message, _details(error))

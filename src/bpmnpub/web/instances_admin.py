@@ -20,7 +20,7 @@ from ..services.monitoring import InstanceFilters
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_date
-from .queryargs import page_number
+from .queryargs import page_number, whole
 
 bp = Blueprint("instances_admin", __name__, url_prefix="/admin/instances")
 Page = tuple[str, int] | Response
@@ -45,8 +45,7 @@ def _date(name: str) -> date | None:
 
 
 def _int(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 7 else None
+    return whole(request.args.get(name), high=999_999)
 
 
 @bp.get("")
@@ -203,7 +202,7 @@ def reassign(instance_id: int, task_id: int) -> Page:
 @bp.route("/<int(max=2147483647):instance_id>/migrate", methods=["GET", "POST"])
 def migrate(instance_id: int) -> Page:
     version = _int("version") or (
-        int(request.form.get("version", "0") or 0) if request.method == "POST" else 0
+        whole(request.form.get("version"), low=1) or 0 if request.method == "POST" else 0
     )
     errors: dict[str, str] = {}
     status = 200

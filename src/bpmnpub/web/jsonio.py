@@ -4,13 +4,16 @@ frozen dataclasses (and their dates) as JSON."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import date, datetime
 from typing import Any
 
 from flask import Response, jsonify, request
 
-from ..errors import FieldProblem, UnsupportedMediaTypeError, ValidationError
+from .. import jsontext
+from ..errors import FieldProblem, UnsupportedMediaTypeError, UploadTooLargeError, ValidationError
+
+# A modeler draft (a diagram of up to 2 MiB, library.MAX_DIAGRAM_BYTES, and its forms) is the largest body.
+MAX_JSON_BYTES = 4 * 1024 * 1024
 
 
 def plain(value: Any) -> Any:
@@ -33,15 +36,22 @@ def json_response(value: Any, status: int = 200) -> Response:
 
 
 def json_body() -> dict[str, Any]:
-    """The JSON object sent, or {} for an empty body. Raises ValidationError, UnsupportedMediaTypeError."""
+    """The JSON object sent, or {} for an empty body: the one reader of every JSON endpoint, within
+    jsontext's bounds (depth, numbers) and MAX_JSON_BYTES. Raises ValidationError, MalformedInputError,
+    UploadTooLargeError, UnsupportedMediaTypeError."""
+    too_large = UploadTooLargeError(
+        f"a JSON body may hold at most {MAX_JSON_BYTES} bytes", {"limit": MAX_JSON_BYTES}
+    )
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise too_large
     if request.form or request.files:
         raise UnsupportedMediaTypeError("send the body as JSON (Content-Type: application/json)")
-    if not request.data:
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:  # a chunked body has no Content-Length
+        raise too_large
+    if not raw:
         return {}
-    try:
-        body = json.loads(request.data)
-    except ValueError as exc:
-        raise ValidationError("the body is not valid JSON", [FieldProblem("", str(exc))]) from exc
+    body = jsontext.loads(raw)
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object", [FieldProblem("", "expected an object")])
     return body

@@ -22,6 +22,7 @@ from ..permissions import ROLES, may_own_processes
 from ..services import definitions, library
 from .auth import caller, ctx
 from .jsonio import json_body, json_response
+from .queryargs import whole
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 VENDOR = Path(__file__).resolve().parents[1] / "static" / "vendor"
@@ -94,13 +95,13 @@ def download(process_id: str, version: int) -> Response:
 
 @bp.get(f"/<{PROCESS_ID}:process_id>/diff")
 def diff(process_id: str) -> str:
-    old, new = request.args.get("old", ""), request.args.get("new", "")
-    if not (old.isdigit() and new.isdigit()) or len(old) > 9 or len(new) > 9:
+    old, new = whole(request.args.get("old"), low=1), whole(request.args.get("new"), low=1)
+    if old is None or new is None:
         abort(400)
     actor = caller().actor
-    result = library.diff_versions(ctx(), actor, process_id, int(old), int(new))
-    old_xml = library.version_xml(ctx(), actor, process_id, int(old))[0]
-    new_xml = library.version_xml(ctx(), actor, process_id, int(new))[0]
+    result = library.diff_versions(ctx(), actor, process_id, old, new)
+    old_xml = library.version_xml(ctx(), actor, process_id, old)[0]
+    new_xml = library.version_xml(ctx(), actor, process_id, new)[0]
     return render_template(
         "processes/diff.html", diff=result, old_xml=old_xml, new_xml=new_xml, assets_built=_assets_built()
     )
