@@ -3,10 +3,11 @@ its CSV and the staff dashboard over many published items.
 
 A fiscal year (2572) of 40 O items mapped to 20 categories (two O items per category, as office
 catalogues do); published items spread over `--years` fiscal years up to 2572 (3, the default, is the
-dense worst case: every item falls in some window of the year), 20% in categories no O item maps, each
-filed under its category's first O item as the publish step does, 10% under another O item named by
-the request, 5% withdrawn; bulk-inserted. Each page is requested through Flask's test client (server
-time only, HTML rendered in full), and the services alone are timed too. Prints median and p95 in ms,
+dense worst case: every item falls in some window of the year), 20% in categories no O item maps and
+left unconfirmed, the others confirmed by their publisher for their category's first O item, a third
+of them for both of its O items, 10% for another O item besides; 5% withdrawn; bulk-inserted. Each
+page is requested through Flask's test client (server time only, HTML rendered in full), and the
+services alone are timed too. Prints median and p95 in ms,
 and p95 against BASELINE = `GET /healthz` (one `SELECT 1`) measured in the same run. `make bench` runs
 it (`section`) on SQLite and on PostgreSQL when `BPMNPUB_BENCH_POSTGRES_URL` (see `portal`) is reachable.
 """
@@ -23,12 +24,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 
 from bpmnpub import create_app
 from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
-from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem, category_ita_item
+from bpmnpub.models import (
+    Category,
+    ConfirmedOItem,
+    Group,
+    ItaFramework,
+    ItaItem,
+    PublishedItem,
+    category_ita_item,
+)
 from bpmnpub.permissions import LANE_ROLES
 from bpmnpub.services import accounts, definitions, demo, ita_index
 from bpmnpub.services.context import ServiceContext
@@ -79,20 +88,29 @@ def seed(ctx: ServiceContext, count: int, years: int = 3) -> None:
                 for n, i in enumerate(items)
             ],
         )
-        first_o = {n % CATEGORIES: i.code for n, i in reversed(list(enumerate(items)))}
+        mapped: dict[int, list[str]] = {}
+        for n, i in enumerate(items):
+            mapped.setdefault(n % CATEGORIES, []).append(i.code)
+        first_id = session.scalar(select(func.max(PublishedItem.id))) or 0
         rows: list[dict[str, Any]] = []
+        confirmed: list[dict[str, Any]] = []
         for n in range(count):
             at = YEAR_END - span * rng.random()
             category = rng.randrange(CATEGORIES * 5 // 4)  # 20% in categories no O item maps
+            codes = list(mapped.get(category, []))[: 2 if rng.random() < 1 / 3 else 1]
+            if codes and rng.random() < 0.1:
+                codes.append(f"O{rng.randrange(1, O_ITEMS + 1)}")
+            codes = sorted(set(codes))
+            confirmed += [{"item_id": first_id + n + 1, "code": code} for code in codes]
             rows.append(
                 {
+                    "id": first_id + n + 1,
                     "kind": "document",
                     "title": f"ประกาศ {n}",
                     "slug": f"ประกาศ-{n}",
                     "category": f"B.{category}",
-                    "ita_item": f"O{rng.randrange(1, O_ITEMS + 1)}"
-                    if rng.random() < 0.1
-                    else first_o.get(category),
+                    "ita_item": codes[0] if codes else None,
+                    "ita_confirmed_at": at if codes else None,
                     "status": "withdrawn" if rng.random() < 0.05 else "published",
                     "fiscal_year": 0,
                     "published_at": at,
@@ -105,6 +123,8 @@ def seed(ctx: ServiceContext, count: int, years: int = 3) -> None:
                 rows = []
         if rows:
             session.execute(insert(PublishedItem), rows)
+        for start in range(0, len(confirmed), CHUNK):
+            session.execute(insert(ConfirmedOItem), confirmed[start : start + CHUNK])
 
 
 def measure(label: str, fn: Callable[[], Any], runs: int = RUNS) -> tuple[str, float, float]:

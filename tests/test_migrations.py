@@ -131,3 +131,26 @@ def test_without_rights_to_pg_trgm_the_upgrade_completes_without_the_index_and_s
     [warning] = [r for r in caplog.records if r.name == "bpmnpub.migrations"]
     assert "CREATE EXTENSION pg_trgm" in warning.getMessage()
     assert "permission denied" in warning.getMessage()
+
+
+def test_items_published_before_confirmation_existed_are_left_unconfirmed(tmp_path: Path) -> None:
+    """Migration 0016 (O items confirmed): the O item an earlier publish guessed from the category counts
+    no more (docs/ita-index.md, "Items published before confirmation existed")."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    command.upgrade(alembic_config(url), "0011")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO published_item (kind, title, slug, body, category, ita_item, attachments,"
+                " photos, status, fiscal_year, published_at, updated_at, search_text, views)"
+                " VALUES ('document', 'ประกาศรับสมัครครู', 'x', '', '1.1', 'O3', '[]', '[]', 'published',"
+                " 2570, '2026-11-16 02:00:00', '2026-11-16 02:00:00', '', 0)"
+            )
+        )
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT ita_item, ita_confirmed_at FROM published_item")).one()
+        confirmed = conn.scalar(text("SELECT count(*) FROM confirmed_o_item"))
+    engine.dispose()
+    assert (tuple(row), confirmed) == ((None, None), 0)

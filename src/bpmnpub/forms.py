@@ -82,6 +82,10 @@ class FormSpec:
             _collect_file_ids(prop, data.get(name), ids)
         return ids
 
+    def uses_source(self, source: str) -> bool:
+        """Whether any field of the form, in rows or lists too, takes its values from `source`."""
+        return _uses_source(self.schema, source)
+
     def sourced(self, data: dict[str, Any], source: str) -> list[tuple[str, Any]]:
         """(field path, value) of every field with `"x-source": source` in `data`, rows included
         ("topics.0.category"), so the service owning that list can check the values."""
@@ -89,6 +93,14 @@ class FormSpec:
         for name, prop in self.schema.get("properties", {}).items():
             _collect_sourced(prop, name, data.get(name), source, found)
         return found
+
+
+def _uses_source(node: Any, source: str) -> bool:
+    if isinstance(node, dict):
+        return node.get("x-source") == source or any(_uses_source(v, source) for v in node.values())
+    if isinstance(node, list):
+        return any(_uses_source(v, source) for v in node)
+    return False
 
 
 def _collect_sourced(prop: Any, path: str, value: Any, source: str, out: list[tuple[str, Any]]) -> None:
@@ -115,6 +127,59 @@ def _collect_file_ids(prop: Any, value: Any, out: list[str]) -> None:
     elif prop.get("type") == "object" and isinstance(value, dict):
         for name, sub in prop.get("properties", {}).items():
             _collect_file_ids(sub, value.get(name), out)
+
+
+# --- field kinds: the one rule that the form parser (web/formdata) and the data display share ---
+
+
+def field_type(prop: dict[str, Any]) -> str:
+    """A field's JSON type; an untyped enum of booleans or integers reads as one."""
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if isinstance(kind, str):
+        return kind
+    consts = enum_values(prop)
+    if consts and all(isinstance(c, bool) for c in consts):
+        return "boolean"
+    if consts and all(isinstance(c, int) and not isinstance(c, bool) for c in consts):
+        return "integer"
+    if "const" in prop and isinstance(prop["const"], bool):
+        return "boolean"
+    return "string"
+
+
+def enum_values(prop: dict[str, Any]) -> list[Any]:
+    """The allowed values of an `enum` or a `oneOf`/`anyOf` of consts."""
+    if isinstance(prop.get("enum"), list):
+        return list(prop["enum"])
+    options = prop.get("oneOf") or prop.get("anyOf")
+    if isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o for o in options):
+        return [o["const"] for o in options]
+    return []
+
+
+def field_kind(prop: dict[str, Any]) -> str:
+    """How a field is entered and shown: files, file, rows, list, object, boolean, integer, number,
+    date or string."""
+    kind = field_type(prop)
+    if kind == "array":
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        assert isinstance(items, dict)
+        if items.get("format") == "file-id":
+            return "files"
+        if field_type(items) == "object" and isinstance(items.get("properties"), dict):
+            return "rows"
+        return "list"
+    if kind == "object":
+        return "object" if isinstance(prop.get("properties"), dict) else "string"
+    if kind in ("boolean", "integer", "number"):
+        return kind
+    if prop.get("format") == "file-id":
+        return "file"
+    if prop.get("format") == "date":
+        return "date"
+    return "string"
 
 
 def check_schema(key: str, schema: Any) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem
+from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
@@ -70,19 +70,23 @@ def ita_year(ctx: ServiceContext, clock: Any) -> None:
             )
             item.categories.append(mapped)
             session.add_all([mapped, item])
+        codes = {category: code for code, _, _, _, category in O_ITEMS}
         for category, title, at in ITEMS:
             moment = at.replace(tzinfo=BANGKOK)
-            session.add(
-                PublishedItem(
-                    kind="document",
-                    title=title,
-                    slug=title.replace(" ", "-"),
-                    category=category,
-                    fiscal_year=0,
-                    published_at=moment,
-                    updated_at=moment,
-                )
+            item = PublishedItem(
+                kind="document",
+                title=title,
+                slug=title.replace(" ", "-"),
+                category=category,
+                ita_item=codes[category],
+                ita_confirmed_at=moment,  # the publisher confirmed the O item its category suggests
+                fiscal_year=0,
+                published_at=moment,
+                updated_at=moment,
             )
+            session.add(item)
+            session.flush()
+            session.add(ConfirmedOItem(item_id=item.id, code=codes[category]))
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import event, select
 
 from bpmnpub.errors import NotFoundError, PermissionDeniedError
-from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem
-from bpmnpub.services import ita_index
+from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
+from bpmnpub.services import demo, ita_index
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
@@ -42,9 +42,13 @@ class Office:
         *,
         category: str = "",
         ita_item: str | None = None,
+        also: tuple[str, ...] = (),
         status: str = "published",
         updated_at: datetime | None = None,
     ) -> int:
+        """An item a publisher confirmed answers `ita_item` (and `also`); with neither, one nobody
+        confirmed: its category only suggests."""
+        confirmed = [c for c in (ita_item, *also) if c]
         with self.ctx.db.write() as session:
             item = PublishedItem(
                 kind="document",
@@ -57,9 +61,11 @@ class Office:
                 published_at=at,
                 updated_at=updated_at or at,
                 group_id=self.groups["plan"],
+                ita_confirmed_at=at if confirmed else None,
             )
             session.add(item)
             session.flush()
+            session.add_all(ConfirmedOItem(item_id=item.id, code=code) for code in confirmed)
             return item.id
 
     def index(self) -> ita_index.YearIndex:
@@ -157,19 +163,18 @@ def test_withdrawn_items_never_count(office: Office) -> None:
     assert (o1.status, o1.total, o1.items) == ("missing", 0, ())
 
 
-def test_a_mapped_category_and_an_explicit_code_both_count_and_an_item_counts_once(office: Office) -> None:
-    by_category = office.publish("ข่าวกิจกรรม", bkk(2028, 11, 1), category="T.NEWS")
-    by_code = office.publish("ข่าวแจ้งเตือน", bkk(2028, 11, 2), ita_item="O1")
-    both = office.publish("ข่าวทั้งสองทาง", bkk(2028, 11, 3), category="T.NEWS", ita_item="O1")
-    office.publish("ข่าวหมวดอื่น", bkk(2028, 11, 4), category="T.OTHER")
-    o1 = office.status("O1")
-    assert (o1.in_period, o1.total) == (3, 3)
-    assert [i.id for i in o1.items] == [both, by_code, by_category]
-    assert o1.items[0].url == f"{BASE}/public/items/{both}-ข่าวทั้งสองทาง"
+def test_only_confirmed_o_items_count_and_a_category_only_suggests(office: Office) -> None:
+    office.publish("ข่าวกิจกรรม (ยังไม่ยืนยัน)", bkk(2028, 11, 1), category="T.NEWS")  # mapped to O1: no
+    confirmed = office.publish("ข่าวแจ้งเตือน", bkk(2028, 11, 2), category="T.NEWS", ita_item="O1")
+    both = office.publish("ข่าวและแผน", bkk(2028, 11, 3), category="T.OTHER", ita_item="O1", also=("O4",))
+    o1, o4 = office.status("O1"), office.status("O4")
+    assert (o1.in_period, o1.total, [i.id for i in o1.items]) == (2, 2, [both, confirmed])
+    assert (o4.status, [i.id for i in o4.items]) == ("have", [both])  # one item, two O items
+    assert o1.items[0].url == f"{BASE}/public/items/{both}-ข่าวและแผน"
 
 
 def test_missing_stale_and_have_are_counted_for_the_year(office: Office) -> None:
-    office.publish("ข่าว", bkk(2028, 11, 1), category="T.NEWS")  # O1 have
+    office.publish("ข่าว", bkk(2028, 11, 1), ita_item="O1")  # O1 have
     office.publish("รายงานเก่า", bkk(2025, 1, 1), ita_item="O3")  # O3 stale
     counts = office.index().counts
     assert (counts.assigned, counts.have, counts.stale, counts.missing, counts.percent) == (4, 1, 1, 2, 25)
@@ -177,7 +182,7 @@ def test_missing_stale_and_have_are_counted_for_the_year(office: Office) -> None
 
 def test_the_page_lists_a_few_items_and_says_how_many_more(office: Office) -> None:
     for day in range(1, ita_index.SHOWN_PER_ITEM + 4):
-        office.publish(f"ข่าว {day}", bkk(2028, 11, day), category="T.NEWS")
+        office.publish(f"ข่าว {day}", bkk(2028, 11, day), ita_item="O1")
     o1 = office.status("O1")
     assert (len(o1.items), o1.more, o1.in_period) == (
         ita_index.SHOWN_PER_ITEM,
@@ -189,7 +194,7 @@ def test_the_page_lists_a_few_items_and_says_how_many_more(office: Office) -> No
 
 def test_the_year_takes_a_fixed_number_of_queries_however_many_items(office: Office) -> None:
     for n in range(40):
-        office.publish(f"ข่าว {n}", bkk(2028, 11, 1) + timedelta(hours=n), category="T.NEWS", ita_item="O4")
+        office.publish(f"ข่าว {n}", bkk(2028, 11, 1) + timedelta(hours=n), ita_item="O1", also=("O4",))
     statements: list[str] = []
     engine = office.ctx.db.read_engine
 
@@ -232,7 +237,7 @@ def test_the_index_opens_on_the_current_year_or_else_the_newest_list(office: Off
 
 
 def test_the_dashboard_counts_per_group_and_marks_the_directors_own(office: Office, actor: Any) -> None:
-    office.publish("ข่าว", bkk(2028, 11, 1), category="T.NEWS")  # O1 (plan) have
+    office.publish("ข่าว", bkk(2028, 11, 1), ita_item="O1")  # O1 (plan) have
     office.publish("รายงานเก่า", bkk(2025, 1, 1), ita_item="O3")  # O3 (hr) stale
     board = ita_index.dashboard(office.ctx, actor("gdir_hr"), FY)
     rows = {r.code: r for r in board.groups}
@@ -256,3 +261,12 @@ def test_staff_who_answer_for_publishing_see_the_dashboard(office: Office, actor
 def test_other_staff_do_not(office: Office, actor: Any, username: str) -> None:
     with pytest.raises(PermissionDeniedError):
         ita_index.dashboard(office.ctx, actor(username), FY)
+
+
+def test_the_demo_office_counts_only_what_its_publisher_confirmed(ctx: ServiceContext) -> None:
+    """The demo's action plan (category 1.6, suggesting O6, O7, O22) and monthly procurement result
+    (1.9: O12, O13, O14) count for the O items their publisher confirmed, O6 and O13, only."""
+    assert demo.create_demo_requests(ctx) == 3
+    year = ita_index.year_index(ctx, 2570, base=BASE)
+    have = {i.code for i in year.items if i.status == "have"}
+    assert have == {"O6", "O13"}

@@ -1,4 +1,5 @@
-"""Publishing through every procedure, the O item at publish time, the item audit, withdraw and republish.
+"""Publishing through every procedure, the O items the publisher confirms, the item audit, withdraw and
+republish.
 
 Each procedure is walked the way its users do it (tests/scenarios), filed under a category of this
 test's own catalogue, so what lands on the portal is known exactly.
@@ -25,7 +26,7 @@ from bpmnpub.models import (
     ProcessInstance,
     PublishedItem,
 )
-from bpmnpub.services import files, instances, portal, published_items, publishing, tasks
+from bpmnpub.services import files, instances, o_items, portal, published_items, publishing, tasks
 from bpmnpub.services.context import ServiceContext
 
 from ..photos import jpeg
@@ -37,6 +38,8 @@ from .conftest import PDF, task_id
 FY = 2570  # the fiscal year of the test clock (16 Nov 2026)
 MAPPED, UNMAPPED = "T.1", "T.2"
 
+# The forms on which a publisher confirms the O items an item answers.
+CONFIRMING_FORMS = {"certify_form", "publish_check_form", "publish_confirm_form", "pdpa_check_form"}
 # The path of every procedure that publishes, and what it puts on the portal.
 PUBLISHING_PATHS = {
     "general_publication-approve": ("document", "attachments"),
@@ -66,21 +69,35 @@ def catalogue(ctx: ServiceContext) -> None:
         session.add_all([mapped, unmapped])
 
 
-def filed_under(scenario: Scenario, code: str) -> Scenario:
-    steps = [
-        dataclasses.replace(s, data={**s.data, "category": code})
-        if isinstance(s, Step) and "category" in s.data
-        else s
-        for s in scenario.steps
-    ]
+def filed_under(scenario: Scenario, code: str, confirmed: list[str] | None = None) -> Scenario:
+    """The scenario filed under category `code`; with `confirmed`, the publisher ticks those O items
+    on every form that asks."""
+
+    def changed(step: Step) -> Step:
+        data = {**step.data, "category": code} if "category" in step.data else dict(step.data)
+        if confirmed is not None and step.form in CONFIRMING_FORMS:
+            data["ita_items"] = confirmed
+        return dataclasses.replace(step, data=data)
+
+    steps = [changed(s) if isinstance(s, Step) else s for s in scenario.steps]
     return dataclasses.replace(scenario, steps=steps)
 
 
 def walk(
-    ctx: ServiceContext, clock: Any, actor: Any, path: str, code: str = MAPPED
+    ctx: ServiceContext,
+    clock: Any,
+    actor: Any,
+    path: str,
+    code: str = MAPPED,
+    confirmed: list[str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     scenario = next(s for s in SCENARIOS if s.id == path)
-    return runner.walk(ctx, clock, actor, filed_under(scenario, code))
+    return runner.walk(ctx, clock, actor, filed_under(scenario, code, confirmed))
+
+
+def confirmed_of(ctx: ServiceContext, item_id: int) -> list[str]:
+    with ctx.db.read() as session:
+        return o_items.confirmed_codes(session, [item_id]).get(item_id, [])
 
 
 def item_of(ctx: ServiceContext, instance_id: int) -> PublishedItem:
@@ -105,15 +122,20 @@ def audit(ctx: ServiceContext, item_id: int) -> list[ItemEvent]:
 
 @pytest.mark.usefixtures("catalogue")
 @pytest.mark.parametrize("path", sorted(PUBLISHING_PATHS))
-def test_every_procedure_publishes_under_its_category_and_o_item(
+def test_every_procedure_publishes_under_its_category_and_the_o_items_a_person_confirmed(
     ctx: ServiceContext, clock: Any, actor: Any, path: str
 ) -> None:
+    """The category T.1 suggests OT1 and OT2; the publisher confirms OT2 only, and only OT2 is filed.
+    A procedure whose forms ask nobody (the programme, the six-monthly report) files none confirmed."""
     kind, files_field = PUBLISHING_PATHS[path]
-    iid, data = walk(ctx, clock, actor, path)
+    iid, data = walk(ctx, clock, actor, path, confirmed=["OT2"])
     item = item_of(ctx, iid)
-    # The director files the six-monthly report under the O item they choose; others by their category.
-    o_item = REPORT_O_ITEM if path.startswith("semiannual_report") else "OT1"
-    assert (item.kind, item.category, item.ita_item, item.status) == (kind, MAPPED, o_item, "published")
+    asks = "ita_items" in data
+    report = path.startswith("semiannual_report")  # the director files it under the O item they choose
+    expected = ("OT2", ["OT2"]) if asks else (REPORT_O_ITEM, [REPORT_O_ITEM]) if report else (None, [])
+    assert (item.kind, item.category, item.status) == (kind, MAPPED, "published")
+    assert (item.ita_item, confirmed_of(ctx, item.id)) == expected
+    assert (item.ita_confirmed_at is not None) is (asks or report)
     assert item.fiscal_year == FY
     if files_field:
         assert item.attachments == data[files_field]
@@ -121,8 +143,23 @@ def test_every_procedure_publishes_under_its_category_and_o_item(
         assert all(name.lower() in item.search_text for name in names)  # file names are searchable
     [published] = audit(ctx, item.id)
     assert (published.action, published.instance_id) == ("published", iid)
-    assert published.details["category"] == MAPPED and published.details["ita_item"] == o_item
+    assert published.details["category"] == MAPPED
+    assert published.details.get("ita_items") == (["OT2"] if asks else [REPORT_O_ITEM] if report else None)
     assert published.actor_id is not None
+
+
+def test_the_procedures_that_publish_ask_their_publisher_which_o_items() -> None:
+    asking = {p for p in PUBLISHING_PATHS if any(s.form in CONFIRMING_FORMS for s in scenario_of(p).steps)}
+    assert asking == {
+        "general_publication-approve",
+        "memo_publication-approve",
+        "photo_publication-approve",
+        "regulatory_publication-continue",
+    }
+
+
+def scenario_of(path: str) -> Scenario:
+    return next(s for s in SCENARIOS if s.id == path)
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -189,10 +226,12 @@ def test_the_album_records_the_pdpa_check_that_let_it_through(
 
 
 @pytest.mark.usefixtures("catalogue")
-def test_a_category_without_o_item_publishes_without_one(ctx: ServiceContext, clock: Any, actor: Any) -> None:
-    iid, _ = walk(ctx, clock, actor, "general_publication-approve", UNMAPPED)
+def test_a_publisher_who_ticks_nothing_confirms_the_item_answers_none(
+    ctx: ServiceContext, clock: Any, actor: Any
+) -> None:
+    iid, _ = walk(ctx, clock, actor, "general_publication-approve", MAPPED, confirmed=[])
     item = item_of(ctx, iid)
-    assert (item.category, item.ita_item) == (UNMAPPED, None)
+    assert (item.ita_item, confirmed_of(ctx, item.id), item.ita_confirmed_at) == (None, [], clock())
 
 
 # --- the publish operator itself ------------------------------------------------------------------------
@@ -244,9 +283,14 @@ def test_publishing_again_updates_the_same_item(ctx: ServiceContext, clock: Any,
 
 
 @pytest.mark.usefixtures("catalogue")
-def test_an_o_item_the_request_names_wins_over_the_mapping(ctx: ServiceContext, actor: Any) -> None:
-    assert publish(ctx, actor, ita_item="OT2")["ita_item"] == "OT2"
+def test_the_mapping_never_files_an_o_item_by_itself_a_named_or_ticked_one_does(
+    ctx: ServiceContext, actor: Any
+) -> None:
+    assert publish(ctx, actor)["ita_item"] is None  # T.1 suggests OT1 and OT2: nobody confirmed
+    assert publish(ctx, actor, ita_item="OT2")["ita_item"] == "OT2"  # named by a form (a director)
     assert publish(ctx, actor, category=UNMAPPED, ita_item="OT2")["ita_item"] == "OT2"
+    ticked = publish(ctx, actor, ita_items=["OT2", "OT1"])
+    assert (ticked["ita_item"], confirmed_of(ctx, ticked["id"])) == ("OT1", ["OT1", "OT2"])
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -256,6 +300,7 @@ def test_an_o_item_the_request_names_wins_over_the_mapping(ctx: ServiceContext, 
         ({"category": "9.99"}, "not in the office catalogue"),
         ({"category": ""}, "without a category"),
         ({"ita_item": "O999"}, "not an ITA item of fiscal year 2570"),
+        ({"ita_items": ["OT1", "O999"]}, "O999 is not an ITA item of fiscal year 2570"),
         ({"attachments": ["0" * 32]}, "files not found"),
         ({"kind": "album", "photos": []}, "PDPA check"),
     ],
@@ -329,7 +374,7 @@ def test_a_category_gone_from_the_catalogue_fails_the_step_until_it_is_back(
     rename(ctx, "T.1-old", MAPPED)
     retried = instances.retry_instance(ctx, iid, actor("admin1"), "คืนรหัสหมวดหมู่แล้ว")
     assert (retried.status, retried.outcome) == ("completed", "published")
-    assert item_of(ctx, iid).ita_item == "OT1"
+    assert item_of(ctx, iid).ita_item is None  # the publisher was asked nothing here
 
 
 def rename(ctx: ServiceContext, old: str, new: str) -> None:

@@ -87,8 +87,8 @@ def test_terminate_cancels_open_tasks(ctx: ServiceContext, actor: Any, filed: In
 
 
 def test_stuck_request_found_seen_and_reassigned(ctx: ServiceContext, actor: Any, clock: Any) -> None:
-    """admin1 finds a review nobody can take (legal1's group has no director), sees where it stands on
-    the diagram, and gives it to director1, who does it."""
+    """admin1 finds a review that has waited for days (legal1's group has no director, so it went up the
+    chain to the deputy, who is away), sees where it stands on the diagram, and gives it to director1."""
     legal, admin, director = actor("legal1"), actor("admin1"), actor("director1")
     stuck_id = file_request(ctx, legal)
     clock.advance(days=6)
@@ -96,7 +96,7 @@ def test_stuck_request_found_seen_and_reassigned(ctx: ServiceContext, actor: Any
         ctx, admin, monitoring.InstanceFilters(process_id="general_publication", waiting_days=5)
     )
     assert [row.id for row in stuck.items] == [stuck_id]
-    assert stuck.items[0].waiting[0].holder is None
+    assert stuck.items[0].waiting[0].holder == "นางรัชนี ศรีสุข"  # deputy1: up the chain (services/routing)
     page = monitoring.get_instance_page(ctx, stuck_id, admin)
     assert page.marks.active == ["Task_GroupDirectorReview"]
     assert page.marks.completed == ["StartEvent_Request", "Task_PrepareRequest"]
@@ -110,7 +110,7 @@ def test_stuck_request_found_seen_and_reassigned(ctx: ServiceContext, actor: Any
     assert [t.name for t in view.tasks] == ["ผอ.สพป. พิจารณา อนุญาต"]
     events = monitoring.get_instance_page(ctx, stuck_id, admin).events
     reassigned = next(e for e in events if e.action == "reassigned")
-    assert reassigned.comment == WHY and reassigned.details == {"to": "director1", "from": None}
+    assert reassigned.comment == WHY and reassigned.details == {"to": "director1", "from": "deputy1"}
 
 
 def test_rewind_reopens_the_earlier_task(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:

@@ -114,6 +114,10 @@ class Api:
         with self.app.test_client(use_cookies=False) as client:
             return client.post(f"{API}/session", json={"username": username, "password": password})
 
+    def forget_tokens(self) -> None:
+        """After the test clock jumped past BPMNPUB_TOKEN_DAYS, tokens made before have expired."""
+        self._users.clear()
+
     def as_user(self, username: str) -> ApiClient:
         if username not in self._users:
             response = self.login(username)

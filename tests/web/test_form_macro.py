@@ -39,6 +39,10 @@ def env() -> Environment:
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
 
 
+# What the task page passes for `x-source` lists (the year's O items, web/task_pages.py).
+SOURCES = {"ita_items": [("O1", "O1 โครงสร้าง"), ("O2", "O2 ข้อมูลผู้บริหาร (แนะนำตามหมวดหมู่)")]}
+
+
 def render(
     env: Environment,
     schema: dict[str, Any],
@@ -52,7 +56,12 @@ def render(
     if buttons is None:
         buttons = "decision" in schema["properties"]
     html = env.from_string(PAGE).render(
-        schema=schema, values=values, errors=errors, files=files, buttons=buttons, sources=sources
+        schema=schema,
+        values=values,
+        errors=errors,
+        files=files,
+        buttons=buttons,
+        sources=SOURCES if sources is None else sources,
     )
     return lxml.html.fromstring(html)
 
@@ -99,7 +108,7 @@ def submitted(doc: Html) -> MultiDict[str, str]:
 @pytest.mark.parametrize("key", sorted(FORMS))
 def test_every_property_has_a_labelled_control(env: Environment, key: str) -> None:
     schema = FORMS[key]
-    doc = render(env, schema, valid_data(key), files=FILES)
+    doc = render(env, schema, valid_data(key), files=FILES, sources=SOURCES)
     labels = {label.get("for") for label in doc.xpath("//label[@for]")}
     for control in controls(doc):
         assert control.get("id") in labels, lxml.html.tostring(control)
@@ -385,3 +394,16 @@ def test_form_level_errors_are_listed_without_a_link(env: Environment) -> None:
     items = doc.xpath("//*[@role='alert']//li")
     assert [li.text_content() for li in items] == ["ส่งไม่สำเร็จ", "ข้อมูลไม่ถูกต้อง"]
     assert not doc.xpath("//*[@role='alert']//a")
+
+
+def test_a_list_from_a_source_is_a_checkbox_group_that_can_be_sent_empty(env: Environment) -> None:
+    """The publisher's O items: one checkbox per O item of the year, ticked from the values, and a
+    hidden empty value so that unticking every box still sends the field (an answer: none)."""
+    schema = FORMS["publish_check_form"]
+    doc = render(env, schema, {"ita_items": ["O2"]}, sources=SOURCES)
+    boxes = doc.xpath("//fieldset[@id='f-ita_items']//input[@type='checkbox']")
+    assert [(b.get("value"), b.get("checked") is not None) for b in boxes] == [("O1", False), ("O2", True)]
+    labels = [doc.xpath(f"//label[@for='{b.get('id')}']")[0].text_content() for b in boxes]
+    assert labels == ["O1 โครงสร้าง", "O2 ข้อมูลผู้บริหาร (แนะนำตามหมวดหมู่)"]
+    [hidden] = doc.xpath("//fieldset[@id='f-ita_items']//input[@type='hidden']")
+    assert (hidden.get("name"), hidden.get("value")) == ("ita_items", "")

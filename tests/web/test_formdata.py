@@ -537,6 +537,8 @@ def _browser_value(name: str, prop: dict[str, Any], form: list[tuple[str, str]],
             for index in (0, 3):  # a gap: a row was removed in the browser
                 for sub, sprop in items["properties"].items():
                     _browser_value(f"{name}.{index}.{sub}", sprop, form, files)
+        elif items.get("x-source"):  # the group's hidden empty value, then the box ticked
+            form.extend([(name, ""), (name, "O2")])
         else:
             form.extend((name, value) for value in _options(items)[:2])
     elif prop.get("format") == "file-id":
@@ -562,6 +564,14 @@ def browser_post(schema: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tu
 def valid_data(key: str) -> dict[str, Any]:
     form, files = browser_post(FORMS[key])
     return parse(FORMS[key], form, files).data
+
+
+def test_a_list_from_a_source_sent_with_nothing_ticked_is_an_empty_answer() -> None:
+    schema = FORMS["publish_check_form"]
+    sent = [("certified", "true"), ("ita_items", "")]
+    assert parse(schema, sent, []).data == {"certified": True, "ita_items": []}
+    assert "ita_items" not in parse(schema, [("certified", "true")], []).data  # not on the page: not asked
+    assert parse(schema, [*sent, ("ita_items", "O3")], []).data["ita_items"] == ["O3"]
 
 
 def test_every_form_is_covered() -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem
+from bpmnpub import spreadsheet
+from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
@@ -80,6 +83,8 @@ def ita_list(ctx: ServiceContext) -> dict[str, int]:
 
 
 def add_item(ctx: ServiceContext, title: str, at: datetime, **columns: Any) -> int:
+    """An item on the portal; `ita_item=` is an O item a publisher confirmed it answers."""
+    confirmed = [columns["ita_item"]] if columns.get("ita_item") else []
     with ctx.db.write() as session:
         item = PublishedItem(
             kind="document",
@@ -88,16 +93,19 @@ def add_item(ctx: ServiceContext, title: str, at: datetime, **columns: Any) -> i
             fiscal_year=0,
             published_at=at,
             updated_at=at,
+            ita_confirmed_at=at if confirmed else None,
             **columns,
         )
         session.add(item)
         session.flush()
+        session.add_all(ConfirmedOItem(item_id=item.id, code=code) for code in confirmed)
         return item.id
 
 
 @pytest.fixture
 def items(ctx: ServiceContext, ita_list: dict[str, int]) -> dict[str, int]:
-    """O2 met twice (by category and by code), O3 stale (a report of 2569), O1 and O4 missing."""
+    """O2 met by a confirmed item (a news item of its category nobody confirmed does not count), O3
+    stale (a report of 2569), O1 and O4 missing."""
     return {
         "news": add_item(ctx, "ข่าวกิจกรรมวันครู", bkk(2028, 11, 20, 10), category=NEWS),
         "tagged": add_item(ctx, "ข่าวรับสมัครครู", bkk(2028, 12, 5, 10), ita_item="O2"),
@@ -120,7 +128,7 @@ def test_an_item_published_through_a_procedure_is_in_the_index_and_its_csv(
 ) -> None:
     clock.current = bkk(2028, 11, 20, 9)  # the publisher acts in fiscal year 2572
     publisher = api.as_user("publisher1")
-    done = publisher.complete(publisher.task_in(at_publisher)["id"], {"certified": True})
+    done = publisher.complete(publisher.task_in(at_publisher)["id"], {"certified": True, "ita_items": ["O1"]})
     assert done.status_code == 200, done.get_json()
     [item] = client.get("/api/v1/public/items").get_json()
     url = f"http://localhost{item['url']}"
@@ -148,7 +156,7 @@ def test_the_page_shows_each_o_item_its_status_period_and_items(
         row = html.split(f'<tr id="{code}" class="ita-{status}">')[1].split("</tr>")[0]
         assert {"have": "มีข้อมูล", "stale": "ไม่เป็นปัจจุบัน", "missing": "ยังไม่มีข้อมูล"}[status] in row
     o2 = html.split('<tr id="O2"')[1].split("</tr>")[0]
-    assert "ข่าวรับสมัครครู" in o2 and "ข่าวกิจกรรมวันครู" in o2
+    assert "ข่าวรับสมัครครู" in o2 and "ข่าวกิจกรรมวันครู" not in o2  # its category only suggests O2
     assert "เผยแพร่ 5 ธ.ค. 2571" in o2  # dates in the Buddhist era
     assert "<details><summary>คำอธิบาย</summary><p>ข่าวของหน่วยงานที่เผยแพร่ในปีงบประมาณ</p></details>" in o2
     assert "ตลอดปีงบประมาณ: 1 ต.ค. 2571 – 30 ก.ย. 2572" in o2
@@ -158,15 +166,22 @@ def test_the_page_shows_each_o_item_its_status_period_and_items(
     assert "ข่าวที่ถอนแล้ว" not in html
 
 
-def test_an_unverified_list_says_to_check_the_official_manual(
-    ctx: ServiceContext, client: FlaskClient, ita_list: dict[str, int]
+def test_an_unverified_list_is_an_internal_note_for_signed_in_staff_only(
+    app: Flask, ctx: ServiceContext, client: FlaskClient, ita_list: dict[str, int]
 ) -> None:
-    warning = "ตรวจสอบกับคู่มือการประเมินฉบับทางการของปีนั้น"
-    html = client.get(f"/public/ita/{FY}").get_data(as_text=True)
-    assert warning in html and "ร่างจากปีก่อน" in html
+    warning = "รายการข้อการประเมินของปีนี้ยังไม่ได้ตรวจทาน"
+    public = client.get(f"/public/ita/{FY}").get_data(as_text=True)
+    assert warning not in public and "ร่างจากปีก่อน" not in public and "คู่มือ" not in public
+    staff = signed_in(app, "publisher1")
+    for page in (f"/public/ita/{FY}", f"/reports/ita/{FY}"):
+        html = staff.get(page).get_data(as_text=True)
+        note = html.split('<p class="note" role="note">')[1].split("</p>")[0]
+        assert warning in note and "ตรวจสอบทุกข้อกับคู่มือการประเมิน ITA ฉบับทางการ" in note
+        text = re.sub(r"<[^>]+>", "", note).replace("ITA", "")
+        assert not re.search("[A-Za-z]{3,}", text), note  # Thai, no English half
     with ctx.db.write() as session:
         session.get_one(ItaFramework, FY).verified = True
-    assert warning not in client.get(f"/public/ita/{FY}").get_data(as_text=True)
+    assert warning not in staff.get(f"/public/ita/{FY}").get_data(as_text=True)
 
 
 def test_the_year_selector_lists_the_years_that_have_a_list(
@@ -210,11 +225,10 @@ def test_the_csv_has_one_row_per_o_item_with_absolute_urls(
     assert response.headers["Content-Disposition"] == f"attachment; filename=ita-{FY}.csv"
     rows = rows_of(response)
     assert rows[0] == ["รหัส", "รายการข้อมูล", "URL", "สถานะ"]
-    news = f"https://www.example.go.th/public/items/{items['news']}-ข่าวกิจกรรมวันครู"
     tagged = f"https://www.example.go.th/public/items/{items['tagged']}-ข่าวรับสมัครครู"
     assert rows[1:] == [
         ["O1", "โครงสร้างหน่วยงาน", "", "ยังไม่มีข้อมูล"],
-        ["O2", "ข่าวประชาสัมพันธ์", f"{tagged}\n{news}", "มีข้อมูล"],  # newest first, one cell
+        ["O2", "ข่าวประชาสัมพันธ์", tagged, "มีข้อมูล"],  # the unconfirmed news item is not there
         ["O3", "รายงานผลการดำเนินงานประจำปี", "", "ไม่เป็นปัจจุบัน (ล่าสุด 1 ธ.ค. 2569)"],
         ["O4", "แผนการจัดซื้อจัดจ้าง", "", "ยังไม่มีข้อมูล"],
     ]
@@ -265,3 +279,40 @@ def test_the_dashboard_of_a_year_without_a_list_says_so(app: Flask, ita_list: di
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "ยังไม่มีรายการข้อมูล ITA/OIT ของปีงบประมาณนี้" in html and f'href="/reports/ita/{FY}"' in html
+
+
+# -- hostile text in the CSV ----------------------------------------------------------------------
+
+HOSTILE = [
+    "=cmd|' /C calc'!A0",
+    '+HYPERLINK("http://evil.example","คลิก")',
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",  # full-width, as some input methods type it
+]
+
+
+def test_a_cell_that_would_start_a_formula_is_escaped_in_the_csv(
+    ctx: ServiceContext, client: FlaskClient, ita_list: dict[str, int]
+) -> None:
+    with ctx.db.write() as session:  # an admin (or a pasted preset) titled the O items so
+        for n, title in enumerate(HOSTILE, start=10):
+            session.add(ItaItem(fiscal_year=FY, code=f"O{n}", title=title, sort_order=n))
+    rows = rows_of(client.get(f"/public/ita/{FY}.csv"))
+    titles = [row[1] for row in rows[5:]]
+    assert titles == ["'" + title for title in HOSTILE]
+    assert rows[1][1] == "โครงสร้างหน่วยงาน"  # ordinary text stays as it is
+    html = client.get(f"/public/ita/{FY}").get_data(as_text=True)
+    assert "=cmd|&#39; /C calc&#39;!A0" in html  # the page shows the title as typed
+
+
+def test_every_csv_the_app_writes_goes_through_the_escaping_writer() -> None:
+    """The one CSV writer: every module that writes CSV uses `spreadsheet.to_csv`."""
+    src = Path(__file__).resolve().parents[2] / "src" / "bpmnpub"
+    writers = [p.relative_to(src).as_posix() for p in src.rglob("*.py") if "csv.writer" in p.read_text()]
+    assert writers == ["spreadsheet.py"]
+    assert spreadsheet.to_csv([[title, 3, -1, "ครู"] for title in HOSTILE], bom=False).splitlines()[0] == (
+        "'=cmd|' /C calc'!A0,3,-1,ครู"
+    )

@@ -12,7 +12,7 @@ from .catalogue import (
     OfficeSetting,
     category_ita_item,
 )
-from .content import PublishedItem, StoredFile
+from .content import ConfirmedOItem, PublishedItem, StoredFile
 from .org import ApiToken, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
@@ -34,6 +34,7 @@ __all__ = [
     "Base",
     "Category",
     "Comment",
+    "ConfirmedOItem",
     "Delegation",
     "DocumentCounter",
     "Group",

@@ -41,7 +41,10 @@ class PublishedItem(Base):
     slug: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(128), default="", index=True)
+    # The first O item (in the list's order) a publisher confirmed it answers; `confirmed_o_item` has
+    # them all. None also when nobody confirmed yet (`ita_confirmed_at` is None): see docs/ita-index.md.
     ita_item: Mapped[str | None] = mapped_column(String(32))
+    ita_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attachments: Mapped[list[str]] = mapped_column(JSONText, default=list)
     photos: Mapped[list[dict[str, Any]]] = mapped_column(JSONText, default=list)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"))
@@ -57,3 +60,15 @@ class PublishedItem(Base):
     # captions + file names), lower-cased.
     search_text: Mapped[str] = mapped_column(Text, default="")
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConfirmedOItem(Base):
+    """An O item ("O3") a publisher confirmed that a published item answers. Only these count in the
+    ITA index: a category merely suggests O items. Matched by code, in whatever year is looked at."""
+
+    __tablename__ = "confirmed_o_item"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("published_item.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)

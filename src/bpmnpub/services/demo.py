@@ -156,15 +156,22 @@ def create_demo_requests(ctx: ServiceContext) -> int:
             "channels": ["website"],
             "attachments": [attachment.id],
         }
-        for doer, form in [(username, data), *((d, _decision(d)) for d in deciders)]:
+        for doer, form in [(username, data), *((d, _decision(d, category)) for d in deciders)]:
             who = _actor(ctx, doer)
             (task,) = (t for t in view.tasks if t.status in ("ready", "claimed"))
             view = tasks.complete_task(ctx, task.id, form, who)
     return len(DEMO_REQUESTS)
 
 
-def _decision(username: str) -> dict[str, object]:
-    return {"certified": True} if username == "publisher1" else {"decision": "approve"}
+# The O items the demo's publisher confirms each item answers (of those its category suggests: the
+# action plan is not the anti-corruption plan O22, a monthly procurement result not the yearly O14).
+DEMO_O_ITEMS = {"1.6": ["O6"], "1.9": ["O13"]}
+
+
+def _decision(username: str, category: str = "") -> dict[str, object]:
+    if username == "publisher1":
+        return {"certified": True, "ita_items": DEMO_O_ITEMS.get(category, [])}
+    return {"decision": "approve"}
 
 
 def _actor(ctx: ServiceContext, username: str) -> Actor:

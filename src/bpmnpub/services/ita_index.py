@@ -3,8 +3,9 @@
 The rules (docs/ita-index.md says the same for people):
 
 - A published item *counts for* an O item of fiscal year FY when it is published (a withdrawn item
-  never counts) and either its `ita_item` is the O item's code, or its category is mapped to that
-  O item (`category_ita_item`). Both ways count; an item counted both ways is listed once.
+  never counts) and a person confirmed it answers that O item's code (`confirmed_o_item`: the
+  publisher at certification, or later on /publishing/items). A category's mapping to O items only
+  suggests them to the publisher; it never counts by itself.
 - It counts *in period* when its first publication or its last update falls in the O item's window
   (Bangkok time; FY 2569 = 1 Oct 2025 00:00 - 30 Sep 2026 24:00):
   `current_fy` the whole fiscal year; `first_half` 1 Oct - 31 Mar of it; `previous_fy` FY-1 and FY
@@ -25,12 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Label, and_, case, func, or_, select, union
+from sqlalchemy import CTE, ColumnElement, Label, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
 from ..errors import NotFoundError, PermissionDeniedError
-from ..models import Category, Group, ItaFramework, ItaItem, PublishedItem, category_ita_item
+from ..models import ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
 from ..permissions import Actor, may_view_ita_dashboard
 from ..thaidate import BANGKOK, BE_OFFSET, fiscal_year, fiscal_year_start
 from .context import ServiceContext
@@ -256,42 +257,32 @@ def _of_rule(pairs: Subquery) -> ColumnElement[Any]:
 
 
 def _pairs(fiscal_year_be: int, rows: CTE) -> Subquery:
-    """Each O item of the year with each row of `rows` (published items, or groups of them by category
-    and ita_item) that counts for it: its ita_item is the O item's code, or its category is mapped to
-    the O item. A UNION of two joins, each on an index, rather than one join on an OR; the UNION also
-    keeps a row that counts both ways once."""
-    o_item = (ItaItem.id.label("oid"), ItaItem.period_rule.label("period_rule"))
-    by_code = (
-        select(*o_item, rows)
-        .join(rows, rows.c.ita_item == ItaItem.code)
+    """Each O item of the year with each row of `rows` (published items, or groups of them by
+    confirmed code) that counts for it: a published row confirmed for the O item's code."""
+    return (
+        select(ItaItem.id.label("oid"), ItaItem.period_rule.label("period_rule"), rows)
+        .join(rows, rows.c.code == ItaItem.code)
         .where(ItaItem.fiscal_year == fiscal_year_be, rows.c.status == "published")
+        .subquery("pairs")
     )
-    by_category = (
-        select(*o_item, rows)
-        .join(category_ita_item, category_ita_item.c.ita_item_id == ItaItem.id)
-        .join(Category, Category.id == category_ita_item.c.category_id)
-        .join(rows, rows.c.category == Category.code)
-        .where(ItaItem.fiscal_year == fiscal_year_be, rows.c.status == "published")
-    )
-    return union(by_code, by_category).subquery("pairs")
 
 
 def _item_groups(fiscal_year_be: int) -> CTE:
-    """Items per (ita_item, category, status): how many, how many in each rule's window, the latest
-    dates. One pass over the table; everything after works on these few rows. Grouped by status rather
-    than filtered on it, and ita_item first so that no index matches: the database reads the table in
-    order instead of fetching 95% of its rows one by one through an index."""
+    """Confirmed items per (code, status): how many, how many in each rule's window, the latest dates.
+    One pass over the confirmations joined to their items; everything after works on these few rows.
+    Grouped by status rather than filtered on it, so the database reads the tables in order instead of
+    fetching 95% of the rows one by one through an index."""
     return (
         select(
+            ConfirmedOItem.code,
             PublishedItem.status,
-            PublishedItem.category,
-            PublishedItem.ita_item,
             func.count().label("total"),
             *(func.sum(flag.element).label(flag.name) for flag in _flags(fiscal_year_be)),
             func.max(PublishedItem.updated_at).label("latest_update"),
             func.max(PublishedItem.published_at).label("latest_publication"),
         )
-        .group_by(PublishedItem.ita_item, PublishedItem.category, PublishedItem.status)
+        .join(PublishedItem, PublishedItem.id == ConfirmedOItem.item_id)
+        .group_by(ConfirmedOItem.code, PublishedItem.status)
         .cte("item_groups")
     )
 
@@ -366,7 +357,7 @@ def _status(
 
 
 def _candidates(fiscal_year_be: int) -> CTE:
-    """Per (status, category, ita_item) group: its newest SHOWN_PER_ITEM items in each rule's window.
+    """Per (code, status) group: its newest SHOWN_PER_ITEM confirmed items in each rule's window.
 
     Only rows inside the span of all windows are ranked (an office's older years drop out before the
     sort), and the three rankings are running counts over one ordering, so one sort serves them all."""
@@ -376,18 +367,16 @@ def _candidates(fiscal_year_be: int) -> CTE:
         select(
             PublishedItem.id,
             PublishedItem.status,
-            PublishedItem.category,
-            PublishedItem.ita_item,
+            ConfirmedOItem.code,
             PublishedItem.updated_at,
             *_flags(fiscal_year_be),
         )
+        .join(ConfirmedOItem, ConfirmedOItem.item_id == PublishedItem.id)
         .where(_within(span))
         .subquery("flagged")
     )
-    # Narrow rows sort faster (titles are joined to the few winners), and with ita_item first no index
-    # matches the partition: SQLite sorts one pass over the table instead of walking the status index
-    # and fetching every row on its own.
-    group = (flagged.c.ita_item, flagged.c.category, flagged.c.status)
+    # Narrow rows sort faster (titles are joined to the few winners).
+    group = (flagged.c.code, flagged.c.status)
     newest = (flagged.c.updated_at.desc(), flagged.c.id.desc())
     ranked = select(
         flagged,

@@ -21,6 +21,7 @@ from ..permissions import OPEN_STATUSES, Actor, may_own_processes
 from ..thaidate import BANGKOK
 from .context import ServiceContext
 from .progress import INSTANCE_STATUSES, LIVE_STATUSES, diagram_loader, load_instance, spec_for
+from .request_data import Field
 from .tasks import request_parts
 from .views import EventView
 
@@ -290,6 +291,7 @@ class AdminInstancePage:
     data: dict[str, Any]
     labels: dict[str, str]
     choices: dict[str, dict[str, str]]
+    shown: list[Field]  # `data` as people read it
     files: dict[str, dict[str, Any]]
     open_tasks: list[OpenTask]
     rewind: list[RewindTarget]  # every person's step with why it cannot be a rewind target (None: it can)
@@ -373,6 +375,7 @@ def get_instance_page(ctx: ServiceContext, instance_id: int, actor: Actor) -> Ad
         data=data,
         labels=parts["labels"],
         choices=parts["choices"],
+        shown=parts["shown"],
         files=parts["files"],
         open_tasks=[
             OpenTask(t.id, t.task_spec, t.name, t.lane, t.status, u, n, t.created_at, t.due_at)

@@ -1,4 +1,5 @@
-"""Published items as publishers manage them: the list, an item's audit trail, withdraw and republish.
+"""Published items as publishers manage them: the list, an item's audit trail, withdraw and republish,
+and which O items (ITA/OIT) an item answers.
 
 Nothing is ever deleted. A withdrawn item keeps its id and its URL (its page says it was withdrawn
 and its files are no longer served); republishing brings back the same item at the same URL. Every
@@ -16,15 +17,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..db import contains_pattern
-from ..errors import ConflictError, NotFoundError, PermissionDeniedError
+from ..errors import ConflictError, FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import ItemEvent, ProcessInstance, PublishedItem, User
 from ..permissions import Actor, may_manage_items
+from . import o_items
 from .context import ServiceContext
 from .progress import add_event
 from .publishing import add_item_event, public_url
 from .reasons import given_reason
 
 STATUSES = ("published", "withdrawn")
+UNCONFIRMED = "unconfirmed"  # the list's ITA filter: items whose O items nobody confirmed yet
 PER_PAGE = 25
 
 
@@ -54,12 +57,14 @@ class ManagedItem:
     url: str
     kind: str
     category: str
-    ita_item: str | None
+    o_items: tuple[str, ...]  # the O items a person confirmed it answers
+    ita_confirmed: bool  # someone confirmed (possibly: none); False: only the category suggests
     status: str
     views: int
     published_at: datetime
     updated_at: datetime
     last_change: LastChange | None
+    fiscal_year: int
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class ItemHistory:
     withdrawn_by: str | None
     withdrawn_reason: str | None
     events: list[ItemEventView]
+    o_item_choices: o_items.OItemChoices  # the item's fiscal year's O items, the category's suggested
 
 
 def _require_manager(actor: Actor) -> None:
@@ -110,13 +116,17 @@ def list_items(
     q: str | None = None,
     status: str | None = None,
     category: str | None = None,
+    ita: str | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> ItemList:
-    """One page of the portal's items, most recently changed first. Raises PermissionDeniedError."""
+    """One page of the portal's items, most recently changed first; `ita="unconfirmed"` keeps those
+    whose O items nobody confirmed. Raises PermissionDeniedError."""
     _require_manager(actor)
     page = max(page, 1)
     stmt = _filtered(q, status, category)
+    if ita == UNCONFIRMED:
+        stmt = stmt.where(PublishedItem.ita_confirmed_at.is_(None))
     with ctx.db.read() as session:
         total = int(session.scalar(stmt.with_only_columns(func.count(PublishedItem.id))) or 0)
         rows = list(
@@ -127,8 +137,9 @@ def list_items(
             )
         )
         changes = _last_changes(session, [r.id for r in rows])
+        confirmed = o_items.confirmed_codes(session, [r.id for r in rows])
         categories = sorted(c for c in session.scalars(select(PublishedItem.category).distinct()) if c)
-        items = [_managed(ctx, row, changes.get(row.id)) for row in rows]
+        items = [_managed(ctx, row, changes.get(row.id), confirmed.get(row.id, [])) for row in rows]
     return ItemList(items, total, page, per_page, categories)
 
 
@@ -155,19 +166,23 @@ def _last_changes(session: Session, item_ids: list[int]) -> dict[int, LastChange
     return {item_id: LastChange(action, at, who) for item_id, action, at, who in rows}
 
 
-def _managed(ctx: ServiceContext, item: PublishedItem, change: LastChange | None) -> ManagedItem:
+def _managed(
+    ctx: ServiceContext, item: PublishedItem, change: LastChange | None, confirmed: list[str]
+) -> ManagedItem:
     return ManagedItem(
         id=item.id,
         title=item.title,
         url=public_url(str(ctx.settings.get("PUBLIC_BASE_URL", "")), item.id, item.slug),
         kind=item.kind,
         category=item.category,
-        ita_item=item.ita_item,
+        o_items=tuple(confirmed),
+        ita_confirmed=item.ita_confirmed_at is not None,
         status=item.status,
         views=item.views,
         published_at=item.published_at,
         updated_at=item.updated_at,
         last_change=change,
+        fiscal_year=item.fiscal_year,
     )
 
 
@@ -190,13 +205,15 @@ def get_item_history(ctx: ServiceContext, actor: Actor, item_id: int) -> ItemHis
         last = events[-1] if events else None
         change = LastChange(last.action, last.at, last.actor) if last else None
         withdrawn_by = session.get(User, item.withdrawn_by_id) if item.withdrawn_by_id else None
+        confirmed = o_items.confirmed_codes(session, [item.id]).get(item.id, [])
         return ItemHistory(
-            item=_managed(ctx, item, change),
+            item=_managed(ctx, item, change, confirmed),
             request_id=item.instance_id,
             withdrawn_at=item.withdrawn_at,
             withdrawn_by=withdrawn_by.full_name if withdrawn_by else None,
             withdrawn_reason=item.withdrawn_reason,
             events=events,
+            o_item_choices=o_items.choices(session, item.fiscal_year, item.category),
         )
 
 
@@ -234,6 +251,40 @@ def republish_item(ctx: ServiceContext, actor: Actor, item_id: int, reason: str 
         item.updated_at = now
         _record(session, item, "republished", now, actor, reason)
         return _change(ctx, item)
+
+
+def set_item_o_items(
+    ctx: ServiceContext, actor: Actor, item_id: int, codes: list[str], reason: str = ""
+) -> list[str]:
+    """Confirm which O items of the item's fiscal year it answers (none is an answer too), audited with
+    who, when, before and after. The item's dates stay as they are: this says what it answers, not
+    that it was updated. Returns the codes in the list's order. Raises PermissionDeniedError,
+    NotFoundError, ValidationError (a code the year does not have)."""
+    _require_manager(actor)
+    reason = given_reason(reason, required=False)
+    now = ctx.now()
+    with ctx.db.write() as session:
+        item = _get(session, item_id, lock=True)
+        try:
+            after = o_items.checked_codes(session, item.fiscal_year, codes)
+        except ValueError:
+            raise ValidationError(
+                "an O item is not in the item's year", [FieldProblem("ita_items", o_items.NOT_AN_O_ITEM)]
+            ) from None
+        before = o_items.confirmed_codes(session, [item.id]).get(item.id, [])
+        details = {"before": before if item.ita_confirmed_at else None, "after": after}
+        o_items.set_confirmed(session, item, after, now)
+        add_item_event(
+            session,
+            item,
+            "ita_changed",
+            now,
+            actor_id=actor.id,
+            instance_id=None,
+            reason=reason,
+            details=details,
+        )
+        return after
 
 
 def _get(session: Session, item_id: int, *, lock: bool = False) -> PublishedItem:

@@ -20,19 +20,18 @@ from ..engine import OperatorCall, Operators
 from ..errors import NotFoundError
 from ..models import (
     Category,
-    ItaItem,
     ItemEvent,
     ProcessInstance,
     PublishedItem,
     StoredFile,
-    category_ita_item,
 )
 from ..thaidate import fiscal_year
 from . import files, portal, portal_text, semiannual, semiannual_report
 from .context import ServiceContext
+from .o_items import checked_codes, set_confirmed
 
 KINDS = ("document", "album", "report")
-ITEM_ACTIONS = ("published", "updated", "withdrawn", "republished")
+ITEM_ACTIONS = ("published", "updated", "withdrawn", "republished", "ita_changed")
 PDPA_ANSWERS = ("people_identifiable", "children_present", "consent_on_file")
 
 __all__ = ["Operators", "PublicItem", "list_public_items", "operators", "slugify"]
@@ -99,6 +98,7 @@ class _Content:
     body: str
     category: Category
     named_ita_item: Any
+    confirmed: list[str] | None  # the O items the publisher ticked; None: the diagram asks nobody
     attachments: list[str]
     photos: list[dict[str, Any]]
     pdpa: dict[str, Any] | None
@@ -126,6 +126,7 @@ def _content(session: Session, instance: ProcessInstance, call: OperatorCall) ->
         body=str(params.get("body") or ""),
         category=_category(session, params.get("category")),
         named_ita_item=params.get("ita_item"),
+        confirmed=_codes(params.get("ita_items")),
         attachments=attachments,
         photos=photos,
         pdpa=pdpa,
@@ -147,7 +148,7 @@ def _publish(
     item = session.scalar(select(PublishedItem).where(PublishedItem.instance_id == instance.id))
     was = item.status if item is not None else None
     year = item.fiscal_year if item is not None else fiscal_year(now)
-    ita_item = _ita_item(session, content.category, content.named_ita_item, year)
+    confirmed = _confirmed(session, content, year)
     if item is None:  # added once every column is known: a query above would flush it half-filled
         item = PublishedItem(
             instance_id=instance.id, published_at=now, published_by_id=actor_id, fiscal_year=year, views=0
@@ -157,7 +158,6 @@ def _publish(
     item.slug = slugify(content.title)
     item.body = content.body
     item.category = content.category.code
-    item.ita_item = ita_item
     item.attachments = content.attachments
     item.photos = content.photos
     item.search_text = search_text(item.title, item.body, content.extras)
@@ -167,8 +167,10 @@ def _publish(
     item.updated_at = now
     session.add(item)
     session.flush()
+    if confirmed is not None:  # else (an update nobody was asked about) the item keeps its O items
+        set_confirmed(session, item, confirmed, now)
     action = "published" if was is None else "updated"
-    details = _published_details(item, content, was)
+    details = _published_details(item, content, was, confirmed)
     add_item_event(session, item, action, now, actor_id=actor_id, instance_id=instance.id, details=details)
     return {
         "id": item.id,
@@ -178,12 +180,15 @@ def _publish(
     }
 
 
-def _published_details(item: PublishedItem, content: _Content, was: str | None) -> dict[str, Any]:
+def _published_details(
+    item: PublishedItem, content: _Content, was: str | None, confirmed: list[str] | None
+) -> dict[str, Any]:
     """What the audit trail keeps of a publish: where it was filed, how much, and an album's PDPA check."""
     details: dict[str, Any] = {
         "title": item.title,
         "category": item.category,
         "ita_item": item.ita_item,
+        "ita_items": confirmed,
         "attachments": len(content.attachments),
         "photos": len(content.photos),
     }
@@ -231,22 +236,20 @@ def _category(session: Session, value: Any) -> Category:
     return category
 
 
-def _ita_item(session: Session, category: Category, named: Any, year: int) -> str | None:
-    """The O item the item is filed under: the one the request names, else the first (by order) of
-    the O items of the item's fiscal year its category is mapped to; None when there is none."""
-    if named not in (None, ""):
-        code = str(named).strip()
-        known = session.scalar(select(ItaItem.id).where(ItaItem.fiscal_year == year, ItaItem.code == code))
-        if known is None:
-            raise ValueError(f"{code!r} is not an ITA item of fiscal year {year}")
-        return code
-    return session.scalar(
-        select(ItaItem.code)
-        .join(category_ita_item, category_ita_item.c.ita_item_id == ItaItem.id)
-        .where(category_ita_item.c.category_id == category.id, ItaItem.fiscal_year == year)
-        .order_by(ItaItem.sort_order, ItaItem.id)
-        .limit(1)
-    )
+def _codes(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    return [str(v).strip() for v in _as_list(value) if str(v).strip()]
+
+
+def _confirmed(session: Session, content: _Content, year: int) -> list[str] | None:
+    """The O items a person chose: ticked by the publisher (`ita_items`), or the one a form named
+    (`ita_item`, e.g. the director publishing the six-monthly report). None when nobody was asked:
+    the category's O items are only a suggestion and never count by themselves."""
+    chosen = content.confirmed
+    if chosen is None and content.named_ita_item not in (None, ""):
+        chosen = [str(content.named_ita_item)]
+    return None if chosen is None else checked_codes(session, year, chosen)
 
 
 def _stored(session: Session, file_ids: list[str]) -> dict[str, StoredFile]:

@@ -15,6 +15,7 @@ from . import office, register
 from .access import readable_instance
 from .context import ServiceContext
 from .progress import spec_for
+from .request_data import Field
 from .tasks import request_parts
 from .views import EventView
 
@@ -35,6 +36,7 @@ class RequestPage:
     files: dict[str, dict[str, Any]]
     labels: dict[str, str]
     choices: dict[str, dict[str, str]]
+    shown: list[Field]  # the request's data as people read it
     open_steps: list[tuple[int, str]]  # (task id, step name) still to be done
     document_number: str | None = None  # the register's number as printed (ศธ ๐๔๐๘๒/๑๒๓), once decided
     verification_code: str | None = None  # its public page: /v/<code>

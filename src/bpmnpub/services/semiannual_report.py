@@ -67,12 +67,10 @@ def is_report(process_id: str) -> bool:
     return process_id == PROCESS
 
 
-def shown_details(process_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The request data a page lists as details: a report's figures and group answers are left to the
-    report itself."""
-    if not is_report(process_id):
-        return data
-    return {k: v for k, v in data.items() if k not in RAW_KEYS}
+def hidden_keys(process_id: str) -> tuple[str, ...]:
+    """Request data a page leaves out of its details: a report's figures and group answers are shown by
+    the report itself."""
+    return tuple(sorted(RAW_KEYS)) if is_report(process_id) else ()
 
 
 @dataclass(frozen=True)

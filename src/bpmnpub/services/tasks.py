@@ -18,7 +18,7 @@ from ..errors import (
     StepFailedError,
     ValidationError,
 )
-from ..forms import FILE_ID, validate
+from ..forms import validate
 from ..models import (
     Group,
     HumanTask,
@@ -40,11 +40,11 @@ from ..permissions import (
     held_by_others_clause,
     may_act,
 )
-from . import prefill, register
+from . import o_items, prefill, register
 from .accounts import actor_of
 from .catalogue import unknown_categories
 from .context import ServiceContext
-from .files import missing_files, uploaded_by
+from .files import missing_files, thumbnails, uploaded_by
 from .instances import action_view
 from .notify import lane_members
 from .progress import (
@@ -57,6 +57,7 @@ from .progress import (
     spec_for,
 )
 from .reasons import given_reason
+from .request_data import Field, describe, file_ids
 from .views import EventView, InboxPage, InstanceView, TaskDetail, TaskSummary
 
 _COLUMNS = TaskColumns(
@@ -517,7 +518,7 @@ def complete_task(
         task, instance, rows = _locked_task(session, task_id)
         _check_actor(actor, task)
         require_running(instance)
-        cleaned = _validated(session, instance, task, data, actor)
+        cleaned = _validated(session, instance, task, data, actor, when)
         values, cleared = _written(ctx, session, instance, task, cleaned)
         task.status = "completed"
         task.assigned_user_id = actor.id
@@ -567,7 +568,7 @@ def _written(
 
 
 def _validated(
-    session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor
+    session: Session, instance: ProcessInstance, task: HumanTask, data: Any, actor: Actor, now: datetime
 ) -> dict[str, Any]:
     """The submission checked against the task's form, categories and files included: a category must be
     an active one of the catalogue; a file must exist and be the submitter's own upload or already part
@@ -579,6 +580,12 @@ def _validated(
     not_listed = unknown_categories(session, form.sourced(cleaned, "categories"))
     if not_listed:
         raise ValidationError("a category is not in the office's catalogue", not_listed)
+    # O items ticked in a list (the publisher's confirmation) must be the current year's; a code in a
+    # row (the programme's topics, planned for a year) is left to its form.
+    ticked = [(path, v) for path, v in form.sourced(cleaned, o_items.SOURCE) if path.count(".") == 1]
+    not_o_items = o_items.unknown_o_items(session, ticked, now)
+    if not_o_items:
+        raise ValidationError("an O item is not in the year's ITA list", not_o_items)
     ids = form.file_ids(cleaned)
     missing = missing_files(session, ids)
     if missing:
@@ -604,7 +611,7 @@ def check_submission(ctx: ServiceContext, task_id: int, data: Any, actor: Actor)
         instance = session.get(ProcessInstance, task.instance_id, options=[undefer(ProcessInstance.state)])
         assert instance is not None
         _check_actor(actor, task)
-        _validated(session, instance, task, data, actor)
+        _validated(session, instance, task, data, actor, ctx.now())
 
 
 def _text(value: Any) -> str | None:
@@ -622,6 +629,7 @@ class TaskPage:
     files: dict[str, dict[str, Any]]  # id -> {filename, content_type, size} of files the request refers to
     labels: dict[str, str]  # data key -> the Thai title its form gives it
     choices: dict[str, dict[str, str]]  # data key -> {code: label} for fields with labelled options
+    shown: list[Field]  # the request's data as people read it (request_data.describe)
 
 
 def get_task_page(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskPage:
@@ -649,7 +657,10 @@ def request_parts(session: Session, instance: ProcessInstance, context: dict[str
         select(ProcessDefinition.forms).where(ProcessDefinition.id == instance.definition_id)
     )
     labels, choices = _labels(all_forms or {})
-    ids = sorted(set(_file_ids(context)))
+    shown = describe(session, all_forms or {}, context)
+    ids = sorted(set(file_ids(context)))
+    thumbs = set(thumbnails(session, ids).values())  # shown beside their photos
+    ids += sorted(thumbs)
     stored = session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))).all() if ids else []
     return {
         "process_id": instance.process_id,
@@ -658,10 +669,17 @@ def request_parts(session: Session, instance: ProcessInstance, context: dict[str
         "group": instance.group.name if instance.group else None,
         "events": [EventView.of(e, name or username, for_whom) for e, username, name, for_whom in rows],
         "files": {
-            f.id: {"filename": f.filename, "content_type": f.content_type, "size": f.size} for f in stored
+            f.id: {
+                "filename": f.filename,
+                "content_type": f.content_type,
+                "size": f.size,
+                "thumbnail": f.id in thumbs,
+            }
+            for f in stored
         },
         "labels": labels,
         "choices": choices,
+        "shown": shown,
     }
 
 
@@ -679,14 +697,3 @@ def _labels(all_forms: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[s
                         option.get("title", option["const"])
                     )
     return labels, choices
-
-
-def _file_ids(value: Any) -> list[str]:
-    """Every file id anywhere in a request's data (strings of 32 hex digits)."""
-    if isinstance(value, str):
-        return [value] if FILE_ID.match(value) else []
-    if isinstance(value, dict):
-        return [i for v in value.values() for i in _file_ids(v)]
-    if isinstance(value, list):
-        return [i for v in value for i in _file_ids(v)]
-    return []

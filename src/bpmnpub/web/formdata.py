@@ -31,6 +31,8 @@ from typing import Any
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from ..errors import FieldProblem, UnsupportedMediaTypeError, UploadTooLargeError
+from ..forms import enum_values as _enum_values
+from ..forms import field_kind as _kind
 from ..thaidate import BE_OFFSET, MONTHS_LONG, MONTHS_SHORT
 
 __all__ = ["MAX_ROWS", "ParsedSubmission", "display_date", "parse_date", "parse_submission"]
@@ -170,52 +172,6 @@ def display_date(iso: Any) -> str:
 # --- schema helpers -----------------------------------------------------------------------------------
 
 
-def _type(prop: dict[str, Any]) -> str:
-    kind = prop.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
-    if isinstance(kind, str):
-        return kind
-    consts = _enum_values(prop)
-    if consts and all(isinstance(c, bool) for c in consts):
-        return "boolean"
-    if consts and all(isinstance(c, int) and not isinstance(c, bool) for c in consts):
-        return "integer"
-    if "const" in prop and isinstance(prop["const"], bool):
-        return "boolean"
-    return "string"
-
-
-def _enum_values(prop: dict[str, Any]) -> list[Any]:
-    if isinstance(prop.get("enum"), list):
-        return list(prop["enum"])
-    options = prop.get("oneOf") or prop.get("anyOf")
-    if isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o for o in options):
-        return [o["const"] for o in options]
-    return []
-
-
-def _kind(prop: dict[str, Any]) -> str:
-    kind = _type(prop)
-    if kind == "array":
-        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
-        assert isinstance(items, dict)
-        if items.get("format") == "file-id":
-            return "files"
-        if _type(items) == "object" and isinstance(items.get("properties"), dict):
-            return "rows"
-        return "list"
-    if kind == "object":
-        return "object" if isinstance(prop.get("properties"), dict) else "string"
-    if kind in ("boolean", "integer", "number"):
-        return kind
-    if prop.get("format") == "file-id":
-        return "file"
-    if prop.get("format") == "date":
-        return "date"
-    return "string"
-
-
 def _properties(schema: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
     props = schema.get("properties")
     if not isinstance(props, dict):
@@ -335,7 +291,9 @@ class _Parser:
         if kind not in ("string", "integer", "number", "date", "boolean"):
             return MISSING
         texts = self.form.getlist(read)
-        if not _enum_values(items):  # free text items come one per line from a textarea
+        if items.get("x-source") and texts and not any(t.strip() for t in texts):
+            return []  # a list chosen from a source (O items), sent with none ticked: an answer
+        if not _enum_values(items) and not items.get("x-source"):  # free text: one per line of a textarea
             texts = [line for text in texts for line in text.splitlines()]
         out: list[Any] = []
         for text in texts:

@@ -7,9 +7,6 @@ them into the assessment system as they are.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
@@ -18,6 +15,7 @@ from .. import thaidate
 from ..errors import NotFoundError
 from ..services import ita_index
 from ..services.ita_index import OItemStatus, YearIndex
+from ..spreadsheet import to_csv as csv_text
 from .auth import ctx
 
 bp = Blueprint("ita", __name__, url_prefix="/public/ita")
@@ -73,15 +71,13 @@ def to_csv(index: YearIndex) -> str:
     """One row per O item, in the manual's order, missing ones included: the assessment form has one
     entry per O item, so the sheet and the form line up row for row. Several URLs share one cell, a
     line each (a quoted multi-line cell stays one cell in Excel and Google Sheets; copying it gives the
-    URLs one per line). Only URLs that count in the period are given. A byte order mark first, or Excel
-    reads the UTF-8 Thai as mojibake."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("รหัส"), _("รายการข้อมูล"), "URL", _("สถานะ")])
+    URLs one per line). Only URLs that count in the period are given. Written by `spreadsheet.to_csv`
+    (a byte order mark for Excel; a cell that would start a formula is escaped)."""
+    rows: list[list[str]] = [[_("รหัส"), _("รายการข้อมูล"), "URL", _("สถานะ")]]
     for item in index.items:
         urls = "\n".join(i.url for i in item.items) if item.status == "have" else ""
-        writer.writerow([item.code, item.title, urls, _csv_status(item)])
-    return "\ufeff" + out.getvalue()
+        rows.append([item.code, item.title, urls, _csv_status(item)])
+    return csv_text(rows)
 
 
 def _csv_status(item: OItemStatus) -> str:

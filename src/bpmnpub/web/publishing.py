@@ -1,4 +1,5 @@
-"""The publishers' pages: the items on the portal, an item's audit trail, withdraw and republish.
+"""The publishers' pages: the items on the portal, an item's audit trail, withdraw and republish, and
+which O items (ITA/OIT) an item answers.
 
 Who may is decided by the service (publishers and admins); these views only parse and render.
 """
@@ -35,10 +36,11 @@ def items() -> str:
     q = (request.args.get("q") or "").strip()[:200] or None
     status = request.args.get("status") or None
     category = request.args.get("category") or None
+    ita = request.args.get("ita") or None
     listing = published_items.list_items(
-        ctx(), caller().actor, q=q, status=status, category=category, page=page_number()
+        ctx(), caller().actor, q=q, status=status, category=category, ita=ita, page=page_number()
     )
-    filters = {"q": q, "status": status, "category": category}
+    filters = {"q": q, "status": status, "category": category, "ita": ita}
     return render_template("publishing/items.html", listing=listing, filters=filters)
 
 
@@ -46,6 +48,22 @@ def items() -> str:
 def item(item_id: int) -> str:
     history = published_items.get_item_history(ctx(), caller().actor, item_id)
     return render_template("publishing/item.html", history=history, reason="", errors={})
+
+
+@bp.post("/items/<int(max=2147483647):item_id>/ita")
+def set_o_items(item_id: int) -> Response | tuple[str, int]:
+    """Confirm which O items the item answers (every box unticked: it answers none)."""
+    codes = [c for c in request.form.getlist("ita_items") if c.strip()][:200]
+    try:
+        published_items.set_item_o_items(
+            ctx(), caller().actor, item_id, codes, request.form.get("ita_reason", "")
+        )
+    except ValidationError as exc:
+        history = published_items.get_item_history(ctx(), caller().actor, item_id)
+        errors = {p.field: p.message for p in exc.problems}
+        return render_template("publishing/item.html", history=history, reason="", errors=errors), 422
+    flash(_("บันทึกข้อการประเมิน ITA/OIT ของรายการแล้ว"))
+    return redirect(url_for("publishing.item", item_id=item_id))
 
 
 @bp.post("/items/<int(max=2147483647):item_id>/withdraw")

@@ -48,7 +48,7 @@ def show(instance_id: int) -> str:
         files=files,
         comments=thread,
         memo_url=memo_url,
-        details=semiannual_report.shown_details(page.process_id, page.context),
+        extra_hidden=semiannual_report.hidden_keys(page.process_id),
         **report,
     )
 

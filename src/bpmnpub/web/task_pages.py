@@ -15,11 +15,13 @@ from ..errors import ConflictError, NotFoundError, ValidationError
 from ..forms import FormSpec
 from ..permissions import ROLES
 from ..services import catalogue, comments, files, memo, semiannual_report, tasks
+from ..services import o_items as o_items_service
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
 from .i18n import current_language
 from .reports import report_context
+from .templating import value_text
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -31,9 +33,21 @@ def _render(
     status: int = 200,
 ) -> tuple[str, int]:
     page = tasks.get_task_page(ctx(), task_id, caller().actor)
-    shown = page.task.data if values is None else values
-    known: dict[str, dict[str, Any]] = {i: _with_url(task_id, i, info) for i, info in page.files.items()}
     form = FormSpec(page.task.form.get("key", ""), page.task.form.get("schema", {}))
+    o_items = (
+        o_item_source(page.task.context.get("category"))
+        if form.uses_source(o_items_service.SOURCE)
+        else o_items_service.OItemChoices(0, ())
+    )
+    shown = page.task.data if values is None else values
+    if values is None:  # a first look: the O items the category suggests come ticked
+        shown = {**dict.fromkeys(o_item_fields(form), o_items.suggested), **shown}
+    # Read-only fields are shown, never posted back: as people read them (names, Buddhist-era dates).
+    readonly = {
+        n for n, p in form.schema.get("properties", {}).items() if isinstance(p, dict) and p.get("readOnly")
+    }
+    shown = {**shown, **{f.key: value_text(f.value) for f in page.shown if f.key in readonly}}
+    known: dict[str, dict[str, Any]] = {i: _with_url(task_id, i, info) for i, info in page.files.items()}
     for file_id in set(form.file_ids(shown)) - set(known):
         try:  # uploaded with a submission that came back with errors: show its name
             info = files.get_file(ctx(), file_id)[0]
@@ -46,6 +60,8 @@ def _render(
         sources["ita_items"] = semiannual_report.ita_item_choices(ctx())
         view = semiannual_report.get_report(ctx(), page.task.instance_id, caller().actor)
         report = report_context(view, lambda file_id: url_for("tasks.file", task_id=task_id, file_id=file_id))
+    if form.uses_source(o_items_service.SOURCE):  # O items with those the category suggests first
+        sources[o_items_service.SOURCE] = _labelled(o_items)
     html = render_template(
         "tasks/show.html",
         page=page,
@@ -54,7 +70,7 @@ def _render(
         errors=errors or {},
         files=known,
         sources=sources,
-        details=semiannual_report.shown_details(page.process_id, page.task.context),
+        extra_hidden=semiannual_report.hidden_keys(page.process_id),
         **report,
         now=ctx().now(),
         memo_url=(
@@ -67,6 +83,29 @@ def _render(
         limits=upload_limits(),
     )
     return html, status
+
+
+def o_item_source(category: Any) -> o_items_service.OItemChoices:
+    return o_items_service.form_choices(ctx(), category if isinstance(category, str) else None)
+
+
+def o_item_fields(form: FormSpec) -> list[str]:
+    """The form's fields that choose O items (a list whose items come from `x-source: ita_items`)."""
+    return [
+        name
+        for name, prop in form.schema.get("properties", {}).items()
+        if isinstance(prop, dict)
+        and isinstance(prop.get("items"), dict)
+        and prop["items"].get("x-source") == o_items_service.SOURCE
+    ]
+
+
+def _labelled(choices: o_items_service.OItemChoices) -> list[tuple[str, str]]:
+    """The suggested O items first (ticked, where the publisher looks), then the rest of the list."""
+    return [
+        (c.code, _("%(item)s (แนะนำตามหมวดหมู่)", item=c.label) if c.suggested else c.label)
+        for c in choices.first(choices.suggested)
+    ]
 
 
 def _with_url(task_id: int, file_id: str, info: dict[str, Any]) -> dict[str, Any]:

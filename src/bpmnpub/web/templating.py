@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import thaidate
 from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
 from ..services import consistency, heartbeat, notify, office, tasks
+from ..services.request_data import Check, Field, FileRef, Items, Text, Value, When
 from .auth import ctx
 from .formdata import display_date
 
@@ -25,6 +29,68 @@ def file_size(size: int) -> str:
 ADMIN_BLUEPRINTS = frozenset({"instances_admin", "admin", "office"})
 
 
+def system_labels() -> dict[str, str]:
+    """Keys the process writes itself (scripts, service steps), which no form names."""
+    return {
+        "published_item": _("รายการบนเว็บไซต์"),
+        "published_summary": _("สรุปจำนวนรายการที่เผยแพร่"),
+        "published_counts": _("จำนวนรายการที่เผยแพร่ตามกลุ่ม"),
+        "report_group_codes": _("กลุ่มที่รายงาน"),
+        "group_codes": _("กลุ่มที่รายงาน"),
+        "group_reports": _("รายงานของกลุ่ม/หน่วย"),
+        "group_report": _("รายงานของกลุ่ม/หน่วย"),
+        "deputy_group_codes": _("กลุ่มที่รองผู้อำนวยการรายงานแทน"),
+        "deputy_group_reports": _("รายงานที่รองผู้อำนวยการทำแทนกลุ่ม"),
+        "report_period": _("รอบของรายงาน"),
+        "report_files": _("ไฟล์รายงาน"),
+        "system_items_published": _("จำนวนที่เผยแพร่ (ตัวเลขของระบบ)"),
+        "by_group": _("ตามกลุ่ม"),
+        "period_start": _("ตั้งแต่วันที่"),
+        "period_end": _("ถึงวันที่"),
+        "fiscal_year": _("ปีงบประมาณ"),
+        "total": _("รวม"),
+        "deputy_recommendation": _("ความเห็นของรองผู้อำนวยการ"),
+        "view_stats": _("สถิติการเข้าชม"),
+        "since": _("นับตั้งแต่"),
+        "title": _("ชื่อเรื่อง"),
+        "ita_item": _("ข้อการประเมิน ITA/OIT"),
+        "ita_items": _("ข้อการประเมิน ITA/OIT"),
+    }
+
+
+def data_label(field: Field, admin: bool = False) -> str | None:
+    """A described value's label: its form's title, else the name of a key the process writes; a key
+    nobody named is left out of people's pages (admins see it under a general label)."""
+    if field.label:
+        return field.label
+    known = system_labels().get(field.key)
+    if known is not None:
+        return known
+    return str(_("ข้อมูลภายในของกระบวนงาน")) if admin else None
+
+
+def data_label_of(key: str) -> str:
+    """A data key as an admin reads it (the select of a correction, the timeline)."""
+    known = system_labels().get(key)
+    return known if known is not None else str(_("ข้อมูลภายในของกระบวนงาน (%(key)s)", key=key))
+
+
+def value_text(value: Value) -> str:
+    """A described value as one line of plain text (a read-only field of a form)."""
+    if isinstance(value, Text):
+        return value.text
+    if isinstance(value, When):
+        at = value.at
+        return thaidate.format_datetime(at) if isinstance(at, datetime) else thaidate.format_date(at)
+    if isinstance(value, Check):
+        return "☑ " + str(_("ใช่")) if value.checked else "☐ " + str(_("ไม่ใช่"))
+    if isinstance(value, FileRef):
+        return value.filename
+    if isinstance(value, Items):
+        return ", ".join(value_text(v) for v in value.items)
+    return ""
+
+
 def init(app: Flask) -> None:
     app.jinja_env.filters["thai_date"] = thaidate.format_date
     app.jinja_env.filters["thai_datetime"] = thaidate.format_datetime
@@ -32,6 +98,8 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["thai_digits"] = thaidate.thai_digits
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["be_date_input"] = display_date  # a date input's value: 16/11/2569
+    app.jinja_env.globals["data_label"] = data_label
+    app.jinja_env.globals["data_label_of"] = data_label_of
 
     @app.context_processor
     def _office() -> dict[str, object]:
