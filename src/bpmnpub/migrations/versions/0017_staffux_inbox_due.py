@@ -1,14 +1,14 @@
 """the inbox index covers due_at (the inbox sorted by due date)
 
-Revision ID: 0016_staffux
-Revises: 0015
+Revision ID: 0017_staffux
+Revises: 0016
 Create Date: 2026-12-07 10:35:00.000000
 """
 
 from alembic import op
 
-revision = "0016_staffux"
-down_revision = "0015"
+revision = "0017_staffux"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
