@@ -42,9 +42,10 @@ run: $(STAMP) $(MO) $(NODE_STAMP)
 
 # Debian's Chromium and Thai fonts for the browser tests (Playwright's own download does not work here),
 # poppler-utils (pdftotext, pdftoppm) to read back the memo PDFs the tests render, zbar-tools (zbarimg) to
-# read the memo's QR code as a phone would.
+# read the memo's QR code as a phone would; WordPress, PHP and MariaDB for the real site the website
+# connector is tested against (tests/wordpress_site.py).
 system-deps:
-	@missing=""; command -v chromium >/dev/null || missing=" chromium"; command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; dpkg-query -W -f='$${Status}' fonts-thai-tlwg 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-thai-tlwg"; [ -z "$$missing" ] || { echo "Installing$$missing with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
+	@missing=""; command -v chromium >/dev/null || missing=" chromium"; command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; dpkg-query -W -f='$${Status}' fonts-thai-tlwg 2>/dev/null | grep -q "ok installed" || missing="$$missing fonts-thai-tlwg"; command -v php >/dev/null || missing="$$missing php-cli php-mysql php-curl php-xml php-mbstring php-gd"; [ -f /usr/share/wordpress/wp-settings.php ] || missing="$$missing wordpress"; command -v mariadbd >/dev/null || missing="$$missing mariadb-server"; [ -z "$$missing" ] || { echo "Installing$$missing with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
 
 test: $(STAMP) $(MO) $(NODE_STAMP) system-deps
 	$(BIN)/python -m pytest

@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         api,
         auth,
         catalogue,
+        embed,
         errors,
         headers,
         home,
@@ -98,4 +99,5 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.register_blueprint(publishing.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(verify.bp)
+    app.register_blueprint(embed.bp)
     return app

@@ -1,4 +1,5 @@
-"""The `bpmnpub` command: init, serve, worker, check, token, processes check, office-cert."""
+"""The `bpmnpub` command: init, serve, worker, check, token, processes check, office-cert (and, from
+`cli_maintenance`, audit verify, backup, restore)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import cli_maintenance
 from .config import load_settings
 from .db import upgrade
 from .documents.signing import KeyPair
@@ -328,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("cert", help="certificate file (PEM, the chain may follow it; or one DER certificate)")
     c.add_argument("--password", action="store_true", help="the key is encrypted: ask for its password")
     c.set_defaults(func=cmd_cert_import)
+
+    cli_maintenance.add_commands(sub, _context)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

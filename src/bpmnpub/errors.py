@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -69,7 +69,10 @@ class DiagramProblem:
     file: str
     element_id: str | None
     line: int | None
-    message: str
+    message: str  # plain English; never a parser's internals
+    # A stable code and its values when the web layer has its own (Thai) wording for it: engine/plain.py
+    code: str = ""
+    params: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 class DiagramError(BpmnpubError):

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bpmnpub.models import HumanTask, PublishedItem
 from bpmnpub.permissions import Actor
-from bpmnpub.services import consistency, files, instances, publishing, tasks
+from bpmnpub.services import consistency, files, instances, publishing, tasks, trail
 from bpmnpub.services.context import ServiceContext
 
 from .. import photos
@@ -91,6 +91,8 @@ def run(ctx: ServiceContext, clock: Any, actor: Actors, scenario: Scenario) -> N
     _check_end(ctx, actor, iid, scenario, current)
     report = consistency.check_all(ctx)
     assert report.clean, report.findings
+    trail_report = trail.verify(ctx)  # every path leaves the event log's hash chains whole
+    assert trail_report.intact, [f.describe() for f in trail_report.findings]
 
 
 def walk(ctx: ServiceContext, clock: Any, actor: Actors, scenario: Scenario) -> tuple[int, dict[str, Any]]:

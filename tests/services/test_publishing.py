@@ -26,7 +26,7 @@ from bpmnpub.models import (
     ProcessInstance,
     PublishedItem,
 )
-from bpmnpub.services import files, instances, o_items, portal, published_items, publishing, tasks
+from bpmnpub.services import files, instances, o_items, portal, published_items, publishing, tasks, trail
 from bpmnpub.services.context import ServiceContext
 
 from ..photos import jpeg
@@ -375,6 +375,7 @@ def test_a_category_gone_from_the_catalogue_fails_the_step_until_it_is_back(
     retried = instances.retry_instance(ctx, iid, actor("admin1"), "คืนรหัสหมวดหมู่แล้ว")
     assert (retried.status, retried.outcome) == ("completed", "published")
     assert item_of(ctx, iid).ita_item is None  # the publisher was asked nothing here
+    assert trail.verify(ctx).intact  # the failed step's savepoint left no hole in the request's chain
 
 
 def rename(ctx: ServiceContext, old: str, new: str) -> None:

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bpmnpub import spreadsheet
-from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
+from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem, WebsiteCopy
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
@@ -140,7 +140,7 @@ def test_an_item_published_through_a_procedure_is_in_the_index_and_its_csv(
     assert f'<code class="ita-url">{url}</code>' in html  # the URL itself, for the assessor to copy
 
     rows = rows_of(client.get(f"/public/ita/{FY}.csv"))
-    assert rows[1] == ["O1", "โครงสร้างหน่วยงาน", url, "มีข้อมูล"]
+    assert rows[1] == ["O1", "โครงสร้างหน่วยงาน", url, "มีข้อมูล", ""]
 
 
 # -- the page -------------------------------------------------------------------------------------
@@ -224,13 +224,13 @@ def test_the_csv_has_one_row_per_o_item_with_absolute_urls(
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == f"attachment; filename=ita-{FY}.csv"
     rows = rows_of(response)
-    assert rows[0] == ["รหัส", "รายการข้อมูล", "URL", "สถานะ"]
+    assert rows[0] == ["รหัส", "รายการข้อมูล", "URL", "สถานะ", "URL บนเว็บไซต์สำนักงาน"]
     tagged = f"https://www.example.go.th/public/items/{items['tagged']}-ข่าวรับสมัครครู"
     assert rows[1:] == [
-        ["O1", "โครงสร้างหน่วยงาน", "", "ยังไม่มีข้อมูล"],
-        ["O2", "ข่าวประชาสัมพันธ์", tagged, "มีข้อมูล"],  # the unconfirmed news item is not there
-        ["O3", "รายงานผลการดำเนินงานประจำปี", "", "ไม่เป็นปัจจุบัน (ล่าสุด 1 ธ.ค. 2569)"],
-        ["O4", "แผนการจัดซื้อจัดจ้าง", "", "ยังไม่มีข้อมูล"],
+        ["O1", "โครงสร้างหน่วยงาน", "", "ยังไม่มีข้อมูล", ""],
+        ["O2", "ข่าวประชาสัมพันธ์", tagged, "มีข้อมูล", ""],  # the unconfirmed news item is not there
+        ["O3", "รายงานผลการดำเนินงานประจำปี", "", "ไม่เป็นปัจจุบัน (ล่าสุด 1 ธ.ค. 2569)", ""],
+        ["O4", "แผนการจัดซื้อจัดจ้าง", "", "ยังไม่มีข้อมูล", ""],
     ]
 
 
@@ -316,3 +316,39 @@ def test_every_csv_the_app_writes_goes_through_the_escaping_writer() -> None:
     assert spreadsheet.to_csv([[title, 3, -1, "ครู"] for title in HOSTILE], bom=False).splitlines()[0] == (
         "'=cmd|' /C calc'!A0,3,-1,ครู"
     )
+
+
+def test_the_index_lists_the_post_on_the_office_website_beside_the_portal_url(
+    ctx: ServiceContext, client: FlaskClient, items: dict[str, int]
+) -> None:
+    post = "https://www.example.go.th/2028/11/ข่าวรับสมัครครู/"
+    with ctx.db.write() as session:
+        now = ctx.now()
+        session.add_all(
+            [  # in step, and one still waiting for its first post
+                WebsiteCopy(
+                    item_id=items["tagged"],
+                    wanted="published",
+                    version=1,
+                    synced_version=1,
+                    post_url=post,
+                    media={},
+                    attempts=0,
+                    updated_at=now,
+                ),
+                WebsiteCopy(
+                    item_id=items["news"],
+                    wanted="published",
+                    version=1,
+                    synced_version=0,
+                    media={},
+                    attempts=0,
+                    updated_at=now,
+                ),
+            ]
+        )
+    html = client.get(f"/public/ita/{FY}").get_data(as_text=True)
+    assert f'<a class="ita-website" href="{post}"><code class="ita-url">{post}</code></a>' in html
+    assert html.count('class="ita-website"') == 1
+    rows = rows_of(client.get(f"/public/ita/{FY}.csv"))
+    assert rows[2][0] == "O2" and rows[2][4] == post

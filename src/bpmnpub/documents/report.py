@@ -13,7 +13,6 @@ fallback; issue 10, item 1). The text layer is mended as the memo's is (`pdftext
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ..spreadsheet import to_csv
 from ..thaidate import thai_digits
 from .memo import TEMPLATES
 from .pdftext import mend_text_maps
@@ -110,19 +110,14 @@ def render_pdf(report: ReportDocument) -> bytes:
 
 
 def render_csv(report: ReportDocument) -> bytes:
-    """Every table one after another (title line, header, rows), UTF-8 with a BOM so Excel reads Thai.
-    A text cell that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([report.title])
-    writer.writerow([report.period])
+    """Every table one after another (title line, header, rows), UTF-8 with a BOM so Excel reads Thai;
+    written by the one CSV writer (`bpmnpub.spreadsheet`), which escapes cells that would be formulas."""
+    rows: list[list[Any]] = [[report.title], [report.period]]
     for table in report.tables:
-        writer.writerow([])
-        writer.writerow([_safe(table.title)])
-        writer.writerow([_safe(h) for h in table.headers])
+        rows += [[], [table.title], list(table.headers)]
         for row in (*table.rows, *([table.total] if table.total else [])):
-            writer.writerow(["" if c is None else _safe(c) if isinstance(c, str) else c for c in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            rows.append(["" if c is None else c for c in row])
+    return to_csv(rows).encode("utf-8")
 
 
 def render_xlsx(report: ReportDocument) -> bytes:

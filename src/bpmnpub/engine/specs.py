@@ -22,7 +22,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..errors import DiagramError, DiagramProblem
-from . import prefill, sandbox
+from . import plain, prefill, sandbox
 from .bounded_timers import bound_timers
 from .durations import TimerValueError
 from .timer_window import DEFAULT_WINDOW, TimerWindow
@@ -119,10 +119,8 @@ def parse_xml(content: bytes, filename: str) -> Any:
         return etree.fromstring(content, _PARSER).getroottree()
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        raise DiagramError(
-            f"{filename}: not well-formed XML",
-            [DiagramProblem(filename, None, line, f"not well-formed XML: {exc.msg}")],
-        ) from exc
+        problem = _problem(filename, None, line, plain.syntax_problem(str(exc.msg)))
+        raise DiagramError(f"{filename}: {problem.message}", [problem]) from exc
 
 
 def xml_text(content: bytes) -> str:
@@ -147,6 +145,11 @@ def _find_by_line(tree: Any, line: int | None) -> Any:
     return None
 
 
+def _problem(filename: str, element_id: str | None, line: int | None, said: plain.Plain) -> DiagramProblem:
+    code, params, message = said
+    return DiagramProblem(filename, element_id, line, message, code, params)
+
+
 def _spiff_problem(tree: Any, filename: str, exc: Exception) -> DiagramProblem:
     element_id = getattr(exc, "id", None) or None
     line = getattr(exc, "line_number", None) or None
@@ -156,8 +159,23 @@ def _spiff_problem(tree: Any, filename: str, exc: Exception) -> DiagramProblem:
     if line and not element_id:
         found = _find_by_line(tree, line)
         element_id = None if found is None else found.get("id")
-    message = str(exc).split("\n")[0]
-    return DiagramProblem(filename, element_id, int(line) if line else None, message)
+    # Only the first line: SpiffWorkflow appends its own context (file names, class names) after it.
+    said = plain.engine_refusal(str(getattr(exc, "error", None) or exc).split("\n")[0])
+    return _problem(filename, element_id, int(line) if line else None, said)
+
+
+def _flow_ends(process: Any, filename: str) -> list[DiagramProblem]:
+    """Flows whose source or target is not in the process: SpiffWorkflow's own message for them
+    misleads ("we found two items, perhaps a form has the same ID?")."""
+    ids = {element.get("id") for element in process.iter() if element.get("id")}
+    problems = []
+    for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
+        for end, attribute in (("source", "sourceRef"), ("target", "targetRef")):
+            ref = flow.get(attribute)
+            if ref not in ids:
+                said = plain.missing_flow_end(flow.get("id", ""), end, ref or "")
+                problems.append(_problem(filename, flow.get("id"), _line(flow), said))
+    return problems
 
 
 def _check_graph(process: Any, check: _Checker) -> None:
@@ -401,18 +419,23 @@ def inspect_diagram(
     logical_name = f"{process_id}@{sha256[:16]}.bpmn"  # ends up in every instance: never a server path
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
+        if broken := _flow_ends(process, filename):
+            raise DiagramError(f"{filename}: {broken[0].message}", broken)
         parser.add_bpmn_xml(tree, logical_name)
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException) as exc:
         problem = _spiff_problem(tree, filename, exc)
         raise DiagramError(f"{filename}: {problem.message}", [problem]) from exc
+    except RecursionError as exc:  # SpiffWorkflow walks a path of tasks recursively
+        problem = _problem(filename, None, None, plain.too_deep())
+        raise DiagramError(f"{filename}: {problem.message}", [problem]) from exc
     except (KeyError, AttributeError, ValueError, TypeError) as exc:
         # SpiffWorkflow reports some broken references this way (e.g. a flow to a missing target).
         check = _Checker(filename)
         _check_process(process, _lanes(process), check, known_roles, known_forms, known_operators, timers)
         problems = check.problems or [
-            DiagramProblem(filename, None, None, f"cannot build the process: {exc}")
+            _problem(filename, None, None, plain.engine_refusal(type(exc).__name__))
         ]
         raise DiagramError(f"{filename}: {problems[0].message}", problems) from exc
     lanes = _lanes(process)

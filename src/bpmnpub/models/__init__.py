@@ -1,6 +1,6 @@
 """SQLAlchemy models only. Imports nothing of bpmnpub but its own base; no engine, no Flask."""
 
-from .audit import AdminEvent
+from .audit import AdminEvent, AuditChain
 from .base import Base, JSONText, UTCDateTime
 from .catalogue import (
     PERIOD_RULES,
@@ -25,12 +25,14 @@ from .process import (
     ProcessSchedule,
 )
 from .register import DocumentCounter, RegisteredDocument
+from .website import WebsiteCopy
 from .worker import WorkerHeartbeat
 
 __all__ = [
     "PERIOD_RULES",
     "AdminEvent",
     "ApiToken",
+    "AuditChain",
     "Base",
     "Category",
     "Comment",
@@ -59,6 +61,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "WebsiteCopy",
     "WorkerHeartbeat",
     "category_ita_item",
 ]

@@ -25,3 +25,19 @@ class AdminEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(255))  # "category 1.9", "ita 2570 O5", "general_publication"
     details: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
+    # The hash chain (models/chain.py): tamper-evident, checked by `bpmnpub audit verify`.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The head of one hash chain of events: "admin" (every admin_event row) or "instance:<id>" (one
+    request's instance_event rows). Writers lock it (SELECT ... FOR UPDATE) to link their row, so rows
+    of one chain line up one after another; the verifier compares the last row with it, so a row cut
+    from the end of a chain is noticed too."""
+
+    __tablename__ = "audit_chain"
+
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    length: Mapped[int] = mapped_column(Integer)

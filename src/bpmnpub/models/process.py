@@ -163,6 +163,9 @@ class InstanceEvent(Base):
     decision: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
+    # The hash chain of this request's events (models/chain.py), checked by `bpmnpub audit verify`.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[actor_id])
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..errors import PermissionDeniedError
 from ..models import AdminEvent, User
 from ..permissions import Actor
+from . import trail
 from .context import ServiceContext
 
 HISTORY_SIZE = 50
@@ -51,16 +52,16 @@ def record(
     details: Mapping[str, Any] | None = None,
 ) -> None:
     """Add the audit row of a change to the caller's open transaction."""
-    session.add(
-        AdminEvent(
-            at=now,
-            actor_id=actor_id,
-            area=area,
-            action=action,
-            subject=subject[:255],
-            details=dict(details or {}),
-        )
+    event = AdminEvent(
+        at=now,
+        actor_id=actor_id,
+        area=area,
+        action=action,
+        subject=subject[:255],
+        details=dict(details or {}),
     )
+    trail.link_admin_event(session, event)
+    session.add(event)
 
 
 def _small(value: Any) -> Any:

@@ -31,9 +31,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
 from ..errors import NotFoundError, PermissionDeniedError
-from ..models import ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
+from ..models import ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem, WebsiteCopy
 from ..permissions import Actor, may_view_ita_dashboard
 from ..thaidate import BANGKOK, BE_OFFSET, fiscal_year, fiscal_year_start
+from . import website
 from .context import ServiceContext
 from .publishing import public_url
 
@@ -76,6 +77,7 @@ class IndexedItem:
     url: str
     published_at: datetime
     updated_at: datetime
+    website_url: str | None = None  # the same item's post on the office's WordPress, when in step
 
 
 @dataclass(frozen=True)
@@ -415,15 +417,18 @@ def _shown_items(session: Session, fiscal_year_be: int, base: str) -> dict[int, 
             PublishedItem.slug,
             PublishedItem.published_at,
             PublishedItem.updated_at,
+            website.public_post_url(),
         )
         .join(PublishedItem, PublishedItem.id == ranked.c.id)
+        .outerjoin(WebsiteCopy, WebsiteCopy.item_id == PublishedItem.id)
         .where(ranked.c.rank <= SHOWN_PER_ITEM)
         .order_by(ranked.c.oid, ranked.c.rank)
     ).all()
     shown: dict[int, list[IndexedItem]] = {}
-    for oid, item_id, title, slug, published_at, updated_at in rows:
+    for oid, item_id, title, slug, published_at, updated_at, post_url in rows:
         url = public_url(base, item_id, slug)
-        shown.setdefault(oid, []).append(IndexedItem(item_id, title, url, published_at, updated_at))
+        indexed = IndexedItem(item_id, title, url, published_at, updated_at, post_url)
+        shown.setdefault(oid, []).append(indexed)
     return shown
 
 

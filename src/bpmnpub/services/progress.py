@@ -17,7 +17,7 @@ from ..engine import ParsedSpec, PendingTask, RunResult, add_duration
 from ..errors import ConflictError, NotFoundError, StepFailedError
 from ..models import Group, HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance, User
 from ..permissions import OPEN_STATUSES
-from . import notify, publishing, routing
+from . import notify, publishing, routing, trail
 from .context import ServiceContext
 
 # What this transaction wrote, for the response of the action (see instances.action_view).
@@ -190,6 +190,7 @@ def add_event(
         comment=comment,
         details=details,
     )
+    trail.link_instance_event(session, event)
     session.add(event)
     session.info.setdefault(WRITTEN_EVENTS, []).append(event)
     return event

@@ -20,11 +20,12 @@ from ..db import contains_pattern
 from ..errors import ConflictError, FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from ..models import ItemEvent, ProcessInstance, PublishedItem, User
 from ..permissions import Actor, may_manage_items
-from . import o_items
+from . import o_items, website
 from .context import ServiceContext
 from .progress import add_event
 from .publishing import add_item_event, public_url
 from .reasons import given_reason
+from .website import WebsiteState
 
 STATUSES = ("published", "withdrawn")
 UNCONFIRMED = "unconfirmed"  # the list's ITA filter: items whose O items nobody confirmed yet
@@ -65,6 +66,7 @@ class ManagedItem:
     updated_at: datetime
     last_change: LastChange | None
     fiscal_year: int
+    website: WebsiteState | None = None  # None: never sent to the office's WordPress
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,11 @@ def list_items(
         changes = _last_changes(session, [r.id for r in rows])
         confirmed = o_items.confirmed_codes(session, [r.id for r in rows])
         categories = sorted(c for c in session.scalars(select(PublishedItem.category).distinct()) if c)
-        items = [_managed(ctx, row, changes.get(row.id), confirmed.get(row.id, [])) for row in rows]
+        copies = website.states(session, [r.id for r in rows])
+        items = [
+            _managed(ctx, row, changes.get(row.id), confirmed.get(row.id, []), copies.get(row.id))
+            for row in rows
+        ]
     return ItemList(items, total, page, per_page, categories)
 
 
@@ -167,7 +173,11 @@ def _last_changes(session: Session, item_ids: list[int]) -> dict[int, LastChange
 
 
 def _managed(
-    ctx: ServiceContext, item: PublishedItem, change: LastChange | None, confirmed: list[str]
+    ctx: ServiceContext,
+    item: PublishedItem,
+    change: LastChange | None,
+    confirmed: list[str],
+    copy: WebsiteState | None = None,
 ) -> ManagedItem:
     return ManagedItem(
         id=item.id,
@@ -183,6 +193,7 @@ def _managed(
         updated_at=item.updated_at,
         last_change=change,
         fiscal_year=item.fiscal_year,
+        website=copy,
     )
 
 
@@ -207,7 +218,7 @@ def get_item_history(ctx: ServiceContext, actor: Actor, item_id: int) -> ItemHis
         withdrawn_by = session.get(User, item.withdrawn_by_id) if item.withdrawn_by_id else None
         confirmed = o_items.confirmed_codes(session, [item.id]).get(item.id, [])
         return ItemHistory(
-            item=_managed(ctx, item, change, confirmed),
+            item=_managed(ctx, item, change, confirmed, website.states(session, [item.id]).get(item.id)),
             request_id=item.instance_id,
             withdrawn_at=item.withdrawn_at,
             withdrawn_by=withdrawn_by.full_name if withdrawn_by else None,
@@ -300,6 +311,7 @@ def _record(
 ) -> None:
     """The audit row, and the same change on the timeline of the request the item came from."""
     add_item_event(session, item, action, now, actor_id=actor.id, instance_id=item.instance_id, reason=reason)
+    website.enqueue(session, item, now)
     instance = session.get(ProcessInstance, item.instance_id) if item.instance_id else None
     if instance is not None:
         add_event(

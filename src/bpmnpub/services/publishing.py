@@ -26,7 +26,7 @@ from ..models import (
     StoredFile,
 )
 from ..thaidate import fiscal_year
-from . import files, portal, portal_text, semiannual, semiannual_report
+from . import files, portal, portal_text, semiannual, semiannual_report, website
 from .context import ServiceContext
 from .o_items import checked_codes, set_confirmed
 
@@ -172,6 +172,7 @@ def _publish(
     action = "published" if was is None else "updated"
     details = _published_details(item, content, was, confirmed)
     add_item_event(session, item, action, now, actor_id=actor_id, instance_id=instance.id, details=details)
+    website.enqueue(session, item, now)
     return {
         "id": item.id,
         "url": public_url(base, item.id, item.slug),

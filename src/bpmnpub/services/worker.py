@@ -15,7 +15,7 @@ from functools import partial
 from typing import TypeVar
 
 from ..db import is_transient
-from . import heartbeat, instances, mail
+from . import heartbeat, instances, mail, website
 from .context import ServiceContext
 
 log = logging.getLogger("bpmnpub.worker")
@@ -51,6 +51,7 @@ class PassReport:
     started: list[int] = field(default_factory=list)  # instances started by a schedule
     moved: int = 0  # instances moved by a due timer
     mailed: int = 0  # e-mails sent (services/mail.py)
+    posted: int = 0  # items brought in step on the office's WordPress (services/website.py)
     failed: list[int] = field(default_factory=list)  # instances put in `error` by this pass
     errors: list[str] = field(default_factory=list)  # what went wrong and was survived
 
@@ -123,6 +124,7 @@ class Worker:
         self._run_schedules(when, report)
         self._fire_timers(when, report)
         self._send_mail(report)
+        self._sync_website(report)
         self._beat(pass_finished=True, error=report.errors[-1] if report.errors else None)
         return report
 
@@ -143,6 +145,24 @@ class Worker:
         report.mailed = result.sent
         if result.sent or result.failed:
             log.info("worker: %d e-mail(s) sent, %d attempt(s) failed", result.sent, result.failed)
+
+    def _sync_website(self, report: PassReport) -> None:
+        """The website outbox (services/website.py); a WordPress failure is recorded per item, not raised."""
+        if self.stop.is_set():
+            return
+        try:
+            result = self.retrying(partial(website.sync_due, self.ctx))
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:  # a bug in the connector must not stop timers and mail
+            log.exception("sending items to the website failed")
+            report.errors.append(f"website: {describe(exc)}")
+            return
+        report.posted = result.synced
+        if result.synced or result.failed:
+            log.info(
+                "worker: %d item(s) sent to the website, %d attempt(s) failed", result.synced, result.failed
+            )
 
     def _run_schedules(self, now: datetime, report: PassReport) -> None:
         for process_id, cycle in self.retrying(lambda: instances.timed_processes(self.ctx)):

@@ -24,6 +24,7 @@ from ..errors import (
     ValidationError,
 )
 from ..jsontext import NUL
+from . import diagram_text
 
 log = logging.getLogger(__name__)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -63,7 +64,9 @@ def status_of(error: BpmnpubError) -> int:
 
 
 def _details(error: BpmnpubError) -> Any:
-    if isinstance(error, (ValidationError, DiagramError)):
+    if isinstance(error, DiagramError):
+        return diagram_text.as_dicts(error.problems)
+    if isinstance(error, ValidationError):
         return [dataclasses.asdict(p) for p in error.problems]
     return error.details
 

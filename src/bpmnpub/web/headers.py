@@ -2,7 +2,8 @@
 
 No inline script anywhere (templates carry data in `<script type="application/json">` blocks, which
 are not run, and load code from /static); inline *styles* stay allowed because bpmn-js positions its
-canvas with style attributes. Our pages may only be framed by our own pages. A response that set its
+canvas with style attributes. Our pages may only be framed by our own pages, except the embed
+pages other sites put in an iframe (`allow_any_framing`). A response that set its
 own policy (stored files: `sandbox`) keeps it.
 """
 
@@ -34,9 +35,22 @@ HEADERS = {
 }
 
 
+# The embed pages (web/embed.py) are made to sit in other sites' iframes: any site may frame them.
+FRAMEABLE_CSP = CSP.replace("frame-ancestors 'self'", "frame-ancestors *")
+
+
+def allow_any_framing(response: Response) -> Response:
+    """Let any site frame this one response (the embed pages only): X-Frame-Options has no value
+    meaning "anyone", so it is left off and the CSP says it."""
+    response.headers["Content-Security-Policy"] = FRAMEABLE_CSP
+    return response
+
+
 def init(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        frameable = response.headers.get("Content-Security-Policy") == FRAMEABLE_CSP
         for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+            if not (frameable and name == "X-Frame-Options"):
+                response.headers.setdefault(name, value)
         return response

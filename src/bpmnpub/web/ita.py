@@ -71,12 +71,15 @@ def to_csv(index: YearIndex) -> str:
     """One row per O item, in the manual's order, missing ones included: the assessment form has one
     entry per O item, so the sheet and the form line up row for row. Several URLs share one cell, a
     line each (a quoted multi-line cell stays one cell in Excel and Google Sheets; copying it gives the
-    URLs one per line). Only URLs that count in the period are given. Written by `spreadsheet.to_csv`
-    (a byte order mark for Excel; a cell that would start a formula is escaped)."""
-    rows: list[list[str]] = [[_("รหัส"), _("รายการข้อมูล"), "URL", _("สถานะ")]]
+    URLs one per line); the same items' posts on the office's WordPress come last. Only URLs that
+    count in the period are given. Written by `spreadsheet.to_csv` (a byte order mark for Excel; a cell
+    that would start a formula is escaped)."""
+    rows: list[list[str]] = [[_("รหัส"), _("รายการข้อมูล"), "URL", _("สถานะ"), _("URL บนเว็บไซต์สำนักงาน")]]
     for item in index.items:
-        urls = "\n".join(i.url for i in item.items) if item.status == "have" else ""
-        rows.append([item.code, item.title, urls, _csv_status(item)])
+        have = item.status == "have"
+        urls = "\n".join(i.url for i in item.items) if have else ""
+        posts = "\n".join(i.website_url for i in item.items if i.website_url) if have else ""
+        rows.append([item.code, item.title, urls, _csv_status(item), posts])
     return csv_text(rows)
 
 

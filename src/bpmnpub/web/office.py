@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
-from ..services import audit, office
+from ..services import audit, office, website_settings
 from .auth import caller, ctx
 from .downloads import send_stored_file
 
@@ -67,3 +67,68 @@ def emblem(file_id: str) -> Response:
     if file_id != office.get_settings(ctx()).emblem_file_id:
         abort(404)
     return send_stored_file(file_id)
+
+
+@bp.route("/website", methods=["GET", "POST"])
+def website() -> tuple[str, int] | Response:
+    """The connection to the office's WordPress: address, user, application password, categories."""
+    page = website_settings.settings_page(ctx(), caller().actor)
+    current = page.settings
+    values: dict[str, Any] = {
+        "enabled": current.enabled,
+        "url": current.url,
+        "user": current.user,
+        "categories": {code: str(wp_id) for code, wp_id in current.categories.items()},
+    }
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        values = {
+            "enabled": request.form.get("enabled") == "true",
+            "url": request.form.get("url", "")[:1000],
+            "user": request.form.get("user", "")[:1000],
+            "password": request.form.get("password", "")[:1000],
+            "categories": {
+                code: request.form.get(f"category_{code}", "")[:20] for code, _name in page.categories
+            },
+        }
+        try:
+            website_settings.update_settings(ctx(), caller().actor, values)
+            flash(_("บันทึกการเชื่อมต่อเว็บไซต์แล้ว"))
+            return redirect(url_for("office.website"))
+        except ValidationError as exc:
+            errors = {p.field: p.message for p in exc.problems}
+            status = 422
+    html = render_template(
+        "office/website.html",
+        values=values,
+        errors=errors,
+        has_password=current.has_password,
+        categories=page.categories,
+        check=None,
+    )
+    return html, status
+
+
+@bp.post("/website/test")
+def website_test() -> str:
+    """Try the stored connection now and show who WordPress says we are, with its categories."""
+    page = website_settings.settings_page(ctx(), caller().actor)
+    check = website_settings.check_connection(ctx(), caller().actor)
+    current = page.settings
+    values = {
+        "enabled": current.enabled,
+        "url": current.url,
+        "user": current.user,
+        "categories": {code: str(wp_id) for code, wp_id in current.categories.items()},
+    }
+    return render_template(
+        "office/website.html",
+        values=values,
+        errors={},
+        has_password=current.has_password,
+        categories=page.categories,
+        check=check,
+    )

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from ..errors import DiagramError, FieldProblem, ValidationError
 from ..permissions import ROLES, may_own_processes
 from ..services import definitions, library
+from . import diagram_text
 from .auth import caller, ctx
 from .jsonio import json_body, json_response
 from .queryargs import whole
@@ -165,7 +166,7 @@ def discard_draft(process_id: str) -> Response:
 def validate(process_id: str) -> Response:
     xml, forms, _base = _diagram(json_body())
     problems = library.validate_draft(ctx(), caller().actor, process_id, xml, forms)
-    return json_response({"problems": problems})
+    return json_response({"problems": diagram_text.as_dicts(problems)})
 
 
 @bp.post(f"/<{PROCESS_ID}:process_id>/deploy")

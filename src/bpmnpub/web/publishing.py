@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
 from ..permissions import Actor
-from ..services import published_items
+from ..services import published_items, website, website_settings
 from ..services.context import ServiceContext
 from .account import local_target
 from .auth import caller, ctx
@@ -41,13 +41,29 @@ def items() -> str:
         ctx(), caller().actor, q=q, status=status, category=category, ita=ita, page=page_number()
     )
     filters = {"q": q, "status": status, "category": category, "ita": ita}
-    return render_template("publishing/items.html", listing=listing, filters=filters)
+    return render_template(
+        "publishing/items.html", listing=listing, filters=filters, website_on=_website_on()
+    )
 
 
 @bp.get("/items/<int(max=2147483647):item_id>")
 def item(item_id: int) -> str:
     history = published_items.get_item_history(ctx(), caller().actor, item_id)
-    return render_template("publishing/item.html", history=history, reason="", errors={})
+    return render_template(
+        "publishing/item.html", history=history, reason="", errors={}, website_on=_website_on()
+    )
+
+
+def _website_on() -> bool:
+    """Whether the office sends items to its WordPress (the website column shows only then)."""
+    return website_settings.get_settings(ctx()).enabled
+
+
+@bp.post("/items/<int(max=2147483647):item_id>/website/retry")
+def website_retry(item_id: int) -> Response:
+    website.retry(ctx(), caller().actor, item_id)
+    flash(_("จะส่งรายการนี้ไปยังเว็บไซต์สำนักงานในรอบถัดไปของระบบเบื้องหลัง (ภายในไม่กี่นาที)"))
+    return redirect(local_target(request.form.get("next"), url_for("publishing.item", item_id=item_id)))
 
 
 @bp.post("/items/<int(max=2147483647):item_id>/ita")
@@ -86,7 +102,10 @@ def _change(item_id: int, action: Action, done: str) -> Response | tuple[str, in
     except ValidationError as exc:
         history = published_items.get_item_history(ctx(), caller().actor, item_id)
         errors = {p.field: p.message for p in exc.problems}
-        return render_template("publishing/item.html", history=history, reason=reason, errors=errors), 422
+        page = render_template(
+            "publishing/item.html", history=history, reason=reason, errors=errors, website_on=_website_on()
+        )
+        return page, 422
     except ConflictError:
         flash(_("รายการนี้มีผู้เปลี่ยนสถานะไปแล้ว กรุณาตรวจสอบอีกครั้ง"))
         return redirect(url_for("publishing.item", item_id=item_id))

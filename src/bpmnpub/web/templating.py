@@ -12,6 +12,7 @@ from .. import thaidate
 from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
 from ..services import consistency, heartbeat, notify, office, tasks
 from ..services.request_data import Check, Field, FileRef, Items, Text, Value, When
+from . import diagram_text
 from .auth import ctx
 from .formdata import display_date
 
@@ -97,6 +98,7 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["fiscal_year"] = thaidate.fiscal_year
     app.jinja_env.filters["thai_digits"] = thaidate.thai_digits
     app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.filters["diagram_problem"] = diagram_text.say
     app.jinja_env.filters["be_date_input"] = display_date  # a date input's value: 16/11/2569
     app.jinja_env.globals["data_label"] = data_label
     app.jinja_env.globals["data_label_of"] = data_label_of
