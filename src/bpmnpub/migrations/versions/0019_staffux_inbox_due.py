@@ -1,14 +1,14 @@
 """the inbox index covers due_at (the inbox sorted by due date)
 
-Revision ID: 0017_staffux
-Revises: 0016
+Revision ID: 0019_staffux
+Revises: 0018
 Create Date: 2026-12-07 10:35:00.000000
 """
 
 from alembic import op
 
-revision = "0017_staffux"
-down_revision = "0016"
+revision = "0019_staffux"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
