@@ -11,6 +11,8 @@ loops), `database` (a prepared SQLite database in a temp dir), one module per me
 `portal` with `portal_data` for the public portal at 50 000 published items on SQLite and
 PostgreSQL, `ita_index` for the ITA index, its CSV and the staff dashboard over 50 000 items,
 `admin_monitoring` for issue 5's admin request list, instance page and statistics over 100 000
-requests, both on SQLite and PostgreSQL), `report` (the Markdown), `__main__` (the run). Each of
+requests, both on SQLite and PostgreSQL), `load` with `load_server` and `load_client` for the real
+server (`bpmnpub serve`) under 1 and 32 HTTP clients on both databases, `load_profile` for a cProfile of
+those requests over WSGI, `report` (the Markdown), `__main__` (the run). Each of
 `portal`, `ita_index` and `admin_monitoring` also runs alone (`python -m bench.<module> --help`).
 """

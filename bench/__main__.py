@@ -1,6 +1,6 @@
-"""`python -m bench [--quick] [--profile] [--skip-admin]`: run every measurement (engine and services,
-task list and staff pages, portal, ITA index, admin monitoring), print the Markdown report and write it to
-bench/results/latest.md. Progress goes to stderr."""
+"""`python -m bench [--quick] [--profile] [--skip-admin] [--load-only]`: run every measurement (engine
+and services, task list and staff pages, portal, ITA index, admin monitoring, the real server under
+load), print the Markdown report and write it to bench/results/latest.md. Progress goes to stderr."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from . import (
     admin_monitoring,
     bulk,
     ita_index,
+    load,
     portal,
     profiling,
     sql_count,
@@ -167,12 +168,20 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out the admin monitoring section (100 000 requests on each database; run it alone "
         "with `python -m bench.admin_monitoring`)",
     )
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="only the real server under load (bench/load.py: gunicorn on SQLite and PostgreSQL)",
+    )
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
+    if args.load_only:
+        log("load: the real server over HTTP (bench/load.py)")
+        return _write(args.out, load.render(load.run(mode)))
     results = Results(
         mode, datetime.now().astimezone().isoformat(timespec="minutes"), environment(), REPS[mode]
     )
-    load = os.getloadavg()[0]
+    load_before = os.getloadavg()[0]
     completes(results, REPS[mode])
     task_lists(results, mode)
     log("portal: 50 000 published items (bench/portal.py)")
@@ -182,17 +191,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_admin:
         log("admin monitoring: 100 000 requests (bench/admin_monitoring.py)")
         sections.append(admin_monitoring.run(mode))
+    log("load: the real server over HTTP (bench/load.py)")
+    sections.append(load.render(load.run(mode)))
     results.run_seconds = now() - STARTED
-    results.load = (load, os.getloadavg()[0])
+    results.load = (load_before, os.getloadavg()[0])
     text = "\n".join([render(results), *sections])
-    print(text)
     if args.profile:
         print(
             "## cProfile of complete_task (top 30 by cumulative time)\n\n```\n" + results.profile_top + "```"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    log(f"written to {args.out}")
+    return _write(args.out, text)
+
+
+def _write(out: Path, text: str) -> int:
+    print(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    log(f"written to {out}")
     return 0
 
 

@@ -253,3 +253,13 @@ def actor(ctx: ServiceContext):  # type: ignore[no-untyped-def]
             return accounts.actor_of(user)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The steps the explorative (Hypothesis) tests walked, per process: the figure issue 9 asks for."""
+    from .explore import STEPS
+
+    if STEPS:
+        terminalreporter.write_sep("-", "steps explored (engine and services walks)")
+        for label, steps in sorted(STEPS.items()):
+            terminalreporter.write_line(f"{label}: {steps}")

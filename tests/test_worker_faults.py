@@ -194,7 +194,8 @@ def private_cluster() -> Iterator[PrivateCluster]:
     if bin_dir is None:
         if IN_CI:
             pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are required under CI")
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed")  # locally only
+        reason = "PostgreSQL server binaries (initdb, pg_ctl) not installed"
+        pytest.skip(reason)  # locally only: under CI it failed above
     cluster = PrivateCluster(bin_dir)
     try:
         yield cluster

@@ -246,7 +246,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--workers",
             str(args.workers),
             "--threads",
-            "4",
+            str(args.threads),
             "--access-logfile",
             "-",
             "bpmnpub.wsgi:app",
@@ -291,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="fire due timers and scheduled starts in a loop")

@@ -65,6 +65,11 @@ class Database:
             )
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        # PostgreSQL: BEGIN and COMMIT are a round trip each, as many as the lookup's own statements.
+        lookups = self.read_engine
+        if not self.is_sqlite:
+            lookups = self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._lookup = sessionmaker(lookups, expire_on_commit=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -75,6 +80,13 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A read whose statements need no common snapshot (each sees what is committed when it runs):
+        no transaction on PostgreSQL. For the per-request lookups (a bearer token and its user)."""
+        with self._lookup() as session:
             yield session
 
     def dispose(self) -> None:

@@ -142,6 +142,18 @@ def actionable_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
     )
 
 
+def held_by_others_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
+    """SQL: open tasks of the actor's lanes that someone else holds (the inbox's "claimed by others"
+    view: to know who has them, not to act on them)."""
+    by_subject = [_eligible_sql(subject, actor.id, c) for subject in (actor, *actor.acting_for)]
+    return and_(
+        c.status.in_(OPEN_STATUSES),
+        or_(*by_subject),
+        c.assigned_user_id.is_not(None),
+        c.assigned_user_id.not_in(actor.ids),
+    )
+
+
 def _eligible_sql(subject: Actor, doer_id: int, c: TaskColumns) -> ColumnElement[bool]:
     not_own = or_(
         c.decides.is_(False), c.requester_id.is_(None), c.requester_id.not_in({subject.id, doer_id})

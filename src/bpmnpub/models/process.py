@@ -99,6 +99,7 @@ class HumanTask(Base):
             "category",
             "task_spec",
             "name",
+            "due_at",  # the inbox sorted by due date stays in the index (services/tasks.py)
         ),
         Index("ix_human_task_assignee", "assigned_user_id", "status"),
         # The admin list's "overdue" and "waiting longer than N days" filters, and per-step statistics.

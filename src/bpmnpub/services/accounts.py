@@ -180,7 +180,9 @@ def signed_in(ctx: ServiceContext, user_id: int) -> tuple[User, Actor] | None:
 
 def bearer(ctx: ServiceContext, token: str) -> tuple[User, Actor] | None:
     """The user a live bearer token belongs to (not revoked, not expired), and their actor for today."""
-    with ctx.db.read() as session:
+    # Every API request comes through here: one statement for the token, its user, group and roles,
+    # one for the people the user acts for, and no transaction around them (db.lookup).
+    with ctx.db.lookup() as session:
         row = sessions.token_row(session, token, ctx.now())
         if row is None or not row.user.is_active:
             return None

@@ -273,6 +273,25 @@ def missing_files(session: Session, file_ids: list[str]) -> list[str]:
     return [f for f in file_ids if f not in found]
 
 
+def not_images(session: Session, file_ids: list[str]) -> list[str]:
+    """The ids among `file_ids` whose stored file is not an image."""
+    if not file_ids:
+        return []
+    query = select(StoredFile.id, StoredFile.content_type).where(StoredFile.id.in_(file_ids))
+    types = {row.id: row.content_type for row in session.execute(query)}
+    return [f for f in file_ids if not types.get(f, "").startswith("image/")]
+
+
+def uploaders(session: Session, file_ids: list[str]) -> dict[str, int | None]:
+    """Who uploaded each of `file_ids` that is a stored file (one statement; unknown ids are left out)."""
+    if not file_ids:
+        return {}
+    rows = session.execute(
+        select(StoredFile.id, StoredFile.uploaded_by_id).where(StoredFile.id.in_(file_ids))
+    ).all()
+    return {str(file_id): uploader for file_id, uploader in rows}
+
+
 def uploaded_by(session: Session, file_id: str) -> int | None:
     """Who uploaded a stored file (None when unknown)."""
     return session.scalar(select(StoredFile.uploaded_by_id).where(StoredFile.id == file_id))

@@ -25,6 +25,12 @@ def recipients(session: Session, instance: ProcessInstance, task: HumanTask) -> 
     a task given to someone (escalated up the chain, reassigned) goes to them alone."""
     if task.assigned_user_id is not None:
         return [task.assigned_user_id]
+    return lane_members(session, task)
+
+
+def lane_members(session: Session, task: HumanTask) -> list[int]:
+    """Active users who may do the task by its lane, whoever holds it now (never the requester for a
+    decision)."""
     if task.lane == "requester":
         return [task.requester_id] if task.requester_id else []
     stmt = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFoundError
 from ..models import ApiToken, User, UserSession
@@ -155,9 +155,15 @@ def new_token(ctx: ServiceContext, session: Session, user: User, label: str) -> 
 
 
 def token_row(session: Session, token: str, now: datetime) -> ApiToken | None:
-    """A token that is neither revoked nor expired."""
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _hash(token), ApiToken.revoked_at.is_(None))
+    """A token that is neither revoked nor expired; its user, group and roles come in the same statement."""
+    row = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _hash(token), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user).joinedload(User.roles))
+        )
+        .unique()
+        .first()
     )
     if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None

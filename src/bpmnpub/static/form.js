@@ -54,7 +54,88 @@
     }
   }
 
+  // A counter instead of the browser's silent cut at maxlength: the server refuses what is too long
+  // with a message, and the counter says so while typing.
+  function counter(input) {
+    var max = parseInt(input.getAttribute("data-f-max"), 10);
+    var out = document.getElementById(input.id + "-count");
+    if (!out) {
+      out = document.createElement("p");
+      out.id = input.id + "-count";
+      out.className = "f-count";
+      out.setAttribute("aria-live", "polite");
+      input.insertAdjacentElement("afterend", out);
+      var described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", (described ? described + " " : "") + out.id);
+    }
+    var length = Array.from(input.value).length;
+    out.textContent = length + " / " + max;
+    // Long texts (a description of 5000) count only near their end; short ones (a title) always.
+    out.hidden = max > 500 && length < max * 0.8;
+    out.classList.toggle("f-count-over", length > max);
+  }
+
+  function megabytes(size) { return (size / (1024 * 1024)).toFixed(1) + " MB"; }
+
+  // The limits of web/task_pages.upload_limits, checked before a large file travels for nothing.
+  function uploadProblem(form) {
+    var perFile = parseInt(form.getAttribute("data-max-file"), 10);
+    var total = parseInt(form.getAttribute("data-max-total"), 10);
+    var sum = 0;
+    var inputs = form.querySelectorAll("input[type=file]");
+    for (var i = 0; i < inputs.length; i++) {
+      var chosen = inputs[i].files || [];
+      for (var j = 0; j < chosen.length; j++) {
+        sum += chosen[j].size;
+        if (perFile && chosen[j].size > perFile) {
+          return { input: inputs[i], text: form.getAttribute("data-too-large").replace("{name}", chosen[j].name) + " (" + megabytes(chosen[j].size) + ")" };
+        }
+      }
+    }
+    if (total && sum > total) {
+      return { input: inputs[0], text: form.getAttribute("data-total-too-large") + " (" + megabytes(sum) + ")" };
+    }
+    return null;
+  }
+
+  function showUploadProblem(form) {
+    var box = form.querySelector("[data-upload-problem]");
+    var problem = uploadProblem(form);
+    if (box) {
+      box.hidden = !problem;
+      box.textContent = problem ? problem.text : "";
+      if (problem) { problem.input.insertAdjacentElement("afterend", box); }  // said where it happened
+    }
+    return problem;
+  }
+
+  // The limit is stated at the top of the form for everyone; with script it moves next to the file
+  // field it is about.
+  function placeLimit(form) {
+    var note = form.querySelector(".upload-limit");
+    var input = form.querySelector("input[type=file]");
+    if (!note || !input) { return; }
+    input.insertAdjacentElement("beforebegin", note);
+    var described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+  }
+
   function init() {
+    document.querySelectorAll("form[data-max-file]").forEach(placeLimit);
+    document.querySelectorAll("[data-f-max]").forEach(counter);
+    document.addEventListener("input", function (event) {
+      var target = event.target;
+      if (target instanceof Element && target.hasAttribute("data-f-max")) { counter(target); }
+    });
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-max-file")) { return; }
+      var problem = showUploadProblem(form);
+      if (problem) {
+        event.preventDefault();
+        problem.input.focus();
+      }
+    });
     document.querySelectorAll("[data-f-array]").forEach(showButtons);
     document.addEventListener("click", function (event) {
       var target = event.target instanceof Element ? event.target : null;
@@ -66,6 +147,8 @@
     document.addEventListener("change", function (event) {
       var target = event.target;
       if (target instanceof HTMLInputElement && target.hasAttribute("data-f-date")) { tidyDate(target); }
+      if (target instanceof HTMLInputElement && target.type === "file" && target.form &&
+          target.form.hasAttribute("data-max-file")) { showUploadProblem(target.form); }
     });
     var summary = document.getElementById("f-error-summary");
     if (summary) { summary.focus(); }

@@ -250,11 +250,30 @@ def process_stats(process_id: str) -> Response:
 
 @bp.get("/tasks")
 def list_tasks() -> Response:
+    view, sort = request.args.get("view") or None, request.args.get("sort") or None
+    if view not in (None, *tasks.VIEWS) or sort not in (None, *tasks.SORTS):
+        raise ValidationError(
+            "unknown view or sort",
+            [FieldProblem("view" if view not in (None, *tasks.VIEWS) else "sort", "ไม่รู้จัก")],
+        )
     return _json(
         tasks.list_tasks(
-            ctx(), caller().actor, limit=_int_arg("limit", 50, low=1, high=200), offset=_int_arg("offset", 0)
+            ctx(),
+            caller().actor,
+            limit=_int_arg("limit", 50, low=1, high=200),
+            offset=_int_arg("offset", 0),
+            q=(request.args.get("q") or "").strip()[:200] or None,
+            view=view,
+            sort=sort,
         )
     )
+
+
+@bp.post("/tasks/<int(max=2147483647):task_id>/handover")
+def hand_over_task(task_id: int) -> Response:
+    body = _body()
+    to = _whole(body, "to")
+    return _json(tasks.hand_over_task(ctx(), task_id, to or 0, caller().actor, _string(body, "reason")))
 
 
 @bp.get("/tasks/<int(max=2147483647):task_id>")

@@ -105,6 +105,21 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     return response
 
 
+def _task_form_too_large() -> Response | tuple[str, int]:
+    """A task form over the size limit comes back as the task page stating the limit, not a bare 413."""
+    from flask_login import current_user
+
+    from .task_pages import render_too_large  # the task page's own module; imported late (a cycle)
+
+    task_id = (request.view_args or {}).get("task_id")
+    if not current_user.is_authenticated or not isinstance(task_id, int):
+        return error_response(413, "too_large", "the upload is too large")
+    try:
+        return render_too_large(task_id)
+    except BpmnpubError:  # the task is gone or not theirs: the plain answer
+        return error_response(413, "too_large", "the upload is too large")
+
+
 _QUERY_NUL = re.compile(r"%00|\x00", re.IGNORECASE)
 
 
@@ -144,8 +159,10 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response:
+    def _http(error: HTTPException) -> Response | tuple[str, int]:
         status = error.code or 500
+        if status == 413 and not _wants_json() and request.endpoint in ("tasks.submit", "tasks.comment"):
+            return _task_form_too_large()
         return error_response(status, HTTP_CODES.get(status, "error"), error.description or error.name)
 
     @app.errorhandler(Exception)

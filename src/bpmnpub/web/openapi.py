@@ -288,7 +288,23 @@ OPERATIONS: tuple[Operation, ...] = (
         params=(INSTANCE_ID,),
         body=_obj(["version"], version={"type": "integer"}, reason=TEXT, dry_run={"type": "boolean"}),
     ),
-    Operation("get", "/tasks", "Tasks the caller can act on now", [TaskSummary], params=PAGING),
+    Operation(
+        "get",
+        "/tasks",
+        "Tasks the caller can act on now (or, view=others, their lanes' tasks someone else holds)",
+        [TaskSummary],
+        params=(
+            *PAGING,
+            Param(
+                "q",
+                {"type": "string", "maxLength": 200},
+                "query",
+                "title, requester's name or request number",
+            ),
+            Param("view", {"enum": ["mine", "unassigned", "others", "overdue"]}, "query"),
+            Param("sort", {"enum": ["waiting", "created", "due"]}, "query"),
+        ),
+    ),
     Operation(
         "get",
         "/tasks/{task_id}",
@@ -305,6 +321,14 @@ OPERATIONS: tuple[Operation, ...] = (
         _obj(["instance"], instance=_ref(InstanceView)),
         params=(TASK_ID,),
         body=DATA,
+    ),
+    Operation(
+        "post",
+        "/tasks/{task_id}/handover",
+        "Give a task to a colleague eligible for it by its lane, with a reason",
+        TaskSummary,
+        params=(TASK_ID,),
+        body=_obj(["to", "reason"], to={"type": "integer"}, reason={"type": "string", "maxLength": 2000}),
     ),
     Operation(
         "post",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -95,10 +96,20 @@ def withdraw(instance_id: int) -> Response:
 @bp.post("/<int(max=2147483647):instance_id>/comments")
 @login_required  # type: ignore[untyped-decorator]
 def comment(instance_id: int) -> Response:
+    # static/comments.js asks for JSON: the comment joins the thread without reloading the page.
+    wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        comments.add_comment(ctx(), instance_id, caller().actor, request.form.get("body", ""))
+        added = comments.add_comment(ctx(), instance_id, caller().actor, request.form.get("body", ""))
     except ValidationError:
+        if wants_json:
+            return Response(
+                json.dumps({"error": str(_("กรุณาพิมพ์ความเห็นก่อนส่ง"))}), 422, mimetype="application/json"
+            )
         flash(_("กรุณาพิมพ์ความเห็นก่อนส่ง"))
+    else:
+        if wants_json:
+            html = render_template("requests/_comment.html", c=added)
+            return Response(json.dumps({"html": html}), 201, mimetype="application/json")
     return redirect(local_target(request.form.get("next"), url_for("requests.mine")) + "#comments")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.datastructures import FileStorage
@@ -13,11 +13,13 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, ValidationError
 from ..forms import FormSpec
+from ..permissions import ROLES
 from ..services import catalogue, comments, file_access, files, memo, semiannual_report, tasks
 from ..services import o_items as o_items_service
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_submission
+from .i18n import current_language
 from .reports import report_context
 from .templating import value_text
 
@@ -74,6 +76,8 @@ def _render(
             else None
         ),
         comments=comments.list_comments(ctx(), page.task.instance_id, caller().actor),
+        colleagues=tasks.handover_candidates(ctx(), task_id, caller().actor),
+        limits=upload_limits(),
     )
     return html, status
 
@@ -129,7 +133,7 @@ def submit(task_id: int) -> tuple[str, int] | Response:
         if parsed.problems:  # still validate, so every problem shows at once (parse problems first)
             tasks.check_submission(ctx(), task_id, parsed.data, user.actor)
             raise ValidationError("the form has errors", [])
-        tasks.complete_task(ctx(), task_id, parsed.data, user.actor)
+        done = tasks.complete_task(ctx(), task_id, parsed.data, user.actor)
     except ValidationError as exc:
         errors = dict(parsed.errors)
         for problem in exc.problems:
@@ -138,7 +142,80 @@ def submit(task_id: int) -> tuple[str, int] | Response:
     except ConflictError as exc:
         flash(_("ไม่ได้บันทึก: %(why)s", why=_conflict_text(exc)))
         return redirect(url_for("inbox.index"))
-    flash(_("บันทึก “%(name)s” แล้ว", name=detail.name))
+    return _after_submit(detail.name, done.id)
+
+
+def _after_submit(step: str, instance_id: int) -> Response:
+    """Open the submitter's next task of the request at once; otherwise say who has the request now."""
+    after = tasks.next_step(ctx(), instance_id, caller().actor)
+    if after.task_id is not None:
+        flash(_("บันทึก “%(name)s” แล้ว ขั้นตอนถัดไปเป็นของคุณ", name=step))
+        return redirect(url_for("tasks.show", task_id=after.task_id))
+    who = [
+        *after.holders,
+        *(_("ผู้อำนวยการ%(group)s", group=g) for g in after.groups),
+        *(_role_name(lane) for lane in after.lanes),
+    ]
+    if who:
+        flash(_("บันทึก “%(name)s” แล้ว ขณะนี้คำขออยู่ที่ %(who)s", name=step, who=", ".join(who)))
+    else:
+        flash(_("บันทึก “%(name)s” แล้ว คำขอนี้ไม่มีขั้นตอนรอดำเนินการแล้ว", name=step))
+    return redirect(url_for("inbox.index"))
+
+
+def _role_name(code: str) -> str:
+    names = ROLES.get(code)
+    if names is None:
+        return code
+    return names[1] if current_language() == "en" else names[0]
+
+
+def upload_limits() -> dict[str, Any]:
+    """The upload limits the task form states and form.js checks before sending (config.py)."""
+    per_file = int(ctx().settings["MAX_UPLOAD_BYTES"])
+    total = int(current_app.config["MAX_CONTENT_LENGTH"] or per_file)
+    return {
+        "file": per_file,
+        "total": total,
+        "file_text": _megabytes(per_file),
+        "total_text": _megabytes(total),
+    }
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+def render_too_large(task_id: int) -> tuple[str, int]:
+    """The task page again after a body over the limit (web/errors.py): what was sent is lost, so
+    the page says the limit and keeps the person on the form."""
+    limits = upload_limits()
+    message = _(
+        "ไม่ได้บันทึก: ไฟล์ที่แนบใหญ่เกินกำหนด (แต่ละไฟล์ไม่เกิน %(file)s รวมกันไม่เกิน %(total)s)"
+        " กรุณาแนบไฟล์ที่เล็กลงแล้วส่งอีกครั้ง",
+        file=limits["file_text"],
+        total=limits["total_text"],
+    )
+    return _render(task_id, None, {"_upload": message}, 413)
+
+
+@bp.post("/<int(max=2147483647):task_id>/handover")
+@login_required  # type: ignore[untyped-decorator]
+def hand_over(task_id: int) -> tuple[str, int] | Response:
+    try:
+        to = int(request.form.get("to") or 0)
+    except ValueError:
+        to = 0
+    try:
+        given = tasks.hand_over_task(ctx(), task_id, to, caller().actor, request.form.get("reason", ""))
+    except ValidationError as exc:
+        field = exc.problems[0].field if exc.problems else ""
+        why = _("กรุณาระบุเหตุผล") if field == "reason" else _("เลือกผู้รับงานจากรายชื่อ")
+        return _render(task_id, None, {"handover": str(why)}, 422)
+    except ConflictError as exc:
+        flash(_("ส่งต่องานไม่ได้: %(why)s", why=_conflict_text(exc)))
+        return redirect(url_for("tasks.show", task_id=task_id))
+    flash(_("ส่งต่อ “%(name)s” แล้ว", name=given.name))
     return redirect(url_for("inbox.index"))
 
 
@@ -148,6 +225,30 @@ def _conflict_text(exc: ConflictError) -> str:
     if "someone else" in exc.message:
         return str(_("มีผู้อื่นรับงานนี้ไปแล้ว"))
     return exc.message
+
+
+@bp.post("/<int(max=2147483647):task_id>/comment")
+@login_required  # type: ignore[untyped-decorator]
+def comment(task_id: int) -> tuple[str, int]:
+    """A comment sent with the task form (without JavaScript): the comment is added and the page comes
+    back with everything typed and attached in the form, not yet submitted."""
+    user = caller()
+    detail = tasks.get_task(ctx(), task_id, user.actor)
+    values: dict[str, Any] | None = None
+    if detail.status in ("ready", "claimed"):
+
+        def store(upload: FileStorage) -> str:
+            return files.upload_file(ctx(), upload.stream, upload.filename or "file", actor_id=user.id).id
+
+        values = parse_submission(
+            detail.form.get("schema", {}), request.form, request.files, store
+        ).form_values
+    try:
+        comments.add_comment(ctx(), detail.instance_id, user.actor, request.form.get("body", ""))
+        flash(_("ส่งความเห็นแล้ว แบบฟอร์มยังไม่ได้ส่ง"))
+    except ValidationError:
+        flash(_("กรุณาพิมพ์ความเห็นก่อนส่ง"))
+    return _render(task_id, values)
 
 
 @bp.post("/<int(max=2147483647):task_id>/claim")

@@ -6,8 +6,8 @@ its forms declare (wherever that data sits in its saved state) and to the files 
 six-monthly report's `report_files`); a published item to its attachments, photos and thumbnails.
 Free text is never read as a reference, which is the point.
 
-Revision ID: 0020_files
-Revises: 0019
+Revision ID: 0021_files
+Revises: 0020
 Create Date: 2026-12-07 10:10:00
 """
 
@@ -23,8 +23,8 @@ from alembic import op
 
 import bpmnpub.models.base
 
-revision = "0020_files"
-down_revision = "0019"
+revision = "0021_files"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
