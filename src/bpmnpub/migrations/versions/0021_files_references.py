@@ -6,7 +6,7 @@ its forms declare (wherever that data sits in its saved state) and to the files 
 six-monthly report's `report_files`); a published item to its attachments, photos and thumbnails.
 Free text is never read as a reference, which is the point.
 
-Revision ID: 0021_files
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07 10:10:00
 """
@@ -23,7 +23,7 @@ from alembic import op
 
 import bpmnpub.models.base
 
-revision = "0021_files"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
