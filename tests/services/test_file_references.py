@@ -22,7 +22,7 @@ from ..scenarios import runner
 from ..scenarios.paths import SCENARIOS
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-MIGRATION = "0021_files"  # the one that made file_reference
+MIGRATION = "0021"  # the one that made file_reference
 
 
 def references(ctx: ServiceContext) -> set[tuple[str, int | None, int | None, str]]:

@@ -114,13 +114,14 @@ GET  /tasks/hr-review/files/attached    403     403     403       200     403   
 GET  /tasks/hr-review/files/foreign     403     403     403       404     403     403     403       403        403     403        404     login
 LIST /tasks/hr-review                   absent  absent  absent    listed  absent  absent  absent    absent     absent  absent     absent  login
 
-# gdir_plan's own request, at the review by his own group's director (himself)
-GET  /tasks/gdir-review                 403     403     403       403     403     403     403       403        403     403        200     login
-POST /tasks/gdir-review                 403     403     403       403     403     403     403       403        403     403        403     login
-POST /tasks/gdir-review/claim           403     403     403       403     403     403     403       403        403     403        403     login
-GET  /tasks/gdir-review/files/attached  403     403     403       403     403     403     403       403        403     403        200     login
-GET  /tasks/gdir-review/files/foreign   403     403     403       403     403     403     403       403        403     403        404     login
-LIST /tasks/gdir-review                 absent  absent  absent    absent  absent  absent  absent    absent     absent  absent     absent  login
+# gdir_plan's own request, at the review by his own group's director (himself): nobody decides on their
+# own request, so it goes up the chain to the deputy in charge (services/routing.py), who holds it
+GET  /tasks/gdir-review                 403     403     403       403     403     200     403       403        403     403        200     login
+POST /tasks/gdir-review                 403     403     403       403     403     done    403       403        403     403        403     login
+POST /tasks/gdir-review/claim           403     403     403       403     403     held    403       403        403     403        403     login
+GET  /tasks/gdir-review/files/attached  403     403     403       403     403     200     403       403        403     403        200     login
+GET  /tasks/gdir-review/files/foreign   403     403     403       403     403     404     403       403        403     403        404     login
+LIST /tasks/gdir-review                 absent  absent  absent    absent  absent  listed  absent    absent     absent  absent     absent  login
 
 """  # noqa: E501
 

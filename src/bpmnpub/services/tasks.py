@@ -354,7 +354,9 @@ def claim_task(ctx: ServiceContext, task_id: int, actor: Actor) -> TaskSummary:
         task, instance, _ = _locked_task(session, task_id)
         require_running(instance)
         _check_actor(actor, task)
-        if task.assigned_user_id != actor.id:
+        # A task given to the actor (up the chain, handed over, reassigned) is still "ready": taking it
+        # marks it claimed, as for anyone else.
+        if task.assigned_user_id != actor.id or task.status != "claimed":
             task.assigned_user_id = actor.id
             task.status = "claimed"
             add_event(
