@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem
-from bpmnpub.services import files, publishing
+from bpmnpub.services import file_access, files, publishing
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.thaidate import fiscal_year
 
@@ -108,6 +109,13 @@ def add_item(
         )
         session.add(item)
         session.flush()
+        # As the publish step does: the item's files are reachable through it (services/file_access.py).
+        # Items made with made-up file ids (no stored file) get no references.
+        try:
+            with session.begin_nested():
+                file_access.record_item_files(session, item, when)
+        except IntegrityError:
+            pass
         return Added(item.id, item.slug)
 
 
