@@ -51,6 +51,12 @@ class StockEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         extra = {**(external_context or {}), "defined": lambda name: name in visible}
         return super().evaluate(expression, context, extra)
 
+    def execute(self, script: str, context: Any, external_context: Any = None) -> Any:
+        # Scripts (pre/post scripts, script tasks) may ask `defined(...)` too (the group report's postScript).
+        visible = {**(external_context or {}), **context}
+        extra = {**(external_context or {}), "defined": lambda name: name in visible}
+        return super().execute(script, context, extra)
+
 
 class StockScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """The stock engine; only service calls are ours (stock raises NotImplementedError for them)."""
