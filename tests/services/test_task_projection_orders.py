@@ -33,7 +33,7 @@ from sqlalchemy.orm import undefer
 from bpmnpub.engine import Engine
 from bpmnpub.errors import ValidationError
 from bpmnpub.models import Group, HumanTask, ProcessInstance
-from bpmnpub.permissions import LANE_ROLES, OPEN_STATUSES, Actor, TaskScope, eligible
+from bpmnpub.permissions import LANE_ROLES, OPEN_STATUSES, Actor, TaskScope, may_act
 from bpmnpub.services import accounts, catalogue, definitions, tasks
 from bpmnpub.services import instances as instance_service
 from bpmnpub.services.context import ServiceContext
@@ -86,6 +86,7 @@ class ServiceWalk(RuleBasedStateMachine):
     o_items: ClassVar[list[str]]  # the current fiscal year's O items (the publisher's and director's choices)
     all_forms: ClassVar[dict[str, Any]]
     clock: ClassVar[Clock]
+    started_at: ClassVar[Any]
     tally: ClassVar[Counter[str]]
     orders: ClassVar[set[tuple[str, ...]]]  # the orders the groups' reports were merged in
 
@@ -152,6 +153,9 @@ class ServiceWalk(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
+        # Every example from the same moment: with deadlines (working days, reminders) what a walk does
+        # depends on the time, and a clock carried over from the previous example is external state.
+        self.clock.current = self.started_at
         self._start()
 
     @precondition(lambda self: self.finished)
@@ -164,12 +168,14 @@ class ServiceWalk(RuleBasedStateMachine):
     def complete_a_task(self, data: st.DataObject) -> None:
         row_id = data.draw(st.sampled_from(self.rows), label="task")
         scope, form_key = self.scopes[row_id]
-        who = next(p for p in self.people.values() if eligible(p, scope) is None)
+        who = next(p for p in self.people.values() if may_act(p, scope) is None)  # a holder first
         sources = {
             "file-id": st.just(self.files[who.id]),
             "photo": st.just(self.images[who.id]),
             "categories": st.sampled_from(self.categories),
-            "ita_items": st.sampled_from(self.o_items),
+            # The O items of the fiscal year the walk's clock is in now (it may have moved into a year
+            # that has no list yet: then none can be ticked).
+            "ita_items": _year_items(self.base, self.clock()),
         }
         submitted = data.draw(form_data(form_key, self.all_forms[form_key], sources), label="form")
         if data.draw(st.sampled_from([False, False, True]), label="another process"):
@@ -190,6 +196,12 @@ class ServiceWalk(RuleBasedStateMachine):
         self.tally["steps"] += 1
         self.tally["timer passes"] += 1
         self.check()
+
+
+def _year_items(ctx: ServiceContext, now: Any) -> Any:
+    with ctx.db.read() as session:
+        codes = o_item_codes(session, fiscal_year(now))
+    return st.sampled_from(codes) if codes else st.nothing()
 
 
 def _o_items(ctx: ServiceContext) -> list[str]:
@@ -225,6 +237,7 @@ def walk(
             "o_items": _o_items(ctx),
             "all_forms": all_forms,
             "clock": clock,
+            "started_at": clock(),
             "tally": tally,
             "orders": set(),
         },

@@ -16,7 +16,15 @@ from sqlalchemy import select
 from bpmnpub.engine import OperatorCall
 from bpmnpub.errors import PermissionDeniedError, ValidationError
 from bpmnpub.models import OfficeSetting, ProcessInstance, PublishedItem, WebsiteCopy
-from bpmnpub.services import files, instances, published_items, publishing, website, website_settings
+from bpmnpub.services import (
+    file_access,
+    files,
+    instances,
+    published_items,
+    publishing,
+    website,
+    website_settings,
+)
 from bpmnpub.services.context import ServiceContext
 from bpmnpub.services.wordpress import Connection, Post, WordPress
 from bpmnpub.services.worker import Worker
@@ -81,6 +89,8 @@ def publish(
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, request)
         assert instance is not None
+        # As an accepted form would have: the request refers to its attachment (services/file_access.py).
+        file_access.record_request_files(session, request, [("attachments", pdf)], now)
         operator = publishing.operators(ctx, session, instance, owner.id, now)["publish_item"]
         defaults = {
             "kind": "document",
