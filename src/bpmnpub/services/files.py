@@ -265,14 +265,6 @@ def get_file(ctx: ServiceContext, file_id: str) -> tuple[FileInfo, Path]:
     return info, blob_path(ctx.files_dir, info.sha256)
 
 
-def missing_files(session: Session, file_ids: list[str]) -> list[str]:
-    """The ids among `file_ids` that are not stored files."""
-    if not file_ids:
-        return []
-    found = set(session.scalars(select(StoredFile.id).where(StoredFile.id.in_(file_ids))))
-    return [f for f in file_ids if f not in found]
-
-
 def not_images(session: Session, file_ids: list[str]) -> list[str]:
     """The ids among `file_ids` whose stored file is not an image."""
     if not file_ids:
@@ -290,8 +282,3 @@ def uploaders(session: Session, file_ids: list[str]) -> dict[str, int | None]:
         select(StoredFile.id, StoredFile.uploaded_by_id).where(StoredFile.id.in_(file_ids))
     ).all()
     return {str(file_id): uploader for file_id, uploader in rows}
-
-
-def uploaded_by(session: Session, file_id: str) -> int | None:
-    """Who uploaded a stored file (None when unknown)."""
-    return session.scalar(select(StoredFile.uploaded_by_id).where(StoredFile.id == file_id))

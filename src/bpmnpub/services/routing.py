@@ -24,7 +24,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import HumanTask, Notification, ProcessInstance, RoleAssignment, User
-from . import notify
 
 # The levels above each lane, nearest first.
 _ABOVE: dict[str, tuple[str, ...]] = {
@@ -82,13 +81,6 @@ def alert_no_holder(session: Session, instance: ProcessInstance, task: HumanTask
                 user_id=user_id, instance_id=instance.id, kind=NO_HOLDER, text=text[:500], created_at=now
             )
         )
-
-
-def has_holder(session: Session, instance: ProcessInstance, task: HumanTask) -> bool:
-    """Whether anyone can act on an open task now: its holder, or someone in its lane."""
-    if task.lane == "requester" or task.assigned_user_id is not None:
-        return True
-    return bool(notify.recipients(session, instance, task))
 
 
 def _holders_of(session: Session, role: str, group_id: int | None) -> list[int]:
