@@ -29,5 +29,14 @@ cpSync(
   join(out, 'bpmn-navigated-viewer.production.min.js'),
 );
 cpSync(join(modules, 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css'), join(out, 'bpmn-js-bpmnlint.css'));
+// pdf.js for the task page's PDF preview (static/pdfpreview.js): the library and its worker as modules under
+// .js names (served as JavaScript), the standard fonts and character maps it fetches from our own origin.
+const pdfjs = join(out, 'pdfjs');
+mkdirSync(pdfjs, { recursive: true });
+cpSync(join(modules, 'pdfjs-dist/build/pdf.min.mjs'), join(pdfjs, 'pdf.min.js'));
+cpSync(join(modules, 'pdfjs-dist/build/pdf.worker.min.mjs'), join(pdfjs, 'pdf.worker.min.js'));
+cpSync(join(modules, 'pdfjs-dist/standard_fonts'), join(pdfjs, 'standard_fonts'), { recursive: true });
+cpSync(join(modules, 'pdfjs-dist/cmaps'), join(pdfjs, 'cmaps'), { recursive: true });
+cpSync(join(modules, 'pdfjs-dist/LICENSE'), join(pdfjs, 'LICENSE'));
 writeFileSync(join(out, 'README'), 'Built by assets/build.mjs from the npm lockfile; do not edit, do not commit.\n');
 console.log(`static/vendor built in ${Date.now() - started} ms`);

@@ -1,6 +1,7 @@
 // The modeler page: bpmn-js with the SpiffWorkflow extensions kept, our properties panel, live lint,
 // save draft -> validate -> deploy with the server's problems marked on the diagram.
 import Modeler from 'bpmn-js/lib/Modeler';
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import lintModule from 'bpmn-js-bpmnlint';
 import spiffModdle from './spiffworkflow-moddle.json';
 import { restoreDataRefs } from './spiff.js';
@@ -78,18 +79,25 @@ async function api(name, body) {
   return null;
 }
 
-const modeler = new Modeler({
-  container: '#canvas',
-  keyboard: { bindTo: document },
-  moddleExtensions: { spiffworkflow: spiffModdle },
-  additionalModules: [lintModule, translateModule(document.documentElement.lang, lintWords)],
-  linting: {
-    active: true,
-    bpmnlint: lintConfig({
-      roles: Object.keys(config.roles), forms: () => state.forms(), text: t, minCycle: config.minTimerCycle,
-    }),
-  },
-});
+// On a phone the diagram is read, not drawn: a palette over a 390 px canvas hides the diagram, and
+// nobody models with a thumb. The page says so and keeps the check.
+const phone = window.matchMedia('(max-width: 700px)').matches;
+document.body.dataset.modelerMode = phone ? 'view' : 'edit';
+
+// No `keyboard.bindTo`: diagram-js 15 binds the keyboard to the canvas itself and logs an error for it.
+const modeler = phone
+  ? new NavigatedViewer({ container: '#canvas', moddleExtensions: { spiffworkflow: spiffModdle } })
+  : new Modeler({
+    container: '#canvas',
+    moddleExtensions: { spiffworkflow: spiffModdle },
+    additionalModules: [lintModule, translateModule(document.documentElement.lang, lintWords)],
+    linting: {
+      active: true,
+      bpmnlint: lintConfig({
+        roles: Object.keys(config.roles), forms: () => state.forms(), text: t, minCycle: config.minTimerCycle,
+      }),
+    },
+  });
 window.bpmnjs = modeler;
 
 const canvas = modeler.get('canvas');
@@ -119,6 +127,12 @@ function showProblems(problems) {
       const code = document.createElement('code');
       code.textContent = p.element_id;
       li.append(code, ' ');
+    }
+    if (p.line) {
+      const line = document.createElement('span');
+      line.className = 'meta';
+      line.textContent = t('line', { n: p.line });
+      li.append(line, ' ');
     }
     li.append(p.message);
     li.dataset.elementId = p.element_id || '';
@@ -184,27 +198,74 @@ document.getElementById('btn-save').addEventListener('click', save);
 document.getElementById('btn-validate').addEventListener('click', validate);
 document.getElementById('btn-deploy').addEventListener('click', () => deploy(false));
 
-const linting = modeler.get('linting');
-const openFormEditor = createFormEditor({
-  dialog: document.getElementById('form-editor'),
-  state,
-  t,
-  api,
-  onSaved: formsChanged,
-});
+let panel = null;
+let linting = null;
 function formsChanged() {
-  linting.setLinterConfig(linting.getLinterConfig()); // a new form may clear a problem: lint again
-  panel.render();
+  if (linting) linting.setLinterConfig(linting.getLinterConfig()); // a new form may clear a problem: lint again
+  if (panel) panel.render();
   dirty = true;
   say(t('unsaved'));
 }
-const panel = createPanel({
-  root: document.getElementById('props'), modeler, state, t, api, openFormEditor, onFormsChanged: formsChanged,
-});
+if (!phone) {
+  linting = modeler.get('linting');
+  const openFormEditor = createFormEditor({
+    dialog: document.getElementById('form-editor'),
+    state,
+    t,
+    api,
+    onSaved: formsChanged,
+  });
+  panel = createPanel({
+    root: document.getElementById('props'), modeler, state, t, api, openFormEditor, onFormsChanged: formsChanged,
+  });
+} else {
+  for (const id of ['btn-save', 'btn-deploy']) document.getElementById(id).hidden = true;
+  document.getElementById('props').closest('section').hidden = true;
+  document.getElementById('phone-note').hidden = false;
+}
+
+/** Fit the diagram into the part of the canvas nothing covers: right of the palette, above the lint
+ * button and the bpmn.io watermark, never larger than 1:1. */
+function fitClear() {
+  const container = document.getElementById('canvas'); // holds the palette and bpmn.io's watermark
+  const box = canvas.getContainer().getBoundingClientRect();
+  if (!box.width || !box.height) return;
+  const room = { left: 16, top: 16, right: 16, bottom: 16 };
+  const palette = container.querySelector('.djs-palette');
+  if (palette && palette.offsetParent !== null) room.left = palette.getBoundingClientRect().right - box.left + 20;
+  for (const selector of ['.bjsl-button', '.bjs-powered-by']) {
+    const el = container.querySelector(selector);
+    if (el && el.offsetParent !== null) room.bottom = Math.max(room.bottom, box.bottom - el.getBoundingClientRect().top + 12);
+  }
+  if (container.querySelector('.bjs-powered-by')) room.bottom = Math.max(room.bottom, 52); // drawn or not yet
+  canvas.zoom('fit-viewport');
+  const inner = canvas.viewbox().inner;
+  if (!inner.width || !inner.height) return;
+  const width = box.width - room.left - room.right;
+  const height = box.height - room.top - room.bottom;
+  // A phone shows the diagram at a size its labels can be read, from its start (drag to see the rest);
+  // a desk shows all of it.
+  const scale = phone ? Math.min(height / inner.height, 1) : Math.min(width / inner.width, height / inner.height, 1);
+  let frame = box;
+  const wanted = Math.ceil(inner.height * scale + room.top + room.bottom);
+  if (phone && wanted < box.height - 8) { // a low diagram: no empty canvas to scroll past on a phone
+    container.style.height = `${wanted}px`;
+    container.style.minHeight = '0';
+    canvas.resized();
+    frame = canvas.getContainer().getBoundingClientRect();
+  }
+  canvas.viewbox({
+    x: inner.x - room.left / scale,
+    y: inner.y - room.top / scale,
+    width: frame.width / scale,
+    height: frame.height / scale,
+  });
+}
 
 const page = {
   ready: false,
-  lintIssues: null,
+  lintIssues: phone ? {} : null,
+  fitClear,
   save,
   validate,
   deploy,
@@ -218,6 +279,7 @@ const page = {
 window.bpmnpubModeler = page;
 
 modeler.get('eventBus').on('linting.completed', ({ issues }) => {
+  if (!issues) return;
   page.lintIssues = issues;
   const count = Object.values(issues).reduce((n, list) => n + list.filter((i) => i.category === 'error').length, 0);
   lintStatus.dataset.count = String(count);
@@ -229,9 +291,10 @@ modeler.get('eventBus').on('linting.completed', ({ issues }) => {
   try {
     const result = await modeler.importXML(config.xml);
     restoreDataRefs(modeler.get('moddle'), result.warnings);
-    canvas.zoom('fit-viewport');
+    fitClear();
     page.importWarnings = result.warnings.map((w) => w.message);
-    say(t('opened'));
+    say(t(phone ? 'openedPhone' : 'opened'));
+    if (config.checkOnOpen) await validate(); // an imported draft opens with what to fix
   } catch (err) {
     say(t('importFailed', { message: err.message }), 'error');
   }

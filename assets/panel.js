@@ -2,7 +2,6 @@
 import { getProperty, getBody, setProperty, setBody } from './spiff.js';
 
 const is = (bo, type) => bo && bo.$instanceOf && bo.$instanceOf(type);
-const WORKING_DAYS = /^\d{1,4}(WD)?$/i;
 const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
 function h(tag, attrs = {}, ...children) {
@@ -17,6 +16,19 @@ function h(tag, attrs = {}, ...children) {
     if (child !== null && child !== undefined) el.append(child);
   }
   return el;
+}
+
+/** {unit, amount, text} of a task's due time as the panel shows it. */
+export function readDue(dueIn, workdays) {
+  const wd = /^(\d{1,4})(WD)?$/i.exec((workdays || '').trim());
+  if (wd) return { unit: 'workdays', amount: String(Number(wd[1])), text: '' };
+  const text = (dueIn || '').trim();
+  const simple = [['days', /^P(\d+)D$/], ['hours', /^PT(\d+)H$/], ['weeks', /^P(\d+)W$/], ['months', /^P(\d+)M$/]];
+  for (const [unit, pattern] of simple) {
+    const m = pattern.exec(text);
+    if (m) return { unit, amount: m[1], text };
+  }
+  return text ? { unit: 'iso', amount: '', text } : { unit: 'workdays', amount: '', text: '' };
 }
 
 function field(id, label, control, ...help) {
@@ -34,6 +46,9 @@ export function createPanel({ root, modeler, state, t, api, openFormEditor, onFo
     root.replaceChildren();
     if (!element || element.type === 'label') {
       root.append(h('p', { class: 'meta' }, t('selectHint')));
+      const rootElement = modeler.get('canvas').getRootElement();
+      const rootBo = rootElement && rootElement.businessObject;
+      if (is(rootBo, 'bpmn:Process')) renderProcess(rootElement, rootBo);
       return;
     }
     const bo = element.businessObject;
@@ -48,6 +63,7 @@ export function createPanel({ root, modeler, state, t, api, openFormEditor, onFo
         onchange: (e) => modeling.updateProperties(element, { name: e.target.value }),
       })));
     }
+    if (is(bo, 'bpmn:Participant')) renderProcess(element, bo);
     if (is(bo, 'bpmn:UserTask')) renderUserTask(element, bo);
     if (is(bo, 'bpmn:SequenceFlow')) renderFlow(element, bo);
   }
@@ -107,37 +123,7 @@ export function createPanel({ root, modeler, state, t, api, openFormEditor, onFo
       onchange: (e) => setBody(element, modeling, moddle, 'spiffworkflow:InstructionsForEndUser', e.target.value.trim()),
     })));
 
-    const dueHelp = h('p', { class: 'meta', id: 'mp-due-help' }, t('dueHelp'));
-    root.append(field('mp-due', t('due'), h('input', {
-      id: 'mp-due', type: 'text', value: getProperty(bo, 'dueIn'), placeholder: 'P3D', 'aria-describedby': 'mp-due-help',
-      oninput: (e) => {
-        const ok = !e.target.value || ISO_DURATION.test(e.target.value.trim());
-        e.target.setAttribute('aria-invalid', ok ? 'false' : 'true');
-        dueHelp.textContent = ok ? t('dueHelp') : t('dueBad');
-        dueHelp.className = ok ? 'meta' : 'field-error';
-      },
-      onchange: (e) => {
-        const value = e.target.value.trim();
-        if (!value || ISO_DURATION.test(value)) setProperty(element, modeling, moddle, 'dueIn', value);
-      },
-    }), dueHelp));
-
-    // engine/workdays.py: working days (weekends, Thai holidays and closure days skipped) win over dueIn
-    const workHelp = h('p', { class: 'meta', id: 'mp-workdays-help' }, t('workdaysHelp'));
-    root.append(field('mp-workdays', t('workdays'), h('input', {
-      id: 'mp-workdays', type: 'text', value: getProperty(bo, 'dueInWorkingDays'), placeholder: '3',
-      'aria-describedby': 'mp-workdays-help',
-      oninput: (e) => {
-        const ok = !e.target.value.trim() || WORKING_DAYS.test(e.target.value.trim());
-        e.target.setAttribute('aria-invalid', ok ? 'false' : 'true');
-        workHelp.textContent = ok ? t('workdaysHelp') : t('workdaysBad');
-        workHelp.className = ok ? 'meta' : 'field-error';
-      },
-      onchange: (e) => {
-        const value = e.target.value.trim();
-        if (!value || WORKING_DAYS.test(value)) setProperty(element, modeling, moddle, 'dueInWorkingDays', value);
-      },
-    }), workHelp));
+    root.append(dueField(element, bo));
     root.append(field('mp-due-from', t('dueFrom'), h('input', {
       id: 'mp-due-from', type: 'text', value: getProperty(bo, 'dueFrom'), placeholder: 'activity_date',
       'aria-describedby': 'mp-due-from-help',
@@ -150,6 +136,86 @@ export function createPanel({ root, modeler, state, t, api, openFormEditor, onFo
       'aria-describedby': 'mp-carry-help',
       onchange: (e) => setProperty(element, modeling, moddle, 'carryOver', e.target.value.trim()),
     }), h('p', { class: 'meta', id: 'mp-carry-help' }, t('carryOverHelp'))));
+  }
+
+  // A due time chosen as "3 วันทำการ": working days (engine/workdays.py: weekends, Thai holidays and
+  // closure days skipped, due 16:30) write dueInWorkingDays; days, hours, weeks and months write an ISO
+  // 8601 dueIn; anything else an ISO text typed as it is.
+  function dueField(element, bo) {
+    const due = readDue(getProperty(bo, 'dueIn'), getProperty(bo, 'dueInWorkingDays'));
+    const help = h('p', { class: 'meta', id: 'mp-due-help' }, t(due.unit === 'workdays' ? 'workdaysHelp' : 'dueUnitHelp'));
+    const amount = h('input', {
+      id: 'mp-due-amount', type: 'number', min: '1', max: '3650', step: '1', inputmode: 'numeric',
+      value: due.amount, placeholder: '3', 'aria-describedby': 'mp-due-help', hidden: due.unit === 'iso',
+    });
+    const unit = h('select', { id: 'mp-due-unit', 'aria-label': t('dueUnit') });
+    for (const code of ['workdays', 'days', 'hours', 'weeks', 'months', 'iso']) {
+      unit.append(h('option', { value: code, selected: code === due.unit }, t(`dueUnit:${code}`)));
+    }
+    const iso = h('input', {
+      id: 'mp-due', type: 'text', value: due.unit === 'iso' ? due.text : '', placeholder: 'P1DT4H',
+      'aria-label': t('dueIso'), 'aria-describedby': 'mp-due-help', hidden: due.unit !== 'iso', spellcheck: 'false',
+    });
+    function bad(message) {
+      help.textContent = message;
+      help.className = 'field-error';
+      (unit.value === 'iso' ? iso : amount).setAttribute('aria-invalid', 'true');
+    }
+    function write() {
+      amount.hidden = unit.value === 'iso';
+      iso.hidden = unit.value !== 'iso';
+      amount.setAttribute('aria-invalid', 'false');
+      iso.setAttribute('aria-invalid', 'false');
+      help.className = 'meta';
+      help.textContent = t(unit.value === 'workdays' ? 'workdaysHelp' : 'dueUnitHelp');
+      let dueIn = '';
+      let workdays = '';
+      if (unit.value === 'iso') {
+        dueIn = iso.value.trim();
+        if (dueIn && !ISO_DURATION.test(dueIn)) return bad(t('dueBad'));
+      } else {
+        const text = amount.value.trim();
+        if (text && !/^\d{1,4}$/.test(text)) return bad(t('workdaysBad'));
+        const n = Number(text);
+        if (text && (n < 1 || n > 3650)) return bad(t('dueRange'));
+        if (text) {
+          if (unit.value === 'workdays') workdays = String(n);
+          else dueIn = { days: `P${n}D`, hours: `PT${n}H`, weeks: `P${n}W`, months: `P${n}M` }[unit.value];
+        }
+      }
+      setProperty(element, modeling, moddle, 'dueInWorkingDays', workdays);
+      setProperty(element, modeling, moddle, 'dueIn', dueIn);
+      return true;
+    }
+    amount.addEventListener('input', () => {
+      const text = amount.value.trim();
+      const ok = !text || /^\d{1,4}$/.test(text);
+      amount.setAttribute('aria-invalid', ok ? 'false' : 'true');
+      if (!ok) bad(t('workdaysBad'));
+    });
+    amount.addEventListener('change', write);
+    unit.addEventListener('change', () => {
+      if (unit.value === 'iso' && !iso.value) iso.value = getProperty(bo, 'dueIn');
+      write();
+    });
+    iso.addEventListener('change', write);
+    return field('mp-due-amount', t('due'), h('div', { class: 'mp-row mp-due' }, amount, unit, iso), help);
+  }
+
+  // The process (nothing selected, or a pool): its name and whether it may run. Diagrams from other tools
+  // say isExecutable="false"; deploying needs it true.
+  function renderProcess(element, bo) {
+    const process = is(bo, 'bpmn:Participant') ? bo.processRef : bo;
+    if (!process) return;
+    root.append(h('p', { class: 'meta mp-id' }, `Process · `, h('code', {}, process.id)));
+    root.append(h('label', { class: 'mp-check' }, h('input', {
+      type: 'checkbox', id: 'mp-executable', checked: process.isExecutable === true,
+      onchange: (e) => {
+        const target = is(bo, 'bpmn:Participant') ? element : modeler.get('canvas').getRootElement();
+        modeling.updateModdleProperties(target, process, { isExecutable: e.target.checked });
+      },
+    }), ' ', t('executable')));
+    root.append(h('p', { class: 'meta' }, t('executableHelp')));
   }
 
   function renderFlow(element, bo) {

@@ -14,7 +14,7 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from bpmnpub.services import consistency
+from bpmnpub.services.requests import consistency
 
 from . import (
     admin_monitoring,

@@ -23,8 +23,9 @@ from typing import Any, cast
 from sqlalchemy import Index, Table, insert, select
 
 from bpmnpub.models import HumanTask, InstanceEvent, ProcessInstance
-from bpmnpub.services import files, instances, monitoring, tasks
-from bpmnpub.services.monitoring import InstanceFilters
+from bpmnpub.services.files import storage
+from bpmnpub.services.requests import admin_page, instances, monitoring, statistics, tasks
+from bpmnpub.services.requests.monitoring import InstanceFilters
 
 from . import bulk
 from .api_level import ApiClient
@@ -275,7 +276,7 @@ def measure(db: BenchDatabase, instances: int, n: int) -> tuple[str, list[Row]]:
     results.append(
         (
             f"instance page service ({ROUNDS} revise rounds)",
-            *laps(lambda: monitoring.get_instance_page(ctx, target, admin), n),
+            *laps(lambda: admin_page.get_instance_page(ctx, target, admin), n),
             PAGE_TARGET,
         )
     )
@@ -290,10 +291,10 @@ def measure(db: BenchDatabase, instances: int, n: int) -> tuple[str, list[Row]]:
     stats_n = max(5, n // 10)
 
     def stats_all() -> Any:
-        return monitoring.process_stats(ctx, admin, PROCESS_ID)
+        return statistics.process_stats(ctx, admin, PROCESS_ID)
 
     def stats_year() -> Any:
-        return monitoring.process_stats(ctx, admin, PROCESS_ID, date_from=today - timedelta(days=365))
+        return statistics.process_stats(ctx, admin, PROCESS_ID, date_from=today - timedelta(days=365))
 
     results.append(
         ("statistics service, general_publication, all dates", *laps(stats_all, stats_n, 1), STATS_TARGET)
@@ -388,7 +389,7 @@ def run(mode: str, instances: int = 100_000, postgres: bool = True) -> str:
                 for username in LANE_USERS.values():
                     pg.actor(username)
                 owner = pg.actor(LANE_USERS["requester"])
-                pg.file_id = files.upload_file(pg.ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
+                pg.file_id = storage.upload_file(pg.ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
                 runs.append(("PostgreSQL", *measure(pg, instances, n)))
     return render(runs, n)
 

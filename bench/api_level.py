@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bpmnpub import create_app
-from bpmnpub.services import accounts
+from bpmnpub.services.office import accounts
 
 from .database import BenchDatabase
 from .scenario import LANE_USERS, PROCESS_ID, steps

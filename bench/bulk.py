@@ -28,7 +28,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 
 from bpmnpub.models import Group, HumanTask, ProcessInstance, User
-from bpmnpub.services import instances, tasks
+from bpmnpub.services.requests import instances, tasks
 
 from .database import BenchDatabase
 from .scenario import LANE_USERS, PROCESS_ID, steps
@@ -99,7 +99,7 @@ def templates(db: BenchDatabase) -> Templates:
         users = {u.username: (u.id, u.group_id) for u in session.scalars(select(User))}
         group_directors: dict[int, int] = {}
         for user in session.scalars(select(User)):
-            for role in user.roles:
+            for role in user.roles_at(ctx.now()):
                 if role.role == "group_director":
                     group = role.group_id or user.group_id
                     if group is not None:

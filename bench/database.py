@@ -14,8 +14,12 @@ from bpmnpub.config import load_settings
 from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
 from bpmnpub.permissions import LANE_ROLES, Actor
-from bpmnpub.services import accounts, definitions, demo, files
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts
+from bpmnpub.services.operations import demo
+from bpmnpub.services.procedures import definitions
+from bpmnpub.services.wiring import OPERATOR_NAMES, OPERATORS
 
 from .scenario import LANE_USERS, PROCESSES
 
@@ -38,7 +42,7 @@ class BenchDatabase:
             with self.ctx.db.read() as session:
                 user = accounts.find_user(session, username)
                 assert user is not None, username
-                self.actors[username] = accounts.actor_of(user)
+                self.actors[username] = accounts.actor_of(user, self.ctx.now())
         return self.actors[username]
 
     def close(self) -> None:
@@ -56,7 +60,12 @@ def prepared(label: str, engine: Engine | None = None) -> BenchDatabase:
     """A fresh database with processes and demo office, plus one stored PDF owned by the requester."""
     folder = Path(tempfile.mkdtemp(prefix=f"bpmnpub-bench-{label}-"))
     url = f"sqlite:///{folder / 'bpmnpub.sqlite3'}"
-    ctx = ServiceContext(Database(url), engine or Engine(LANE_ROLES), _settings(folder, url))
+    ctx = ServiceContext(
+        Database(url),
+        engine or Engine(LANE_ROLES, OPERATOR_NAMES),
+        _settings(folder, url),
+        operators=OPERATORS,
+    )
     upgrade(ctx.db)
     definitions.deploy_folder(ctx, PROCESSES)
     demo.create_demo_office(ctx)
@@ -64,5 +73,5 @@ def prepared(label: str, engine: Engine | None = None) -> BenchDatabase:
     for username in LANE_USERS.values():
         bench.actor(username)
     owner = bench.actor(LANE_USERS["requester"])
-    bench.file_id = files.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
+    bench.file_id = storage.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
     return bench

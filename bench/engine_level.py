@@ -8,6 +8,7 @@ from typing import Any
 
 from bpmnpub.engine import Engine, OperatorCall
 from bpmnpub.permissions import LANE_ROLES
+from bpmnpub.services.wiring import OPERATOR_NAMES
 
 from .scenario import DIAGRAM, all_forms, steps
 from .timing import Run, Stopwatch
@@ -26,7 +27,7 @@ class EngineRunner:
     name = "engine"
 
     def __init__(self) -> None:
-        self.engine = Engine(LANE_ROLES)
+        self.engine = Engine(LANE_ROLES, OPERATOR_NAMES)
         self.parsed = self.engine.inspect(
             DIAGRAM.read_bytes(), "general_publication.bpmn", frozenset(all_forms())
         )

@@ -39,8 +39,12 @@ from bpmnpub.models import (
     category_ita_item,
 )
 from bpmnpub.permissions import LANE_ROLES
-from bpmnpub.services import accounts, definitions, demo, ita_index
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts
+from bpmnpub.services.operations import demo
+from bpmnpub.services.portal import ita_index
+from bpmnpub.services.procedures import definitions
+from bpmnpub.services.wiring import OPERATOR_NAMES, OPERATORS
 
 from .database import PROCESSES, BenchDatabase, _settings, prepared
 from .timing import now, percentile
@@ -157,7 +161,7 @@ def run(ctx: ServiceContext, items: int, years: int, runs: int = RUNS) -> list[s
     with ctx.db.read() as session:
         user = accounts.find_user(session, "director1")
         assert user is not None
-        actor = accounts.actor_of(user)
+        actor = accounts.actor_of(user, ctx.now())
 
     def public(path: str) -> Callable[[], None]:
         def get() -> None:
@@ -216,7 +220,9 @@ def _postgres(url: str) -> tuple[ServiceContext, Callable[[], None]]:
     sep = "&" if "?" in url else "?"
     scoped = f"{url}{sep}options=-csearch_path%3D{schema}"
     folder = Path(tempfile.mkdtemp(prefix="bpmnpub-bench-ita-pg-"))
-    ctx = ServiceContext(Database(scoped), Engine(LANE_ROLES), _settings(folder, scoped))
+    ctx = ServiceContext(
+        Database(scoped), Engine(LANE_ROLES, OPERATOR_NAMES), _settings(folder, scoped), operators=OPERATORS
+    )
     upgrade(ctx.db)
     definitions.deploy_folder(ctx, PROCESSES)
     demo.create_demo_office(ctx)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy import create_engine, func, select
 
 from bpmnpub.models import InstanceEvent
 
+from . import load_cpu
 from .bare import BareRunner
 from .load_client import Tally, drive, upload_attachment
 from .load_server import Server, postgres_reachable, serving
@@ -119,6 +121,7 @@ class DatabaseRun:
     runs: dict[int, Tally] = field(default_factory=dict)  # clients -> what they did
     consistency: Consistency | None = None
     floor: tuple[float, float] | None = None  # PostgreSQL: seconds of a round trip, of a durable commit
+    cpu: dict[int, load_cpu.CpuUse] = field(default_factory=dict)  # clients -> CPU seconds per submission
 
 
 def _events_per_request(server: Server, made: dict[int, int]) -> dict[int, int]:
@@ -165,7 +168,12 @@ def run_database(kind: str, mode: str, serve_args: tuple[str, ...] = ()) -> Data
         for clients in CLIENTS:
             seconds, requests = BOUNDS[mode][clients]
             gc.collect()
+            assert server.proc is not None
+            where = (server.proc.pid, server.url, server.application_name)
+            before = load_cpu.sample(*where)
             tally = drive(server.port, server.tokens, file_id, clients, requests, seconds)
+            spent = load_cpu.between(before, load_cpu.sample(*where), server.application_name is not None)
+            result.cpu[clients] = spent.per(tally.submissions + len(tally.starts))
             result.runs[clients] = tally
             kept.append(tally)
             log(
@@ -211,6 +219,27 @@ def run(mode: str = "full", kinds: tuple[str, ...] = KINDS, serve_args: tuple[st
 
 def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
+
+
+def _cpu_lines(results: LoadResults) -> list[str]:
+    """CPU per HTTP call (a start or a submission) by whom, and the rate the server's CPU alone allows
+    on this machine's cores (bench/load_cpu.py)."""
+    cores = os.cpu_count() or 1
+    lines = [
+        f"CPU per HTTP call (start or submission), ms, from /proc; on {cores} cores the server's CPU alone "
+        "allows at most cores ÷ server CPU calls per second:",
+        "",
+        "| database | clients | server (gunicorn + worker) | PostgreSQL backends | clients | "
+        "the server's CPU allows ≤ calls/s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for db in results.databases:
+        for clients, use in db.cpu.items():
+            pg = "in the server (SQLite)" if use.database is None else f"{ms(use.database):.1f}"
+            ceiling = f"{cores / use.server:,.0f}" if use.server else "–"
+            row = f"| {db.database} | {clients} | {ms(use.server):.1f} | {pg} | {ms(use.client):.1f} |"
+            lines.append(f"{row} {ceiling} |")
+    return lines
 
 
 def render(results: LoadResults) -> str:
@@ -272,6 +301,7 @@ def render(results: LoadResults) -> str:
     ]
     if floors:
         verdicts += ["", "The database's floor, measured on the same server in the same run:", *floors]
+    verdicts += ["", *_cpu_lines(results)]
     lines += ["", *verdicts, "", "Consistency after the load (`bpmnpub check` and the event count):", ""]
     for db in results.databases:
         c = db.consistency

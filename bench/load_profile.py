@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bpmnpub.services import files
+from bpmnpub.services.files import storage
 
 from .api_level import ApiClient, open_task
 from .database import PDF, BenchDatabase, prepared
@@ -55,7 +55,7 @@ def _database(kind: str) -> Iterator[BenchDatabase]:
         if pg is None:
             raise SystemExit("PostgreSQL not reachable")
         owner = pg.actor(LANE_USERS["requester"])
-        pg.file_id = files.upload_file(pg.ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
+        pg.file_id = storage.upload_file(pg.ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
         yield pg
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bpmnpub.services.demo import DEMO_PASSWORD
+from bpmnpub.services.operations.demo import DEMO_PASSWORD
 
 from .scenario import LANE_USERS, PROCESSES
 
@@ -71,6 +71,13 @@ class Server:
         """`bpmnpub check --json` on this server's database: {checked, findings}."""
         found: dict[str, Any] = json.loads(_cli(self.env, "check", "--json", ok=(0, 1)))
         return found
+
+    @property
+    def application_name(self) -> str | None:
+        """The name the server's PostgreSQL connections carry (None on SQLite)."""
+        if self.database == "SQLite" or "application_name=" not in self.url:
+            return None
+        return self.url.rsplit("application_name=", 1)[1].split("&", 1)[0]
 
     @property
     def log(self) -> Path:
@@ -127,7 +134,11 @@ def _database(kind: str, folder: Path, settings: tuple[tuple[str, str], ...] = (
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     try:
         extra = "".join(f"%20-c{name}%3D{value}" for name, value in settings)
-        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}{extra}"
+        # application_name: the server's backends, found again to count their CPU (bench/load_cpu.py).
+        yield (
+            f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}{extra}"
+            f"&application_name={schema}"
+        )
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -37,7 +37,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bpmnpub import create_app
 from bpmnpub.models import PublishedItem
-from bpmnpub.services import portal
+from bpmnpub.services.portal import feeds, public_pages, search
+from bpmnpub.services.wiring import OPERATOR_NAMES, OPERATORS
 
 from .database import BenchDatabase, prepared
 from .portal_data import COMMON, MISSING, RARE, SECOND, Generated, PortalGenerator
@@ -106,8 +107,9 @@ def postgres_database() -> Iterator[BenchDatabase | None]:
     from bpmnpub.db import Database, upgrade
     from bpmnpub.engine import Engine
     from bpmnpub.permissions import LANE_ROLES
-    from bpmnpub.services import definitions, demo
-    from bpmnpub.services.context import ServiceContext
+    from bpmnpub.services.kernel.context import ServiceContext
+    from bpmnpub.services.operations import demo
+    from bpmnpub.services.procedures import definitions
 
     from .scenario import PROCESSES
 
@@ -127,7 +129,7 @@ def postgres_database() -> Iterator[BenchDatabase | None]:
     folder = Path(tempfile.mkdtemp(prefix="bpmnpub-bench-portal-pg-"))
     url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
     settings = load_settings({"DATA_DIR": str(folder), "DATABASE_URL": url, "SECRET_KEY": "bench"})
-    ctx = ServiceContext(Database(url), Engine(LANE_ROLES), settings)
+    ctx = ServiceContext(Database(url), Engine(LANE_ROLES, OPERATOR_NAMES), settings, operators=OPERATORS)
     db = BenchDatabase(folder, ctx)
     try:
         upgrade(ctx.db)
@@ -159,7 +161,7 @@ def cases(db: BenchDatabase, generated: Generated) -> list[Case]:
 
     largest = generated.largest_category
     smallest = min(generated.by_category, key=lambda c: generated.by_category[c])
-    deep = max(1, generated.by_category[largest] // portal.PER_PAGE // 2)
+    deep = max(1, generated.by_category[largest] // public_pages.PER_PAGE // 2)
 
     def search(query: str, page: int = 1) -> tuple[str, ...]:
         return (f"/public/search?q={quote(query)}" + (f"&page={page}" if page > 1 else ""),)
@@ -204,7 +206,11 @@ def cases(db: BenchDatabase, generated: Generated) -> list[Case]:
         Case("search-rare", f"search `{RARE}` (~1 item in 1 000)", search(RARE), target=SEARCH_TARGET),
         Case("search-missing", f"search `{MISSING}` (no item)", search(MISSING), target=SEARCH_TARGET),
         Case("feed", f"Atom feed of category {largest}", (f"/public/categories/{largest}/feed.atom",)),
-        Case("sitemap", f"item sitemap (up to {_n(portal.SITEMAP_CHUNK)} URLs)", ("/sitemaps/items-1.xml",)),
+        Case(
+            "sitemap",
+            f"item sitemap (up to {_n(feeds.SITEMAP_CHUNK)} URLs)",
+            ("/sitemaps/items-1.xml",),
+        ),
     ]
 
 
@@ -296,12 +302,12 @@ def sqlite_like_alone(db: BenchDatabase) -> Iterator[str]:
             size = f"FTS5 trigram table {int(pages or 0) / 1024 / 1024:.1f} MiB"
         except DBAPIError:  # SQLite built without the dbstat table
             size = "FTS5 trigram table"
-    kept = portal.TRIGRAM
-    portal.TRIGRAM = 1_000  # longer than any term: no term is looked up in the FTS5 table
+    kept = search.TRIGRAM
+    search.TRIGRAM = 1_000  # longer than any term: no term is looked up in the FTS5 table
     try:
         yield f"{size}; without it: LIKE alone"
     finally:
-        portal.TRIGRAM = kept
+        search.TRIGRAM = kept
 
 
 @contextmanager

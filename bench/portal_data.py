@@ -22,8 +22,8 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 
 from bpmnpub.models import Category, Group, PublishedItem, StoredFile
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.publishing import search_text, slugify
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.portal.publishing import search_text, slugify
 from bpmnpub.thaidate import fiscal_year
 
 CHUNK = 2000

@@ -317,8 +317,9 @@ def _web(r: Results, add: Add) -> None:
     add("")
     add("Signed in through `POST /auth/login` (CSRF token from the login page); HTML rendered in full. The")
     add("inbox runs services.tasks.inbox (page of 25, total, procedures of the filter) plus the header badge")
-    add("(count_tasks); the task page runs services.tasks.get_task_page on real requests driven through the")
-    add("services (their workflow state and event log are genuine). Visible = the total the inbox shows.")
+    add("(count_tasks); the task page runs services.pages.task_page.get_task_page on real requests driven")
+    add("through the services (their workflow state and event log are genuine). Visible = the total the")
+    add("inbox shows.")
     add("SQL alone = every SELECT of one request re-run alone on a pooled connection (rows fetched, fastest")
     add(
         "of 5); the rest of a request is Flask, the ORM, the workflow restore and Jinja. CPU = thread time of"

@@ -22,7 +22,9 @@ LANE_USERS = {
     "requester": "owner1",
     "group_director": "gdir_plan",
     "director": "director1",
-    "publisher": "publisher1",
+    # News (1.3) is published by the PR unit in the demo office (`init --demo`, the load server) and by the
+    # office pool in the test office; the PR officer is in both.
+    "publisher": "pr1",
 }
 
 APPROVE = {"decision": "approve"}
@@ -34,7 +36,7 @@ def request_data(file_id: str, revision: int = 0) -> dict[str, Any]:
     title = "ประกาศผลการคัดเลือกบุคคลเพื่อบรรจุและแต่งตั้งเป็นข้าราชการครู ตำแหน่งครูผู้ช่วย"
     return {
         "title": title if revision == 0 else f"{title} (แก้ไขครั้งที่ {revision})",
-        "category": "1.1",
+        "category": "1.3",  # general_publication publishes 1.3; 1.1 goes through its own procedure
         "description": "ประกาศรายชื่อผู้ผ่านการคัดเลือก พร้อมกำหนดการรายงานตัว ณ สำนักงานเขตพื้นที่การศึกษา",
         "purpose": "เพื่อเผยแพร่ต่อสาธารณะตามมาตรการเปิดเผยข้อมูลของสำนักงาน",
         "channels": ["website", "notice_board"],

@@ -4,8 +4,8 @@ build the instance view), one transaction per task."""
 
 from __future__ import annotations
 
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.views import InstanceView
+from bpmnpub.services.requests import instances, tasks
+from bpmnpub.services.requests.results import InstanceView
 
 from .database import BenchDatabase
 from .scenario import LANE_USERS, PROCESS_ID, steps

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bpmnpub.services import instances, tasks
+from bpmnpub.services.requests import instances, tasks
 
 from .api_level import ApiClient
 from .api_level import open_task as api_open_task

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import event, text
 
+from bpmnpub.services.requests import inbox
+
 from .api_level import ApiClient
 from .database import BenchDatabase
 from .sql_count import counting
@@ -55,9 +57,8 @@ def inbox_query(db: BenchDatabase, api: ApiClient, username: str) -> tuple[str, 
 
 def visible_count(db: BenchDatabase, api: ApiClient, username: str) -> int:
     """How many tasks the user can act on (the same rule the inbox lists by, counted by the service)."""
-    from bpmnpub.services import tasks
 
-    return tasks.count_tasks(db.ctx, db.actor(username))
+    return inbox.count_tasks(db.ctx, db.actor(username))
 
 
 def measure(db: BenchDatabase, api: ApiClient, username: str, requests: int) -> ListLatency:

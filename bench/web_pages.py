@@ -4,7 +4,7 @@ session cookie. Server time only (no network, no WSGI server), HTML rendered in 
 
 The inbox runs services.tasks.inbox (one page of 25, the total, the procedures of the filter) and
 the header runs services.tasks.count_tasks (the badge) on every page, all on the human_task
-projection. The task page runs services.tasks.get_task_page: it deserializes the task's workflow
+projection. The task page runs services.pages.task_page.get_task_page: it deserializes the task's workflow
 for the data, reads the event log and the files. Inbox cases run over the generated rows of `bulk`;
 the task pages show real instances driven through the services (`real_tasks`), so their state and
 events are genuine.
@@ -36,9 +36,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import aliased
 
 from bpmnpub.models import Group, HumanTask, ProcessDefinition, ProcessInstance, User
-from bpmnpub.permissions import TaskColumns, actionable_clause
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.demo import DEMO_PASSWORD
+from bpmnpub.permissions import actionable_clause
+from bpmnpub.services.kernel.membership import TASK_COLUMNS
+from bpmnpub.services.operations.demo import DEMO_PASSWORD
+from bpmnpub.services.pages import task_page
+from bpmnpub.services.requests import inbox, instances, tasks
 
 from .database import BenchDatabase
 from .scenario import LANE_USERS, PROCESS_ID, steps
@@ -117,7 +119,7 @@ def real_tasks(db: BenchDatabase) -> RealTasks:
             view = tasks.complete_task(ctx, open_task(view) or 0, step.data, db.actor(LANE_USERS[step.lane]))
         task_id = open_task(view)
         assert task_id is not None
-        page = tasks.get_task_page(ctx, task_id, db.actor(viewer))
+        page = task_page.get_task_page(ctx, task_id, db.actor(viewer))
         return RealTask(task_id, view.id, viewer, len(page.events))
 
     reviewer = LANE_USERS["group_director"]
@@ -246,7 +248,7 @@ def measure(db: BenchDatabase, app: Flask, chosen: list[Case], requests: int) ->
         )
         if case.is_inbox:  # the total the page shows, from the service with the same filters
             args = parse_qs(urlsplit(case.path).query)
-            lat.visible = tasks.inbox(
+            lat.visible = inbox.inbox(
                 db.ctx,
                 db.actor(case.username),
                 q=args.get("q", [None])[0],
@@ -403,15 +405,6 @@ def what_if(db: BenchDatabase, app: Flask, real: RealTasks, requests: int) -> li
 
 # -- the list query in two steps ---------------------------------------------------------------
 
-_COLUMNS = TaskColumns(
-    lane=HumanTask.lane,
-    status=HumanTask.status,
-    requester_id=HumanTask.requester_id,
-    scope_group_id=HumanTask.scope_group_id,
-    assigned_user_id=HumanTask.assigned_user_id,
-    decides=HumanTask.decides,
-)
-
 
 def _page_query(db: BenchDatabase, username: str, two_step: bool) -> Any:
     """services.tasks.list_tasks' statement for the first inbox page, or the same page in two steps:
@@ -419,7 +412,7 @@ def _page_query(db: BenchDatabase, username: str, two_step: bool) -> Any:
     for display. Built from the same rule (permissions.actionable_clause)."""
     actor = db.actor(username)
     assignee, requester = aliased(User), aliased(User)
-    where = (actionable_clause(actor, _COLUMNS), ProcessInstance.status == "running")
+    where = (actionable_clause(actor, TASK_COLUMNS), ProcessInstance.status == "running")
     order = (HumanTask.created_at, HumanTask.id)
     stmt = (
         select(
@@ -469,7 +462,7 @@ def list_shapes(db: BenchDatabase, usernames: tuple[str, ...]) -> list[ShapeTimi
                 one, first = _issued(db, _page_query(db, username, two_step=False))
                 two, second = _issued(db, _page_query(db, username, two_step=True))
                 assert first == second, (username, first[:3], second[:3])
-                service = [t.id for t in tasks.list_tasks(db.ctx, db.actor(username), limit=PER_PAGE)]
+                service = [t.id for t in inbox.list_tasks(db.ctx, db.actor(username), limit=PER_PAGE)]
                 assert first == service, "the one-step query no longer mirrors services.tasks.list_tasks"
                 timed = [rerun(db, *one), rerun(db, *two)]
                 out.append(ShapeTiming(username, variant, timed[0], timed[1]))

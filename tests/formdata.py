@@ -2,7 +2,8 @@
 
 Covers the subset the forms use: objects (required/optional fields, `readOnly` left out as a person's
 browser does), strings (lengths, `date`, `file-id`, `email`), integers, booleans, `const`, `oneOf` of
-constants, arrays (`minItems`, `uniqueItems`, `contains`) and `allOf` of `if`/`then`/`else`. Text is Thai
+constants, arrays (`minItems`, `uniqueItems`, `contains`), `allOf` of `if`/`then`/`else` and `x-not-before`
+(a date drawn before the date it may not precede is moved to that date). Text is Thai
 with some Latin, digits, quotes and newlines. Every drawn value is checked with bpmnpub's own form
 validator, so a form this module does not understand fails loudly instead of testing nothing.
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bpmnpub.forms import FormSpec, FormValidator, validate
+from bpmnpub.forms import FormSpec, FormValidator, field_kind, validate
 
 THAI = "กขคฆงจฉชซญฎฐณดตถทธนบปผพฟภมยรลวศษสหฬอฮะาำิีึืุูเแโใไ่้๊๋็์ๆ๐๑๒๓๔๕๖๗๘๙"
 ALPHABET = THAI + "abcXYZ019 .,-/()'\"\n"
@@ -102,8 +103,8 @@ def value_of(draw: Draw, schema: dict[str, Any], sources: Sources = None) -> Any
     choices = [c["const"] for c in schema.get("oneOf", []) if "const" in c] or schema.get("enum")
     if choices:
         return draw(_choice(tuple(choices)))
-    kind = schema.get("type")
-    if kind == "string":
+    kind = field_kind(schema)  # the rule the form macro draws by and web/formdata reads back by
+    if kind in ("string", "date", "file"):
         low = int(schema.get("minLength", 0))
         high = min(int(schema.get("maxLength", low + _MAX_EXTRA_CHARS)), low + _MAX_EXTRA_CHARS)
         return draw(_text(schema.get("format"), low, high))
@@ -112,7 +113,7 @@ def value_of(draw: Draw, schema: dict[str, Any], sources: Sources = None) -> Any
         return draw(_integer(low, schema.get("maximum", low + 100_000)))
     if kind == "boolean":
         return draw(_BOOL)
-    if kind == "array":
+    if kind in ("files", "rows", "list"):
         return _array(draw, schema, sources)
     if kind == "object":
         return _object(draw, schema, sources)
@@ -167,6 +168,10 @@ def _object(draw: Draw, schema: dict[str, Any], sources: Sources) -> dict[str, A
                 present and not _matches(prop, out[name])
             ):
                 out[name] = value_of(draw, prop, sources)
+    for name, prop in schema.get("properties", {}).items():
+        floor = out.get(prop.get("x-not-before", ""))
+        if isinstance(out.get(name), str) and isinstance(floor, str) and out[name] < floor:
+            out[name] = floor
     return out
 
 

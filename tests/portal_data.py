@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bpmnpub.models import Category, Group, ItaFramework, ItaItem, PublishedItem
-from bpmnpub.services import file_access, files, publishing
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import file_access, storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.portal import publishing
 from bpmnpub.thaidate import fiscal_year
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -69,7 +70,7 @@ def add_ita_item(ctx: ServiceContext, year: int, code: str, title: str) -> None:
 
 
 def upload(ctx: ServiceContext, content: bytes = PDF, filename: str = "ประกาศ.pdf") -> str:
-    return files.upload_file(ctx, io.BytesIO(content), filename, actor_id=None).id
+    return storage.upload_file(ctx, io.BytesIO(content), filename, actor_id=None).id
 
 
 def add_item(
@@ -109,7 +110,7 @@ def add_item(
         )
         session.add(item)
         session.flush()
-        # As the publish step does: the item's files are reachable through it (services/file_access.py).
+        # As the publish step does: the item's files are reachable through it (services/files/file_access.py).
         # Items made with made-up file ids (no stored file) get no references.
         try:
             with session.begin_nested():

@@ -45,7 +45,7 @@ def test_init_demo_twice_keeps_data_and_token_and_worker_work(tmp_path: Path) ->
     assert first.returncode == 0, first.stderr
     assert "general_publication v1 (deployed)" in first.stdout
     assert "owner1" in first.stdout and "demo1234" in first.stdout
-    assert "Demo requests filed: 3" in first.stdout
+    assert "Demo requests filed: 10" in first.stdout
     second = run("init", "--demo", data_dir=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "general_publication v1 (unchanged)" in second.stdout and "already there" in second.stdout
@@ -54,7 +54,9 @@ def test_init_demo_twice_keeps_data_and_token_and_worker_work(tmp_path: Path) ->
         published = db.execute("SELECT category, status FROM published_item ORDER BY id").fetchall()
         running = db.execute("SELECT COUNT(*) FROM process_instance WHERE status = 'running'").fetchone()
     assert published == [("1.6", "published"), ("1.9", "published")]  # on the portal from the first visit
-    assert running == (1,)  # one request waits for director1
+    # every demo request is running: eight wait for someone (operations/demo_requests.py), the two
+    # published through 3.3 for their evaluation
+    assert running == (10,)
     token = run("token", "create", "owner1", data_dir=tmp_path)
     assert token.returncode == 0 and token.stdout.strip().startswith("bp_")
     assert run("token", "create", "nobody", data_dir=tmp_path).returncode == 1
@@ -116,3 +118,21 @@ def run_with_input(stdin: str, *args: str, data_dir: Path) -> subprocess.Complet
     return subprocess.run(
         [str(BPMNPUB), *args], cwd=data_dir, env=env, input=stdin, capture_output=True, text=True, timeout=120
     )
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "9"], ["worker", "--once"]])
+def test_postgresql_without_a_shared_secret_is_refused_by_name(command: list[str], tmp_path: Path) -> None:
+    """Several app servers on one database need one secret: PostgreSQL never falls back to a key made in
+    one machine's data directory (docs/deployment.md#secrets). Nothing is started, nothing is written."""
+    env = {
+        **os.environ,
+        "BPMNPUB_DATA_DIR": str(tmp_path),
+        "BPMNPUB_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none",
+        "BPMNPUB_SECRET_KEY": "",
+    }
+    done = subprocess.run(
+        [str(BPMNPUB), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr[-500:]
+    assert "BPMNPUB_SECRET_KEY is required with PostgreSQL" in done.stderr
+    assert not (tmp_path / "secret_key").exists()

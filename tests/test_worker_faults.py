@@ -11,7 +11,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,11 +24,13 @@ from bpmnpub.config import load_settings
 from bpmnpub.db import Database, upgrade
 from bpmnpub.engine import Engine
 from bpmnpub.models import InstanceEvent
-from bpmnpub.services import definitions
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.procedures import definitions
+from bpmnpub.services.wiring import OPERATORS
 
-from .conftest import IN_CI, PROCESSES
+from .conftest import PROCESSES
 from .workerprocs import (
+    PrivateCluster,
     beats,
     deploy_probe,
     environment,
@@ -46,7 +47,7 @@ pytestmark = pytest.mark.slow
 
 def _context(data_dir: Path, url: str, engine: Engine) -> ServiceContext:
     settings = load_settings({"DATA_DIR": str(data_dir), "DATABASE_URL": url, "SECRET_KEY": "test"})
-    return ServiceContext(Database(url), engine, settings)
+    return ServiceContext(Database(url), engine, settings, operators=OPERATORS)
 
 
 @pytest.fixture
@@ -139,68 +140,6 @@ def test_a_write_lock_held_past_the_busy_timeout_is_waited_out(
 
 
 # --- a private PostgreSQL cluster that stops and starts again -----------------------------------------
-
-
-class PrivateCluster:
-    """A throwaway PostgreSQL cluster on a free loopback port (as the `postgres` user when we are root)."""
-
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="bpmnpub-pg-"))
-        self.data = self.root / "data"
-        self.port = free_port()
-        self.as_postgres = os.geteuid() == 0
-        if self.as_postgres:
-            shutil.chown(self.root, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        (self.root / "options").write_text(options)
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, tool: str, *args: str) -> None:
-        command = [str(self.bin_dir / tool), *args]
-        if self.as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
-
-    def start(self) -> None:
-        options = (self.root / "options").read_text()
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-            self.stop("immediate")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if found:
-        return found[-1].parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-@pytest.fixture
-def private_cluster() -> Iterator[PrivateCluster]:
-    bin_dir = _postgres_bin()
-    if bin_dir is None:
-        if IN_CI:
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are required under CI")
-        reason = "PostgreSQL server binaries (initdb, pg_ctl) not installed"
-        pytest.skip(reason)  # locally only: under CI it failed above
-    cluster = PrivateCluster(bin_dir)
-    try:
-        yield cluster
-    finally:
-        cluster.remove()
 
 
 def test_the_worker_survives_postgresql_going_away_and_coming_back(

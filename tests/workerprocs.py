@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,8 +18,9 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from bpmnpub.models import HumanTask, InstanceEvent, ProcessInstance, WorkerHeartbeat
-from bpmnpub.services import definitions, instances
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.procedures import definitions
+from bpmnpub.services.requests import instances
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -80,28 +84,35 @@ def deploy_probe(ctx: ServiceContext) -> None:
 
 def file_due_timers(ctx: ServiceContext, count: int) -> list[int]:
     """`count` running requests whose timer has been due for an hour: one started an hour ago through
-    the services, the rest copies of its row (same state, same due time; each fires on its own)."""
+    the services, the rest copies of its row (same state, same due time; each fires on its own).
+
+    Safe while workers run: the first row is read once, locked (PostgreSQL; SQLite's write lock holds
+    every worker off), and copied only while its timer is still unfired; a worker that fired it first
+    makes this start another."""
     ctx.clock = lambda: datetime.now(UTC) - timedelta(hours=1)
-    first = instances.start_instance(ctx, "timer_probe", None, None).id
     table = ProcessInstance.__table__
     columns = [c for c in table.columns if c.name != "id"]
-    with ctx.db.write() as session:
-        for _ in range(count - 1):
-            session.execute(
-                insert(table).from_select(
-                    [c.name for c in columns], select(*columns).where(table.c.id == first)
-                )
+    for _ in range(10):
+        first = instances.start_instance(ctx, "timer_probe", None, None).id
+        with ctx.db.write() as session:
+            row = (
+                session.execute(select(*columns).where(table.c.id == first).with_for_update())
+                .mappings()
+                .one()
             )
-    with ctx.db.read() as session:
-        ids = list(
-            session.scalars(
-                select(ProcessInstance.id).where(
-                    ProcessInstance.process_id == "timer_probe", ProcessInstance.id >= first
-                )
+            if row["status"] != "running" or row["next_timer_due"] is None:
+                continue  # a worker fired it before it was locked: its copies would not be due
+            copies = (
+                session.execute(insert(table).returning(table.c.id), [dict(row)] * (count - 1))
+                .scalars()
+                .all()
+                if count > 1
+                else []
             )
-        )
-    assert len(ids) == count
-    return ids
+        ids = [first, *copies]
+        assert len(ids) == count
+        return ids
+    raise AssertionError("the workers fired every first request before it could be copied")
 
 
 def fired(ctx: ServiceContext, ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
@@ -178,3 +189,53 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# --- a private PostgreSQL cluster that stops and starts again -----------------------------------------
+
+
+class PrivateCluster:
+    """A throwaway PostgreSQL cluster on a free loopback port (as the `postgres` user when we are root)."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="bpmnpub-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        (self.root / "options").write_text(options)
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bin_dir / tool), *args]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        options = (self.root / "options").read_text()
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None

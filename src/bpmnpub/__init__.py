@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import Flask
 
-from .config import load_settings
-from .services.context import ServiceContext, make_context
+from .config import ConfigurationError, load_settings, shared_secret_problem
+from .services.kernel.context import ServiceContext
+from .services.wiring import make_context
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,12 +54,15 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         publishing,
         reports,
         requests,
-        task_pages,
+        tasks,
         templating,
         verify,
     )
 
     settings = context.settings if context is not None else load_settings(overrides)
+    problem = shared_secret_problem(settings)
+    if problem:
+        raise ConfigurationError(problem)
     app = Flask(
         __name__, template_folder=str(ROOT / "templates"), static_folder=str(Path(__file__).parent / "static")
     )
@@ -75,6 +79,13 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    proxies = int(settings.get("TRUSTED_PROXIES", 0))
+    if proxies > 0:  # behind nginx: the client's address (sign-in throttling), scheme and host
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.extensions["bpmnpub"] = context or make_context(settings)
     auth.init(app)
     errors.register(app)
@@ -86,7 +97,7 @@ def create_app(overrides: dict[str, Any] | None = None, context: ServiceContext 
     app.register_blueprint(home.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(inbox.bp)
-    app.register_blueprint(task_pages.bp)
+    app.register_blueprint(tasks.bp)
     app.register_blueprint(requests.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(instances_admin.bp)

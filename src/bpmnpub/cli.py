@@ -17,12 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from . import cli_maintenance
-from .config import load_settings
+from .config import load_settings, shared_secret_problem
 from .db import upgrade
 from .documents.signing import KeyPair
 from .errors import DiagramError, NotFoundError, ValidationError
-from .services import accounts, consistency, definitions, demo, instances, office_key, sessions, worker
-from .services.context import ServiceContext, make_context
+from .services.files import storage
+from .services.kernel.context import ServiceContext
+from .services.office import accounts, sessions
+from .services.operations import demo, demo_requests, worker
+from .services.procedures import definitions
+from .services.records import office_key
+from .services.requests import consistency, worker_steps
+from .services.wiring import make_context
 
 log = logging.getLogger("bpmnpub")
 
@@ -55,20 +61,46 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"  {result.id} v{result.version} ({state})")
     if args.demo:
         created = demo.create_demo_office(ctx)
-        filed = demo.create_demo_requests(ctx)
+        demo.create_demo_units(ctx)  # publishers scoped to their units, before the demo requests
+        filed = demo_requests.create_demo_requests(ctx)
         if filed:
             print(f"Demo requests filed: {filed} (two published on the portal, one waiting for director1)")
+        topics = demo.create_demo_topics(ctx)
+        if topics:
+            print(f"Recurring topics: {topics} (the worker makes their duties each period)")
         print("Demo office ready" + (" (created)" if created else " (already there)") + ". Sign in as:")
         for username, roles, group in demo.DEMO_USERS_TABLE:
             print(f"  {username:<11} {roles:<28} {group}")
         print(f"  password for every demo user: {demo.DEMO_PASSWORD}  (demo only)")
-    instances.run_schedules(ctx)
+    worker_steps.run_schedules(ctx)
+    _import_files(ctx)
     made = office_key.ensure_office_key(ctx)
     pair = office_key.load_office_key(ctx)
     state = "made, self-signed" if made else "kept"
-    print(f"Office signing key ({state}): {pair.subject} · {office_key.key_folder(ctx)}")
+    print(f"Office signing key ({state}): {pair.subject} · {office_key.location(ctx)}")
+    print(f"Stored files: {storage.blob_store(ctx).kind} store")
     print(f"Database: {ctx.db.url}")
     return 0
+
+
+def _import_files(ctx: ServiceContext) -> storage.Imported:
+    """The data directory's files copied into the database store (when that is the store)."""
+    done = storage.import_folder(ctx)
+    if done.copied:
+        print(f"Stored files copied from {ctx.files_dir} into the database: {done.copied}")
+    for digest in done.damaged:
+        print(f"  left out, its bytes do not match its name: {storage.blob_path(ctx.files_dir, digest)}")
+    return done
+
+
+def cmd_files_import(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    if storage.blob_store(ctx).kind != "database":
+        print("the folder store is in use (BPMNPUB_FILE_STORE): nothing to import", file=sys.stderr)
+        return 0
+    done = _import_files(ctx)
+    print(f"{done.copied} copied, {done.present} there already, {len(done.damaged)} left out (damaged)")
+    return 1 if done.damaged else 0
 
 
 def _describe(pair: KeyPair) -> str:
@@ -114,7 +146,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .services.context import make_engine, utcnow
+    from .services.kernel.context import utcnow
+    from .services.wiring import make_engine
 
     settings = load_settings()
     path = Path(args.path or settings["PROCESSES_DIR"])
@@ -155,8 +188,17 @@ def cmd_consistency(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _refuse_without_secret(settings: dict[str, Any]) -> bool:
+    problem = shared_secret_problem(settings)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+    return problem is not None
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     ctx = _context(args)
+    if _refuse_without_secret(ctx.settings):  # the website password's key is derived from it
+        return 2
     interval = args.interval or int(ctx.settings["WORKER_INTERVAL"])
     stop = threading.Event()
 
@@ -227,7 +269,10 @@ class _Supervisor:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """gunicorn for the web app plus one supervised timer worker; Ctrl-C or SIGTERM stops both."""
+    """gunicorn for the web app plus one supervised timer worker (none with --no-worker); Ctrl-C or
+    SIGTERM stops both."""
+    if _refuse_without_secret(load_settings()):
+        return 2
     env = dict(os.environ)
     bin_dir = Path(sys.executable).parent
     stop = threading.Event()
@@ -253,15 +298,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ],
         env=env,
     )
-    supervisor = _Supervisor([str(bin_dir / "bpmnpub"), "worker"], env)
-    supervisor.start()
+    supervisor = None if args.no_worker else _Supervisor([str(bin_dir / "bpmnpub"), "worker"], env)
+    if supervisor is not None:
+        supervisor.start()
     try:
         while not stop.is_set() and web.poll() is None:
-            supervisor.check()
+            if supervisor is not None:
+                supervisor.check()
             stop.wait(0.5)
         return web.returncode or 0
     finally:
-        procs = [p for p in (web, supervisor.running()) if p is not None]
+        procs = [p for p in (web, supervisor.running() if supervisor else None) if p is not None]
         for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
@@ -283,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="create or upgrade the database and deploy processes/")
-    p.add_argument("--demo", action="store_true", help="also create the demo office (DESIGN §5)")
+    p.add_argument("--demo", action="store_true", help="also create the demo office (README.md)")
     p.add_argument("--processes", help="folder of BPMN files (default: BPMNPUB_PROCESSES_DIR)")
     p.set_defaults(func=cmd_init)
 
@@ -292,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument(
+        "--no-worker", action="store_true", help="no timer worker beside the web app (run `bpmnpub worker`)"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="fire due timers and scheduled starts in a loop")
@@ -321,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     c = proc_sub.add_parser("check", help="validate BPMN files and forms (a folder or one file)")
     c.add_argument("path", nargs="?")
     c.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("files", help="stored files")
+    files_sub = p.add_subparsers(dest="files_command", required=True)
+    c = files_sub.add_parser("import", help="copy DATA_DIR/files into the database store (idempotent)")
+    c.set_defaults(func=cmd_files_import)
 
     p = sub.add_parser("office-cert", help="the office's signing key and certificate")
     cert_sub = p.add_subparsers(dest="cert_command", required=True)

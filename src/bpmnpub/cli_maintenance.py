@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BpmnpubError
-from .services import backup, trail
-from .services.context import ServiceContext
+from .services.kernel import trail
+from .services.kernel.context import ServiceContext
+from .services.operations import backup
 
 
 def cmd_audit_verify(args: argparse.Namespace, ctx: ServiceContext) -> int:
@@ -57,7 +58,10 @@ def cmd_restore(args: argparse.Namespace, ctx: ServiceContext) -> int:
         print(f"restore refused: {exc}", file=sys.stderr)
         return 1
     print(f"restored the backup of {backup.describe(manifest)}")
-    print("run `bpmnpub init` to bring an older backup's schema up to this version")
+    print(
+        "run `bpmnpub init` to bring an older backup's schema up to this version (and, where the database "
+        "keeps stored files, to copy in files the backup had in its folder)"
+    )
     return 0
 
 

@@ -21,7 +21,25 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", "instance", "Folder for the SQLite database and stored files."),
     Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite at DATA_DIR/bpmnpub.sqlite3."),
-    Setting("SECRET_KEY", "", "Flask session secret; empty means a random key kept in DATA_DIR/secret_key."),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Session secret (and the key of the website password); empty means a random key kept in "
+        "DATA_DIR/secret_key, which only SQLite allows: on PostgreSQL every app server and worker needs "
+        "the same one.",
+    ),
+    Setting(
+        "FILE_STORE",
+        "auto",
+        "Where stored files' bytes are kept: folder (DATA_DIR/files), database, or auto (the database "
+        "on PostgreSQL, the folder on SQLite).",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "How many reverse proxies in front of bpmnpub set X-Forwarded-For/-Proto/-Host (nginx: 1); "
+        "0 trusts no such header.",
+    ),
     Setting("PROCESSES_DIR", "processes", "Folder of BPMN files and forms deployed by `bpmnpub init`."),
     Setting("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest file accepted by the upload API, in bytes."),
     Setting(
@@ -58,6 +76,22 @@ def _coerce(setting: Setting, raw: str) -> Any:
     if isinstance(setting.default, int):
         return int(raw)
     return raw
+
+
+class ConfigurationError(Exception):
+    """Settings bpmnpub refuses to start with."""
+
+
+def shared_secret_problem(settings: dict[str, Any]) -> str | None:
+    """Why these settings cannot run an app server or worker, or None. On PostgreSQL the session secret
+    must come from BPMNPUB_SECRET_KEY: a key made in one machine's data directory would sign out everyone
+    whose next request another app server answers, and no second node can know it."""
+    if settings["SECRET_KEY"] or str(settings["DATABASE_URL"]).startswith("sqlite"):
+        return None
+    return (
+        "BPMNPUB_SECRET_KEY is required with PostgreSQL: every app server and worker of one database "
+        'needs the same secret (make one with: python3 -c "import secrets; print(secrets.token_hex(32))")'
+    )
 
 
 def load_settings(

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from .db_writers import WriterQueue, database_file
+
 # How long an SQLite connection waits for another writer before "database is locked" (seconds).
 DEFAULT_BUSY_TIMEOUT = 30.0
 
@@ -56,6 +58,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._writers = WriterQueue(database_file(url), busy_timeout) if self.is_sqlite else None
         if self.is_sqlite:
             self.read_engine = _sqlite_engine(url, immediate=False, busy_timeout=busy_timeout)
             self.write_engine = _sqlite_engine(url, immediate=True, busy_timeout=busy_timeout)
@@ -73,8 +76,13 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back when it raises."""
-        with self._write() as session, session.begin():
+        """One transaction: committed when the block ends, rolled back when it raises. On SQLite the
+        writer first waits its turn in line (db_writers: awake, not in SQLite's busy handler)."""
+        if self._writers is None:
+            with self._write() as session, session.begin():
+                yield session
+            return
+        with self._writers.turn(), self._write() as session, session.begin():
             yield session
 
     @contextmanager
@@ -123,6 +131,28 @@ def is_transient(error: BaseException) -> bool:
         # psycopg without a SQLSTATE: failed on the client side (refused, closed, reset by the server).
         return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
     return state in _POSTGRES_TRANSIENT or state.startswith("08")  # class 08: connection exception
+
+
+def insert_new(database: Database, table: Any, values: dict[str, Any], key: str) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING key: a row comes back only when this statement made
+    it (another transaction's row with the same key wins, waited for on PostgreSQL)."""
+    if database.is_sqlite:
+        from sqlalchemy.dialects import sqlite
+
+        return (
+            sqlite.insert(table)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(getattr(table, key))
+        )
+    from sqlalchemy.dialects import postgresql
+
+    return (
+        postgresql.insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(getattr(table, key))
+    )
 
 
 def contains_pattern(text: str) -> str:

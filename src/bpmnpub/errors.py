@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
+from enum import StrEnum
 from typing import Any
 
 
@@ -42,16 +45,49 @@ class NotFoundError(BpmnpubError):
     code = "not_found"
 
 
+class Conflict(StrEnum):
+    """Why an action no longer fits, as a stable code pages say in their language (never the message)."""
+
+    TASK_DONE = "task_done"  # the step was completed already (a second submit, another tab)
+    TASK_HELD = "task_held"  # someone else holds the step
+    NOT_HOLDER = "not_holder"  # releasing a step one does not hold
+    TASK_CLOSED = "task_closed"  # the step was cancelled or is gone from the request
+    TASK_NOT_READY = "task_not_ready"  # the step is not waiting for a person (automatic, not reached)
+    NOT_DRAFT = "not_draft"  # deleting a draft that has been sent meanwhile
+    REQUEST_ENDED = "request_ended"  # the request is no longer running (withdrawn, deleted, ended)
+
+
 class ConflictError(BpmnpubError):
-    """The action no longer fits the current state (already done, held by someone else, stale write)."""
+    """The action no longer fits the current state (already done, held by someone else, stale write);
+    `reason` says which, when a page must tell them apart."""
 
     code = "conflict"
+
+    def __init__(self, message: str, details: Any = None, *, reason: Conflict | None = None) -> None:
+        super().__init__(message, details)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
 class FieldProblem:
+    """What is wrong with one field. `message` is said in Thai (the API and the logs read it); a page
+    says it in its reader's language from `template` (a catalogue msgid) and `params`."""
+
     field: str
     message: str
+    template: str | None = dataclass_field(default=None, compare=False)
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict, compare=False)
+
+
+def N_(message: str) -> str:
+    """Marks a Thai message for the catalogue (Babel extracts `N_` and `problem`'s message); a page
+    translates it when it shows it."""
+    return message
+
+
+def problem(field: str, message: str, **params: Any) -> FieldProblem:
+    """A field's problem in Thai, kept translatable: `message` may name `%(params)s`."""
+    return FieldProblem(field, message % params if params else message, message, params)
 
 
 class ValidationError(BpmnpubError):

@@ -1,12 +1,15 @@
-"""JSON Schema forms: check a form file, validate a submission field by field, describe it for clients.
+"""JSON Schema forms: validate a submission field by field, describe it for clients (a form file itself
+is checked by `form_files`).
 
 A form is a plain JSON Schema (draft 2020-12) with a few `x-` hints (`x-widget`, `x-source`,
-`x-profile`, `x-title`).
+`x-profile`, `x-title`, `x-not-before`: a date field that may not be before another date field of the
+form, e.g. an appointment's end and its start).
 Files are referenced by id (`"format": "file-id"`), never embedded.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .errors import FieldProblem, ValidationError
+from .errors import N_, FieldProblem, ValidationError, problem
 
 FILE_ID = re.compile(r"^[0-9a-f]{32}$")
 # What `"x-profile"` may name: the requester's full name, position and group (its code).
@@ -204,29 +207,45 @@ def field_kind(prop: dict[str, Any]) -> str:
     return "string"
 
 
-def check_schema(key: str, schema: Any) -> list[str]:
-    """Problems with a form file, as sentences; empty when it can be used."""
-    if not isinstance(schema, dict):
-        return [f"form {key!r} is not a JSON object"]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        return [f"form {key!r} is not a valid JSON Schema: {exc.message}"]
-    problems = []
-    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-        problems.append(f"form {key!r} must be an object schema with properties")
-    else:
-        for name, prop in schema["properties"].items():
-            if not isinstance(prop, dict) or not prop.get("title"):
-                problems.append(f"form {key!r}: field {name!r} has no title")
-            elif "x-profile" in prop and prop["x-profile"] not in PROFILE_KEYS:
-                problems.append(
-                    f"form {key!r}: field {name!r} has x-profile not one of {', '.join(PROFILE_KEYS)}"
-                )
-        title = schema.get("x-title")
-        if title is not None and title not in schema["properties"]:
-            problems.append(f"form {key!r}: x-title {title!r} is not one of its fields")
-    return problems
+def input_kind(prop: dict[str, Any]) -> str:
+    """How the form macro draws a field (`templates/_macros/form.html`), from `field_kind`, the rule
+    `web/formdata.py` reads it back by: readonly, files, rows, multi, lines, boolean, file, date, choice,
+    integer, number, textarea or text."""
+    if prop.get("readOnly"):
+        return "readonly"
+    kind = field_kind(prop)
+    if kind == "list":
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        assert isinstance(items, dict)
+        return "multi" if items.get("oneOf") or items.get("enum") or items.get("x-source") else "lines"
+    if kind in ("files", "rows", "boolean", "file", "date"):
+        return kind
+    if prop.get("oneOf") or prop.get("enum"):
+        return "choice"
+    if kind in ("integer", "number"):
+        return kind
+    return "textarea" if prop.get("x-widget") == "textarea" else "text"
+
+
+def describe(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as the form macro renders it: a copy in which each field (and each field of a row)
+    carries its `x-kind` (`input_kind`), so the page draws every field the way it is read back."""
+    described = copy.deepcopy(schema)
+    _describe_fields(described)
+    return described
+
+
+def _describe_fields(schema: dict[str, Any]) -> None:
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return
+    for prop in properties.values():
+        if not isinstance(prop, dict):
+            continue
+        prop["x-kind"] = input_kind(prop)
+        items = prop.get("items")
+        if prop["x-kind"] == "rows" and isinstance(items, dict):
+            _describe_fields(items)
 
 
 def _min_length(validator: Any, min_length: Any, instance: Any, schema: Any) -> Iterator[Any]:
@@ -250,28 +269,51 @@ def _validator(form: FormSpec) -> Any:
 def validate(form: FormSpec, data: Any) -> dict[str, Any]:
     """The submission, checked against the form. Raises ValidationError with one problem per field."""
     if not isinstance(data, dict):
-        raise ValidationError(
-            "the form data must be an object", [FieldProblem("", "ต้องเป็นข้อมูลแบบฟอร์ม (object)")]
-        )
+        raise ValidationError("the form data must be an object", [problem("", "ต้องเป็นข้อมูลแบบฟอร์ม (object)")])
     unknown = sorted(set(data) - set(form.fields))
-    problems = [FieldProblem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้") for name in unknown]
+    problems = [problem(name, "ไม่ใช่ช่องของแบบฟอร์มนี้") for name in unknown]
     problems.extend(_huge_numbers(data, ""))
     validator = _validator(form)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         problems.extend(_problems(error, data))
+    problems.extend(_dates_in_order(form, data))
     if problems:
         seen: dict[str, FieldProblem] = {}
-        for problem in problems:
-            seen.setdefault(problem.field, problem)
+        for found in problems:
+            seen.setdefault(found.field, found)
         raise ValidationError("the form has errors", list(seen.values()))
     return dict(data)
+
+
+def _dates_in_order(form: FormSpec, data: dict[str, Any]) -> list[FieldProblem]:
+    """A problem for each date field before the date field its `x-not-before` names (both given; ISO
+    dates compare as text)."""
+    props = form.schema.get("properties", {})
+    problems = []
+    for name, prop in props.items():
+        other = prop.get("x-not-before") if isinstance(prop, dict) else None
+        value, floor = data.get(name), data.get(other) if isinstance(other, str) else None
+        if (
+            isinstance(value, str)
+            and isinstance(floor, str)
+            and _ISO_DAY.fullmatch(value + floor)
+            and value < floor
+        ):
+            title = props.get(other, {}).get("title", other)
+            problems.append(problem(name, "ต้องไม่ก่อน “%(other)s”", other=title))
+    return problems
+
+
+_ISO_DAY = re.compile(r"(\d{4}-\d{2}-\d{2}){2}")
 
 
 def _huge_numbers(value: Any, path: str) -> list[FieldProblem]:
     """A problem for every number in `value` beyond ±MAX_NUMBER (the reader bounded the depth)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (
-            [FieldProblem(path, f"ตัวเลขมากเกินไป (ไม่เกิน {MAX_NUMBER:,})")] if abs(value) > MAX_NUMBER else []
+            [problem(path, "ตัวเลขมากเกินไป (ไม่เกิน %(max)s)", max=f"{MAX_NUMBER:,}")]
+            if abs(value) > MAX_NUMBER
+            else []
         )
     if isinstance(value, dict):
         items: Any = value.items()
@@ -296,26 +338,26 @@ def validate_partial(form: FormSpec, data: dict[str, Any]) -> None:
         problems.extend(_problems(error, data))
     if problems:
         seen: dict[str, FieldProblem] = {}
-        for problem in problems:
-            seen.setdefault(problem.field, problem)
+        for found in problems:
+            seen.setdefault(found.field, found)
         raise ValidationError("the values do not fit the form", list(seen.values()))
 
 
 def missing_message(prop: Any) -> str:
     """What to say about an empty required field, by its kind."""
     if not isinstance(prop, dict):
-        return "กรุณากรอกข้อมูลนี้"
+        return N_("กรุณากรอกข้อมูลนี้")
     items = prop.get("items")
     item_format = items.get("format") if isinstance(items, dict) else None
     if prop.get("format") == "file-id" or item_format == "file-id":
-        return "กรุณาแนบไฟล์"
+        return N_("กรุณาแนบไฟล์")
     if prop.get("type") == "array":
-        return "กรุณาเลือกหรือเพิ่มอย่างน้อยหนึ่งรายการ"
+        return N_("กรุณาเลือกหรือเพิ่มอย่างน้อยหนึ่งรายการ")
     if prop.get("type") == "boolean":
-        return "กรุณาทำเครื่องหมายยืนยัน"
+        return N_("กรุณาทำเครื่องหมายยืนยัน")
     if "oneOf" in prop or "enum" in prop:
-        return "กรุณาเลือก"
-    return "กรุณากรอกข้อมูลนี้"
+        return N_("กรุณาเลือก")
+    return N_("กรุณากรอกข้อมูลนี้")
 
 
 def _field(path: Any) -> str:
@@ -330,24 +372,28 @@ def _problems(error: jsonschema.ValidationError, data: Any) -> list[FieldProblem
         required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
         missing = [name for name in required if name not in instance]
         props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        return [FieldProblem(_field([*path, name]), missing_message(props.get(name))) for name in missing]
+        return [problem(_field([*path, name]), missing_message(props.get(name))) for name in missing]
     value = error.validator_value
-    messages = {
-        "minLength": "กรุณากรอกข้อมูลนี้" if value == 1 else f"ต้องมีอย่างน้อย {value} ตัวอักษร",
-        "maxLength": f"ยาวได้ไม่เกิน {value} ตัวอักษร",
-        "minItems": "กรุณาเลือกหรือแนบอย่างน้อยหนึ่งรายการ" if value == 1 else f"ต้องมีอย่างน้อย {value} รายการ",
-        "maxItems": f"มีได้ไม่เกิน {value} รายการ",
-        "enum": "กรุณาเลือกจากตัวเลือกที่กำหนด",
-        "oneOf": "กรุณาเลือกจากตัวเลือกที่กำหนด",
-        "anyOf": "กรุณาเลือกจากตัวเลือกที่กำหนด",
-        "const": "ต้องยืนยันข้อนี้" if value is True else "กรุณาเลือกจากตัวเลือกที่กำหนด",
-        "type": f"รูปแบบข้อมูลไม่ถูกต้อง (ต้องเป็น {value})",
-        "format": {"date": "วันที่ไม่ถูกต้อง (YYYY-MM-DD)", "file-id": "ไฟล์แนบไม่ถูกต้อง"}.get(
-            str(value), "รูปแบบไม่ถูกต้อง"
+    choose = N_("กรุณาเลือกจากตัวเลือกที่กำหนด")
+    messages: dict[str, str] = {
+        "minLength": N_("กรุณากรอกข้อมูลนี้") if value == 1 else N_("ต้องมีอย่างน้อย %(n)s ตัวอักษร"),
+        "maxLength": N_("ยาวได้ไม่เกิน %(n)s ตัวอักษร"),
+        "minItems": N_("กรุณาเลือกหรือแนบอย่างน้อยหนึ่งรายการ") if value == 1 else N_("ต้องมีอย่างน้อย %(n)s รายการ"),
+        "maxItems": N_("มีได้ไม่เกิน %(n)s รายการ"),
+        "enum": choose,
+        "oneOf": choose,
+        "anyOf": choose,
+        "const": N_("ต้องยืนยันข้อนี้") if value is True else choose,
+        "type": N_("รูปแบบข้อมูลไม่ถูกต้อง (ต้องเป็น %(n)s)"),
+        "format": {"date": N_("วันที่ไม่ถูกต้อง (YYYY-MM-DD)"), "file-id": N_("ไฟล์แนบไม่ถูกต้อง")}.get(
+            str(value), N_("รูปแบบไม่ถูกต้อง")
         ),
-        "minimum": f"ต้องไม่น้อยกว่า {value}",
-        "maximum": f"ต้องไม่มากกว่า {value}",
-        "uniqueItems": "มีรายการซ้ำกัน",
-        "contains": "ต้องมีอย่างน้อยหนึ่งรายการที่ตรงตามเงื่อนไข (เช่น เลือกภาพที่จะเผยแพร่อย่างน้อยหนึ่งภาพ)",
+        "minimum": N_("ต้องไม่น้อยกว่า %(n)s"),
+        "maximum": N_("ต้องไม่มากกว่า %(n)s"),
+        "uniqueItems": N_("มีรายการซ้ำกัน"),
+        "contains": N_("ต้องมีอย่างน้อยหนึ่งรายการที่ตรงตามเงื่อนไข (เช่น เลือกภาพที่จะเผยแพร่อย่างน้อยหนึ่งภาพ)"),
     }
-    return [FieldProblem(_field(path), messages.get(str(kind), error.message))]
+    template = messages.get(str(kind))
+    if template is None:
+        return [FieldProblem(_field(path), error.message)]
+    return [problem(_field(path), template, **({"n": value} if "%(n)s" in template else {}))]

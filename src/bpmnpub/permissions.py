@@ -7,6 +7,9 @@ the two agree on every combination.
 - lane `requester`: only the user who started the request;
 - lane `group_director`: a group director of the task's group (the requester's group, or the group a
   per-group task is for), never on their own request;
+- lane `publisher`: a publisher of the task's unit (`unit_id`: the unit responsible for the item's
+  category, or the requester's group for its own data); a task of no unit is the office pool's,
+  publishers whose assignment names no group (services/requests/units.py decides the unit);
 - any other lane: a holder of that role, office-wide;
 - nobody decides (a task whose form has a `decision` field) on a request they started;
 - a task someone holds is theirs alone until they release it: claimed while eligible, or given to them
@@ -23,6 +26,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from .errors import PermissionDeniedError
+from .statuses import OPEN_STATUSES
+
 ROLES: dict[str, tuple[str, str]] = {
     "requester": ("เจ้าของข้อมูล / ผู้ขออนุญาต", "Data owner / requester"),
     "group_director": ("ผู้อำนวยการกลุ่ม/หน่วย", "Group director"),
@@ -38,7 +44,6 @@ SYSTEM_ROLES: dict[str, tuple[str, str]] = {
 }
 LANE_ROLES = frozenset(ROLES)
 ALL_ROLES = frozenset(ROLES) | frozenset(SYSTEM_ROLES)
-OPEN_STATUSES = ("ready", "claimed")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class Actor:
     director_of: frozenset[int]  # groups this user directs
     username: str = ""
     acting_for: tuple[Actor, ...] = ()  # people whose tasks this user also does today
+    # The units this user publishes for, by their publisher assignments in force (None: the office
+    # pool, an assignment naming no group). Empty for whoever is no publisher.
+    publisher_units: frozenset[int | None] = frozenset()
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -69,6 +77,10 @@ class TaskScope:
     scope_group_id: int | None
     assigned_user_id: int | None
     decides: bool = True
+    unit_id: int | None = None  # the publisher lane's unit; None: the office pool
+
+
+PUBLISHER = "publisher"
 
 
 def _eligible_as(subject: Actor, task: TaskScope, doer_id: int, held: bool = True) -> str | None:
@@ -82,6 +94,10 @@ def _eligible_as(subject: Actor, task: TaskScope, doer_id: int, held: bool = Tru
         if task.scope_group_id is not None and task.scope_group_id in subject.director_of:
             return None
         return "only the director of the request's group can do this step"
+    if task.lane == PUBLISHER:
+        if task.unit_id in subject.publisher_units:
+            return None
+        return "only the publishers of the unit this step is routed to can do it"
     if task.lane in subject.roles:
         return None
     return f"this step needs the role {task.lane!r}"
@@ -129,29 +145,32 @@ class TaskColumns:
     scope_group_id: Any
     assigned_user_id: Any
     decides: Any
+    unit_id: Any
 
 
 def actionable_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
     """SQL: open tasks the actor holds, or unclaimed ones they may claim (mirrors `may_act`)."""
-    by_subject = [_eligible_sql(subject, actor.id, c) for subject in (actor, *actor.acting_for)]
     # Holding a task never bypasses the lane rule: eligible, and unclaimed or held by the actor.
-    return and_(
-        c.status.in_(OPEN_STATUSES),
-        or_(*by_subject),
-        or_(c.assigned_user_id.is_(None), c.assigned_user_id.in_(actor.ids)),
-    )
+    return and_(lanes_clause(actor, c), or_(c.assigned_user_id.is_(None), c.assigned_user_id.in_(actor.ids)))
+
+
+def lanes_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
+    """SQL: open tasks of the actor's lanes whoever holds them: the actionable ones and those held by
+    others together (the inbox counts its views in one pass over these)."""
+    by_subject = [_eligible_sql(subject, actor.id, c) for subject in (actor, *actor.acting_for)]
+    return and_(c.status.in_(OPEN_STATUSES), or_(*by_subject))
+
+
+def eligible_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
+    """SQL: tasks the actor may act on by their lane, their own or by acting for someone, whoever holds
+    them (mirrors `eligible`)."""
+    return or_(*(_eligible_sql(subject, actor.id, c) for subject in (actor, *actor.acting_for)))
 
 
 def held_by_others_clause(actor: Actor, c: TaskColumns) -> ColumnElement[bool]:
     """SQL: open tasks of the actor's lanes that someone else holds (the inbox's "claimed by others"
     view: to know who has them, not to act on them)."""
-    by_subject = [_eligible_sql(subject, actor.id, c) for subject in (actor, *actor.acting_for)]
-    return and_(
-        c.status.in_(OPEN_STATUSES),
-        or_(*by_subject),
-        c.assigned_user_id.is_not(None),
-        c.assigned_user_id.not_in(actor.ids),
-    )
+    return and_(lanes_clause(actor, c), c.assigned_user_id.is_not(None), c.assigned_user_id.not_in(actor.ids))
 
 
 def _eligible_sql(subject: Actor, doer_id: int, c: TaskColumns) -> ColumnElement[bool]:
@@ -164,7 +183,13 @@ def _eligible_sql(subject: Actor, doer_id: int, c: TaskColumns) -> ColumnElement
         by_lane.append(
             and_(c.lane == "group_director", c.scope_group_id.in_(sorted(subject.director_of)), not_own)
         )
-    other = sorted(subject.roles & (LANE_ROLES - {"requester", "group_director"}))
+    units = sorted(u for u in subject.publisher_units if u is not None)
+    if subject.publisher_units:
+        of_unit = [c.unit_id.in_(units)] if units else []
+        if None in subject.publisher_units:
+            of_unit.append(c.unit_id.is_(None))
+        by_lane.append(and_(c.lane == PUBLISHER, or_(*of_unit), not_own))
+    other = sorted(subject.roles & (LANE_ROLES - {"requester", "group_director", PUBLISHER}))
     if other:
         by_lane.append(and_(c.lane.in_(other), not_own))
     return or_(*by_lane) if by_lane else false()
@@ -198,14 +223,34 @@ def may_view_ita_dashboard(actor: Actor) -> bool:
     return any(person.roles & ITA_DASHBOARD_ROLES for person in (actor, *actor.acting_for))
 
 
-OFFICE_WIDE_ROLES = frozenset({"legal_officer", "deputy_director", "director", "publisher", "pr_officer"})
+# Office-wide lanes read every request. Publishers are not among them: they publish for a unit (or the
+# office pool), and read the requests whose publish step is, or was, their unit's or the pool's.
+OFFICE_WIDE_ROLES = frozenset({"legal_officer", "deputy_director", "director", "pr_officer"})
+READ_EVERY_REQUEST = OFFICE_WIDE_ROLES | {"admin", "process_owner"}
+
+
+def reads_every_request(actor: Actor) -> bool:
+    """Admins, process owners and the office-wide lanes read every request (by their own roles)."""
+    return bool(actor.roles & READ_EVERY_REQUEST)
 
 
 def may_view_instance(actor: Actor, requester_id: int | None, group_id: int | None) -> bool:
-    """Who may read a request: its requester, the director of its group, office-wide roles, admins
-    and process owners."""
-    if actor.is_admin or "process_owner" in actor.roles or actor.id == requester_id:
+    """Who may read a request by who they are: its requester, the director of its group, office-wide
+    roles, admins and process owners. Beside this, whoever takes part in one of its steps
+    (services/kernel/membership.involved) and the publishers of its publish step's unit
+    (`reads_publish_step`)."""
+    if reads_every_request(actor) or actor.id == requester_id:
         return True
-    if group_id is not None and group_id in actor.director_of:
-        return True
-    return bool(actor.roles & OFFICE_WIDE_ROLES)
+    return group_id is not None and group_id in actor.director_of
+
+
+def reads_publish_step(actor: Actor, unit_id: int | None) -> bool:
+    """A publisher reads a request whose publish step is (or was) routed to a unit they publish for, or
+    to the office pool (`unit_id` None), which every publisher backs."""
+    return bool(actor.publisher_units) and (unit_id is None or unit_id in actor.publisher_units)
+
+
+def require_admin(actor: Actor, action: str) -> None:
+    """The one guard of admin-only actions. Raises PermissionDeniedError("only administrators <action>")."""
+    if not actor.is_admin:
+        raise PermissionDeniedError(f"only administrators {action}")

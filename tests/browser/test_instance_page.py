@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import inbox, tasks
 
 from ..services.conftest import file_request, request_data, task_id, upload_pdf
 from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok
@@ -59,16 +59,18 @@ def test_the_diagram_marks_exactly_the_completed_and_active_elements(
     assert _marked(page, "bp-completed") == {
         "StartEvent_Request",
         "Task_PrepareRequest",
+        "Gateway_LegalScreen",  # no personal data, no legal question: straight to the group director
         "Gateway_GroupDirectorResult",
         "Task_ReviseForGroupDirector",
     }
     assert _marked(page, "bp-failed") == set()
     assert _marked(page, "bp-taken") == {
         "Flow_Request_To_PrepareRequest",
-        "Flow_PrepareRequest_To_GroupDirectorReview",
+        "Flow_PrepareRequest_To_LegalScreen",
+        "Flow_LegalScreen_To_GroupDirectorReview",
         "Flow_GroupDirectorReview_To_GroupDirectorResult",
         "Flow_GroupDirectorResult_To_ReviseForGroupDirector",
-        "Flow_ReviseForGroupDirector_To_GroupDirectorReview",
+        "Flow_ReviseForGroupDirector_To_LegalScreen",
     }
     assert "bp-completed" not in _classes(page, "Task_DirectorDecision")
     rounds = page.locator(".bp-overlay-rounds")
@@ -98,7 +100,7 @@ def test_stuck_request_story(ctx: ServiceContext, actor: Any, live_server: str, 
     page.wait_for_selector(".flash")
     timeline = page.locator(".admin-timeline").inner_text()
     assert "มอบหมายงานใหม่" in timeline and "กลุ่มกฎหมายยังไม่มี ผอ.กลุ่ม" in timeline
-    assert [t.instance_id for t in tasks.list_tasks(ctx, actor("director1"))] == [instance_id]
+    assert [t.instance_id for t in inbox.list_tasks(ctx, actor("director1"))] == [instance_id]
 
 
 def test_statistics_heat_overlay(ctx: ServiceContext, actor: Any, live_server: str, open_page: Any) -> None:

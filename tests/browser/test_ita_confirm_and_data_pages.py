@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import inbox
 
 from ..scenarios import runner
 from ..scenarios.paths import SCENARIOS
@@ -28,7 +28,7 @@ def scenario(path: str) -> Any:
 
 @pytest.fixture
 def at_publisher(ctx: ServiceContext, clock: Any, actor: Any) -> int:
-    """A teacher-recruitment notice (category 1.1) approved by both directors: the publisher's turn."""
+    """News of a teacher selection (category 1.3) after both directors: the publisher's turn."""
     walked = scenario("general_publication-approve")
     iid, _ = runner.walk(ctx, clock, actor, dataclasses.replace(walked, steps=walked.steps[:-1]))
     return iid
@@ -44,27 +44,27 @@ def test_the_publisher_confirms_the_o_items_and_the_index_tells_the_truth(
     width: int,
     height: int,
 ) -> None:
-    task_id = next(t.id for t in tasks.list_tasks(ctx, actor("publisher1")) if t.instance_id == at_publisher)
+    task_id = next(t.id for t in inbox.list_tasks(ctx, actor("publisher1")) if t.instance_id == at_publisher)
     page = open_page(width, height)
     sign_in(page, live_server, "publisher1")
     page.goto(f"{live_server}/tasks/{task_id}")
     group = page.locator("fieldset#f-ita_items")
     group.scroll_into_view_if_needed()
     ticked = [b.get_attribute("value") for b in group.locator("input[type=checkbox]:checked").all()]
-    assert ticked == ["O3", "O15", "O17", "O24"]
+    assert ticked == ["O4", "O18", "O24"]
     thai_font_ok(page)
     no_horizontal_overflow(page)
     screenshot(page, "ita-confirm-task")
-    for code in ("O3", "O17", "O24"):  # a recruitment notice answers O15 only
+    for code in ("O18", "O24"):  # news of a selection answers O4 only
         group.locator(f"input[value='{code}']").uncheck()
     page.get_by_label("ข้าพเจ้าขอรับรองว่าข้อมูลที่ได้รับ", exact=False).check()
     page.locator("button.f-btn-primary").click()
     page.wait_for_url("**/inbox")
 
     page.goto(f"{live_server}/public/ita/2570")
-    o17 = page.locator("tr#O17")
-    assert "ประกาศผลการคัดเลือกครูผู้ช่วย" not in o17.inner_text()
-    assert "ประกาศผลการคัดเลือกครูผู้ช่วย" in page.locator("tr#O15").inner_text()
+    o18 = page.locator("tr#O18")
+    assert "ประกาศผลการคัดเลือกครูผู้ช่วย" not in o18.inner_text()
+    assert "ประกาศผลการคัดเลือกครูผู้ช่วย" in page.locator("tr#O4").inner_text()
     assert page.locator("p.note[role=note]").count() == 1  # signed in: the internal note is shown
     no_horizontal_overflow(page)
     screenshot(page, "ita-public-after-confirm")
@@ -73,11 +73,11 @@ def test_the_publisher_confirms_the_o_items_and_the_index_tells_the_truth(
     page.locator("li.task a.title", has_text="ประกาศผลการคัดเลือกครูผู้ช่วย").click()
     page.wait_for_url("**/publishing/items/*")
     form = page.locator("#ita form")
-    assert [b.get_attribute("value") for b in form.locator("input:checked").all()] == ["O15"]
+    assert [b.get_attribute("value") for b in form.locator("input:checked").all()] == ["O4"]
     form.locator("input[value='O3']").check()
     form.get_by_role("button", name="บันทึกข้อการประเมิน").click()
     page.wait_for_load_state()
-    assert "O15 → O3, O15" in page.locator("li.ev-ita_changed").inner_text()
+    assert "O4 → O3, O4" in page.locator("li.ev-ita_changed").inner_text()
     no_horizontal_overflow(page)
     screenshot(page, "ita-item-o-items")
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
 from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok

@@ -13,8 +13,9 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from bpmnpub.models import HumanTask, ProcessDefinition
-from bpmnpub.services import instances, library, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.procedures import library, modeler
+from bpmnpub.services.requests import instances, tasks
 
 from ..conftest import PROCESSES
 from ..services.conftest import file_request, task_id
@@ -120,11 +121,11 @@ ADD_LEGAL_STEP = """() => {
     const m = window.bpmnjs;
     const registry = m.get('elementRegistry'), modeling = m.get('modeling');
     const lane = modeling.addLane(registry.get('Lane_publisher'), 'bottom');
-    const check = registry.get('Task_CheckAndPublish'), publish = registry.get('Task_PublishItem');
+    const check = registry.get('Gateway_PublisherResult'), publish = registry.get('Task_PublishItem');
     const x = (check.x + check.width + publish.x) / 2;
     const task = modeling.createShape({type: 'bpmn:UserTask'}, {x, y: lane.y + lane.height / 2},
                                       registry.get('Participant_general_publication'));
-    const flow = registry.get('Flow_CheckAndPublish_To_PublishItem');
+    const flow = registry.get('Flow_PublisherResult_To_PublishItem');
     modeling.reconnectEnd(flow, task, {x: task.x, y: task.y + task.height / 2});
     modeling.connect(task, publish);
     return {lane: lane.id, task: task.id};
@@ -170,7 +171,9 @@ def test_add_a_legal_officer_step_and_deploy(
     page.press("#mp-name", "Tab")
     page.click("#mp-new-form")
     page.fill("#fe-key", "legal_check_form")
+    page.check("#fe-advanced")  # the JSON behind the switch; the visual editor follows it
     page.fill("#fe-schema", LEGAL_FORM)
+    wait_until(page, "document.querySelector('#fe-f-legal_opinion-title') !== null")
     wait_until(page, "document.getElementById('fe-preview').textContent.includes('ความเห็นทางกฎหมาย')")
     assert page.locator("#fe-preview textarea[name=legal_opinion]").count() == 1  # drawn by the inbox's macro
     screenshot(page, "modeler-form-editor")
@@ -179,8 +182,9 @@ def test_add_a_legal_officer_step_and_deploy(
     assert page.locator("#mp-form").input_value() == "legal_check_form"
     page.fill("#mp-instructions", "ตรวจสอบว่าข้อมูลที่จะเผยแพร่ไม่ขัดต่อกฎหมาย")
     page.press("#mp-instructions", "Tab")
-    page.fill("#mp-due", "P3D")
-    page.press("#mp-due", "Tab")
+    page.select_option("#mp-due-unit", "days")
+    page.fill("#mp-due-amount", "3")
+    page.press("#mp-due-amount", "Tab")
     page.fill("#mp-carry", "legal_opinion")  # a second round shows the first round's opinion
     page.press("#mp-carry", "Tab")
     wait_until(page, "document.getElementById('lint-status').dataset.count === '0'")
@@ -193,6 +197,7 @@ def test_add_a_legal_officer_step_and_deploy(
     assert latest_version(ctx) == 2
     deployed = library.version_xml(ctx, actor("procowner1"), "general_publication", 2)[0]
     assert 'name="carryOver" value="legal_opinion"' in deployed  # the panel's field, in the diagram
+    assert 'name="dueIn" value="P3D"' in deployed  # "3 วัน" chosen, written as ISO 8601
 
     new_request = file_request(ctx, actor("owner1"))
     walk_to_publisher(ctx, actor, new_request)
@@ -266,8 +271,8 @@ def test_bad_diagram_is_refused_with_the_elements_marked(
 def test_library_and_diff_pages(ctx: ServiceContext, actor: Any, live_server: str, open_page: Any) -> None:
     original = (PROCESSES / "general_publication.bpmn").read_text(encoding="utf-8")
     changed = original.replace('name="ผอ.กลุ่ม/หน่วย พิจารณา"', 'name="ผอ.กลุ่ม ตรวจและพิจารณา"', 1)
-    changed = changed.replace("Flow_CheckAndPublish_To_PublishItem", "Flow_Check_To_Publish")
-    library.deploy_draft(ctx, actor("procowner1"), "general_publication", changed, {}, 1)
+    changed = changed.replace("Flow_PublishItem_To_Published", "Flow_Check_To_Publish")
+    modeler.deploy_draft(ctx, actor("procowner1"), "general_publication", changed, {}, 1)
     file_request(ctx, actor("owner1"))
     for width, height in ((1280, 800), (390, 844)):
         page = open_page(width, height)
@@ -294,7 +299,7 @@ def test_library_and_diff_pages(ctx: ServiceContext, actor: Any, live_server: st
     }
     assert classes["diff-old"] == {
         "Task_GroupDirectorReview": ["diff-changed"],
-        "Flow_CheckAndPublish_To_PublishItem": ["diff-removed"],
+        "Flow_PublishItem_To_Published": ["diff-removed"],
     }
 
 
@@ -331,7 +336,9 @@ def test_edit_a_deployed_form_for_the_next_version(
         schema = json.loads(page.locator("#fe-schema").input_value())  # pre-filled with the deployed schema
         assert schema["title"] == old_title
         schema["title"] = title
+        page.check("#fe-advanced")
         page.fill("#fe-schema", json.dumps(schema, ensure_ascii=False, indent=2))
+        wait_until(page, f"document.getElementById('fe-form-title').value === {json.dumps(title)}")
         wait_until(page, "document.querySelector('#fe-preview input, #fe-preview textarea') !== null")
         page.click("#fe-use")
         wait_until(page, "!document.getElementById('form-editor').open")

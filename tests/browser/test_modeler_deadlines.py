@@ -52,19 +52,21 @@ def test_the_photo_shoot_shows_its_boundary_timers(live_server: str, open_page: 
         "id => window.bpmnjs.get('selection').select(window.bpmnjs.get('elementRegistry').get(id))",
         "Task_ShootAndSelect",
     )
-    assert page.locator("#mp-workdays").input_value() == "3"
+    assert page.locator("#mp-due-amount").input_value() == "3"
+    assert page.locator("#mp-due-unit").input_value() == "workdays"  # shown as "3 วันทำการ"
     assert page.locator("#mp-due-from").input_value() == "activity_date"
-    page.fill("#mp-workdays", "สาม")
-    assert page.locator("#mp-workdays").get_attribute("aria-invalid") == "true"
-    assert "ตัวเลข" in page.locator("#mp-workdays-help").inner_text()
-    page.fill("#mp-workdays", "5WD")
-    page.press("#mp-workdays", "Tab")
+    page.fill("#mp-due-amount", "-2")
+    page.press("#mp-due-amount", "Tab")
+    assert page.locator("#mp-due-amount").get_attribute("aria-invalid") == "true"
+    assert "ตัวเลข" in page.locator("#mp-due-help").inner_text()
+    page.fill("#mp-due-amount", "5")
+    page.press("#mp-due-amount", "Tab")
     stored = page.evaluate(
-        """() => window.bpmnjs.get('elementRegistry').get('Task_ShootAndSelect').businessObject
-            .extensionElements.values.find(v => v.$type === 'spiffworkflow:Properties')
-            .properties.find(p => p.name === 'dueInWorkingDays').value"""
+        """() => Object.fromEntries(window.bpmnjs.get('elementRegistry').get('Task_ShootAndSelect')
+            .businessObject.extensionElements.values.find(v => v.$type === 'spiffworkflow:Properties')
+            .properties.map(p => [p.name, p.value]))"""
     )
-    assert stored == "5WD"
+    assert stored["dueInWorkingDays"] == "5" and "dueIn" not in stored
     page.evaluate("() => window.bpmnjs.get('selection').select([])")
     # The dashed ring of a non-interrupting event is what a person sees.
     page.evaluate(

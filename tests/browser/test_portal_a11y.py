@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bpmnpub.services import files
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
 
 from ..conftest import ROOT
 from ..portal_data import add_ita_item, add_item, upload, withdraw
@@ -60,7 +60,7 @@ def portal_pages(ctx: ServiceContext) -> dict[str, str]:
         photos.append(
             {
                 "file": photo,
-                "thumb": files.thumbnail_id(photo),
+                "thumb": storage.thumbnail_id(photo),
                 "caption": f"ผู้อำนวยการ สพป. มอบเกียรติบัตรแก่ครูดีเด่น ภาพที่ {n}",
                 "alt_text": f"ผู้อำนวยการยืนมอบเกียรติบัตรให้ครูบนเวทีหอประชุม ภาพที่ {n}",
             }

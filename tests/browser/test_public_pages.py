@@ -10,8 +10,10 @@ from urllib.parse import unquote, urljoin
 
 import pytest
 
-from bpmnpub.services import files, instances, publishing, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.portal import publishing
+from bpmnpub.services.requests import inbox, instances, tasks
 
 from .conftest import no_horizontal_overflow, screenshot, thai_font_ok
 
@@ -27,11 +29,11 @@ SIZES = [pytest.param((1280, 800), id="desktop"), pytest.param((390, 844), id="p
 def published(ctx: ServiceContext, actor: Any) -> publishing.PublicItem:
     """An item taken through the whole general publication process (the clock's day: 16 Nov 2569)."""
     owner = actor("owner1")
-    pdf = files.upload_file(ctx, io.BytesIO(PDF), FILENAME, actor_id=owner.id)
+    pdf = storage.upload_file(ctx, io.BytesIO(PDF), FILENAME, actor_id=owner.id)
     started = instances.start_instance(ctx, "general_publication", None, owner)
     data = {
         "title": TITLE,
-        "category": "1.9",
+        "category": "1.3",
         "description": "รายการจัดซื้อจัดจ้างประจำเดือน",
         "purpose": "เปิดเผยข้อมูลต่อสาธารณะ",
         "channels": ["website"],
@@ -45,7 +47,7 @@ def published(ctx: ServiceContext, actor: Any) -> publishing.PublicItem:
     ]
     for username, step in steps:
         who = actor(username)
-        [task] = [t for t in tasks.list_tasks(ctx, who) if t.instance_id == started.id]
+        [task] = [t for t in inbox.list_tasks(ctx, who) if t.instance_id == started.id]
         tasks.complete_task(ctx, task.id, step, who)
     [item] = publishing.list_public_items(ctx)
     return item

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 
 from ..scenarios import runner
 from ..scenarios.paths import SCENARIOS

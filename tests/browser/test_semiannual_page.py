@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import instances, tasks
 
 from ..conftest import Clock
 from ..services.test_semiannual import APRIL_1, GROUP_ANSWERS, _a_half_year, _steps

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import holding, instances, tasks
 
 from ..services.conftest import file_request, task_id
 from .conftest import no_horizontal_overflow, screenshot, sign_in, wait_until
@@ -76,7 +76,7 @@ def test_a_comment_never_touches_the_task_form(
 
 
 def _comments(ctx: ServiceContext, instance_id: int, who: Any) -> list[Any]:
-    from bpmnpub.services import comments
+    from bpmnpub.services.requests import comments
 
     return comments.list_comments(ctx, instance_id, who)
 
@@ -150,7 +150,7 @@ def test_the_next_task_opens_when_it_is_yours_otherwise_you_learn_who_has_it(
     sign_in(page, live_server, "owner1")
     page.goto(f"{live_server}/tasks/{task_id(ctx, owner, started.id)}")
     page.get_by_label("ชื่อเรื่องที่จะเผยแพร่").fill("ผลการจัดซื้อจัดจ้าง ประจำเดือนตุลาคม 2569")
-    page.get_by_label("หมวดหมู่ข้อมูล").select_option("1.8")
+    page.get_by_label("หมวดหมู่ข้อมูล").select_option("1.9")
     page.locator("#f-objective").fill("เปิดเผยผลการจัดซื้อจัดจ้างตามกฎหมาย")
     page.get_by_label("กลุ่มเป้าหมาย").fill("ประชาชนทั่วไป")
     page.get_by_label("กำหนดเผยแพร่ภายในวันที่").fill("30/11/2569")
@@ -174,7 +174,7 @@ def test_inbox_views_sorting_and_search(
 ) -> None:
     publisher = actor("publisher1")
     first, second = at_publisher(ctx, actor), at_publisher(ctx, actor)
-    tasks.claim_task(ctx, task_id(ctx, publisher, first), publisher)
+    holding.claim_task(ctx, task_id(ctx, publisher, first), publisher)
     page = open_page(*size)
     sign_in(page, live_server, "publisher1")
     assert page.locator(".tasks li.task").count() == 2
@@ -206,7 +206,7 @@ def test_inbox_views_sorting_and_search(
     other = open_page(*size)
     sign_in(other, live_server, "pr1")
     other.locator(".inbox-views").get_by_role("link", name="ผู้อื่นรับไปแล้ว").click()
-    expect(other.locator(".tasks")).to_contain_text("รับงานโดย publisher1")
+    expect(other.locator(".tasks")).to_contain_text("รับงานโดย นางสาวกานดา เผยแพร่")
     screenshot(other, "staff-inbox-others")
 
 

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import files, instances, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import inbox, instances, tasks
 
+from ..services.conftest import file_request
+from ..services.conftest import task_id as task_for
 from .conftest import no_horizontal_overflow, screenshot, sign_in, thai_font_ok
 
 pytestmark = pytest.mark.browser
@@ -173,7 +176,7 @@ def test_request_revise_approve_publish_by_four_people_at_once(
     send(director, "อนุมัติ")
     open_task(publisher)
     publisher.locator("form.f-form input[type=checkbox][name=certified]").check()
-    send(publisher)
+    send(publisher, "รับรองและเผยแพร่")  # or ส่งกลับแก้ไข with a reason (issue 11)
 
     # owner1: finished and published; the item is on the public landing page
     owner.locator(".site-nav").get_by_role("link", name="คำขอของฉัน").click()
@@ -245,8 +248,8 @@ def test_the_forbidden_page_explains_itself_in_thai(
     live_server: str, open_page: Any, ctx: ServiceContext, actor: Any
 ) -> None:
     owner = actor("owner1")
-    started = instances.start_instance(ctx, "general_publication", None, owner)
-    task_id = instances.first_task_for(ctx, started.id, owner)
+    filed = file_request(ctx, owner)  # sent: a draft would not exist for gdir_hr at all (404)
+    task_id = task_for(ctx, actor("gdir_plan"), filed)
     page = open_page()
     sign_in(page, live_server, "gdir_hr")
     response = page.goto(f"{live_server}/tasks/{task_id}")
@@ -320,7 +323,7 @@ def filed(ctx: ServiceContext, actor: Any) -> None:
         "ประชาสัมพันธ์การรับสมัครนักเรียน",
     ]
     for title in titles:
-        pdf = files.upload_file(ctx, io.BytesIO(PDF), FILENAME, actor_id=owner.id)
+        pdf = storage.upload_file(ctx, io.BytesIO(PDF), FILENAME, actor_id=owner.id)
         started = instances.start_instance(ctx, "general_publication", None, owner)
         data: dict[str, Any] = {
             "title": title,
@@ -341,7 +344,7 @@ def filed(ctx: ServiceContext, actor: Any) -> None:
                 (owner, {**data, "description": data["description"] + " ปิดรับ 16.30 น."}),
             ]
         for who, step in steps:
-            [task] = [t for t in tasks.list_tasks(ctx, who) if t.instance_id == started.id]
+            [task] = [t for t in inbox.list_tasks(ctx, who) if t.instance_id == started.id]
             tasks.complete_task(ctx, task.id, step, who)
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import accounts
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts
 
 from .conftest import no_horizontal_overflow, screenshot, sign_in
 
@@ -26,6 +26,7 @@ MANAGED = {
         "หมวดหมู่และรายการ ITA",
         "ติดตามคำขอ",
         "ผู้ใช้",
+        "การแต่งตั้งและบทบาท",
         "กลุ่ม/หน่วย",
         "การจำกัดการลงชื่อเข้าใช้",
         "วันปิดทำการ",

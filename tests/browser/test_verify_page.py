@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import issued_memo, register
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.records import issued_memo
+from bpmnpub.services.requests import register
 
 from ..conftest import Clock
 from ..services.test_register import decide

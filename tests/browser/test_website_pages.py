@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bpmnpub.services import website, website_settings
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.portal import website, website_settings
 
 from ..scenarios import runner
 from ..scenarios.paths import SCENARIOS
@@ -63,7 +63,7 @@ def school_site(live_server: str) -> Iterator[str]:
     """Another site (its own origin: another port) whose page frames the embed list."""
     body = (
         '<!doctype html><meta charset="utf-8"><h1>โรงเรียน</h1>'
-        f'<iframe src="{live_server}/embed/categories/1.1" width="600" height="300"></iframe>'
+        f'<iframe src="{live_server}/embed/categories/1.3" width="600" height="300"></iframe>'
     ).encode()
 
     class Page(BaseHTTPRequestHandler):

@@ -11,6 +11,7 @@ import pytest
 
 from bpmnpub.engine import Engine, OperatorCall, ParsedSpec, RunResult
 from bpmnpub.permissions import LANE_ROLES
+from bpmnpub.services.wiring import OPERATOR_NAMES
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
@@ -22,7 +23,7 @@ def all_forms() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    return Engine(LANE_ROLES)
+    return Engine(LANE_ROLES, OPERATOR_NAMES)
 
 
 @pytest.fixture(scope="session")

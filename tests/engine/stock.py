@@ -24,6 +24,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
@@ -32,6 +33,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmnpub.engine import OperatorCall, Operators
 from bpmnpub.engine.clock import engine_time
+from bpmnpub.engine.joins import mend_joins
 from bpmnpub.engine.sandbox import ALLOWED_FUNCTIONS
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
@@ -82,6 +84,14 @@ def without_start_timers(content: bytes) -> Any:
     return tree
 
 
+def _mend(spec: Any, subprocess_specs: Mapping[str, Any]) -> None:
+    """The one engine behaviour given to this side on purpose (as `set_data` semantics are): joins merge
+    by top-level key (bpmnpub.engine.joins). Stock DeepMerges every round's branches into lists shared
+    with completed tasks; tests/engine/test_joins.py shows what that does to a request's data."""
+    for process_spec in (spec, *subprocess_specs.values()):
+        mend_joins(process_spec)
+
+
 class StockSpec:
     """One diagram parsed once by the stock parser."""
 
@@ -90,6 +100,7 @@ class StockSpec:
         parser.add_bpmn_xml(without_start_timers(content), filename)
         self.spec = parser.get_spec(process_id)
         self.subprocess_specs = parser.get_subprocess_specs(process_id)
+        _mend(self.spec, self.subprocess_specs)
 
 
 class StockRun:
@@ -109,6 +120,7 @@ class StockRun:
         """Serialize, and go on from the restored copy only (read by the comparison and the next step)."""
         self.state = SERIALIZER.serialize_json(workflow)
         self.workflow = SERIALIZER.deserialize_json(self.state)
+        _mend(self.workflow.spec, self.workflow.subprocess_specs)  # specs rebuilt from the JSON
 
     def restore(self, now: datetime) -> Any:
         self.workflow.script_engine = StockScriptEngine(self.operators, now)  # not serialized
@@ -158,8 +170,11 @@ def end_data(workflow: Any) -> dict[str, Any]:
 
 
 def timers(workflow: Any) -> list[tuple[str, str]]:
+    # By the definition's class, not its name: a date timer's is `TimeDateEventDefinition` (no "Timer" in
+    # it), which a match on the name's ending missed, so every dated deadline looked absent on this side.
     return sorted(
         (str(e.name or ""), str(e.value))
-        for e in workflow.waiting_events()
-        if e.event_type.endswith("TimerEventDefinition")
+        for t in workflow.event_manager.tasks.values()
+        if isinstance(t.task_spec.event_definition, TimerEventDefinition)
+        for e in [t.task_spec.event_definition.details(t)]
     )

@@ -28,8 +28,7 @@ def test_changed_names_conditions_and_lanes() -> None:
     changed = {c.element_id: c.changes for c in found.changed}
     assert ("name", "ผอ.กลุ่ม/หน่วย พิจารณา", "ผอ.กลุ่ม ตรวจและพิจารณา") in changed["Task_GroupDirectorReview"]
     assert any(
-        what == "conditionExpression"
-        for what, _, _ in changed["Flow_GroupDirectorResult_To_ReviseForGroupDirector"]
+        what == "conditionExpression" for what, _, _ in changed["Flow_LegalResult_To_ReviseForLegalOfficer"]
     )
     assert not found.added and not found.removed
     assert (
@@ -40,15 +39,13 @@ def test_changed_names_conditions_and_lanes() -> None:
 
 
 def test_added_and_removed_and_layout_ignored() -> None:
-    xml = GENERAL.replace('id="Flow_CheckAndPublish_To_PublishItem"', 'id="Flow_Check_To_Publish"').replace(
-        "Flow_CheckAndPublish_To_PublishItem<", "Flow_Check_To_Publish<"
+    xml = GENERAL.replace('id="Flow_PublishItem_To_Published"', 'id="Flow_Publish_To_End"').replace(
+        "Flow_PublishItem_To_Published<", "Flow_Publish_To_End<"
     )
-    xml = xml.replace(
-        'bpmnElement="Flow_CheckAndPublish_To_PublishItem"', 'bpmnElement="Flow_Check_To_Publish"'
-    )
+    xml = xml.replace('bpmnElement="Flow_PublishItem_To_Published"', 'bpmnElement="Flow_Publish_To_End"')
     found = diff(GENERAL, xml)
-    assert [c.element_id for c in found.added] == ["Flow_Check_To_Publish"]
-    assert [c.element_id for c in found.removed] == ["Flow_CheckAndPublish_To_PublishItem"]
+    assert [c.element_id for c in found.added] == ["Flow_Publish_To_End"]
+    assert [c.element_id for c in found.removed] == ["Flow_PublishItem_To_Published"]
     assert found.added[0].kind == "sequenceFlow"
     moved = GENERAL.replace('<dc:Bounds x="', '<dc:Bounds x="1', 1)
     assert moved != GENERAL

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bpmnpub.forms import FormSpec, check_schema
+from bpmnpub.form_files import check_schema
+from bpmnpub.forms import FormSpec
 
 from ..conftest import PROCESSES
 

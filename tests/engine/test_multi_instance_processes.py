@@ -11,6 +11,7 @@ import pytest
 
 from bpmnpub.engine import Engine, OperatorCall, ParsedSpec
 from bpmnpub.permissions import LANE_ROLES
+from bpmnpub.services.wiring import OPERATOR_NAMES
 
 from .conftest import NOW, PROCESSES, all_forms
 
@@ -36,7 +37,7 @@ def test_every_group_report_is_merged_in_any_order_by_any_process(
     order: tuple[int, ...], fresh_spec_per_step: bool
 ) -> None:
     # A fresh Engine (own cache, newly parsed spec) per step is what a second process sees.
-    engine = Engine(LANE_ROLES)
+    engine = Engine(LANE_ROLES, OPERATOR_NAMES)
     parsed = _parse(engine)
     result = engine.start(parsed, {}, NOW, _operators())
     guids = {t.data["group_code"]: t.guid for t in result.pending}
@@ -45,7 +46,7 @@ def test_every_group_report_is_merged_in_any_order_by_any_process(
     for index in order:
         group = GROUPS[index]
         if fresh_spec_per_step:
-            engine = Engine(LANE_ROLES)
+            engine = Engine(LANE_ROLES, OPERATOR_NAMES)
             parsed = _parse(engine)
         result = engine.complete(
             parsed, state, guids[group], {**ANSWERS, "results": f"ผล {group}"}, NOW, _operators()

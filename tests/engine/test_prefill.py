@@ -50,5 +50,5 @@ def test_a_carry_over_that_is_not_a_list_of_names_is_refused_with_its_element(
     xml = xml.replace('name="carryOver" value="*"', f'name="carryOver" value="{value}"', 1)
     with pytest.raises(DiagramError) as refused:
         engine.inspect(xml.encode(), "general_publication.bpmn", frozenset(forms))
-    assert [p.element_id for p in refused.value.problems] == ["Task_ReviseForGroupDirector"]
+    assert [p.element_id for p in refused.value.problems] == ["Task_ReviseForLegalOfficer"]
     assert "carryOver" in refused.value.problems[0].message

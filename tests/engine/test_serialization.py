@@ -1,5 +1,5 @@
 """Saved states must keep loading: SpiffWorkflow is pinned and its serializer migrations crash on
-some old formats (ENGINE_NOTES §10). The fixture was written by the pinned version."""
+some old formats (docs/spiffworkflow.md, trap 10). The fixture was written by the pinned version."""
 
 from __future__ import annotations
 

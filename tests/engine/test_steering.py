@@ -28,9 +28,17 @@ def at_director(engine: Engine, general: ParsedSpec, ops: Any) -> Any:
 def test_graph_has_every_flow_and_the_parallel_section(engine: Engine) -> None:
     general = graph_of(engine, "general_publication")
     assert general.nodes["Task_GroupDirectorReview"].kind == "userTask"
+    # from the legal screen: straight, or after the legal officer's opinion (every revision passes it)
     assert {f.source for f in general.incoming("Task_GroupDirectorReview")} == {
+        "Gateway_LegalScreen",
+        "Gateway_LegalResult",
+    }
+    assert {f.source for f in general.incoming("Gateway_LegalScreen")} == {
         "Task_PrepareRequest",
+        "Task_ReviseForLegalOfficer",
         "Task_ReviseForGroupDirector",
+        "Task_ReviseForDirector",
+        "Task_ReviseForPublisher",
     }
     assert general.parallel == frozenset()
     memo = graph_of(engine, "memo_publication")

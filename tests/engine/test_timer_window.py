@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 
 from bpmnpub.engine import Engine, ParsedSpec, TimerWindow
-from bpmnpub.engine.runtime import MAX_AUTOMATIC_STEPS
+from bpmnpub.engine.stepping import MAX_AUTOMATIC_STEPS
 from bpmnpub.errors import DiagramError, StepFailedError
 from bpmnpub.permissions import LANE_ROLES
+from bpmnpub.services.wiring import OPERATOR_NAMES
 
 from ..timer_diagrams import FORM_KEY, line_of, loop_diagram, timer_diagram
 from .conftest import NOW, PROCESSES
+
+pytestmark = pytest.mark.usefixtures("quiet_gc")  # CPU-time bounds: tests/conftest.py
 
 FORMS = frozenset([FORM_KEY])
 BOUND_SECONDS = 2.0  # the longest an engine call may hold its request's write lock (a correctness bound)
@@ -62,9 +65,9 @@ def test_a_timer_outside_the_window_is_refused_with_element_and_line(
     engine: Engine, kind: str, literal: str, why: str, event: str
 ) -> None:
     xml = timer_diagram(kind, literal, event=event)
-    began = time.perf_counter()
+    began = time.thread_time()  # CPU time: immune to a loaded machine
     [problem] = refused(engine, xml)
-    assert time.perf_counter() - began < BOUND_SECONDS
+    assert time.thread_time() - began < BOUND_SECONDS
     assert problem.element_id == "Timer_Wait"
     assert problem.line == line_of(xml, f"<bpmn:{kind}")
     assert why in problem.message, problem.message
@@ -98,7 +101,7 @@ def test_the_shipped_schedule_may_repeat_without_end(engine: Engine, forms: dict
 
 
 def test_no_cycle_faster_than_the_worker_pass_it_is_built_with() -> None:
-    slow_worker = Engine(LANE_ROLES, timer_window=TimerWindow(min_cycle=timedelta(minutes=5)))
+    slow_worker = Engine(LANE_ROLES, OPERATOR_NAMES, timer_window=TimerWindow(min_cycle=timedelta(minutes=5)))
     [problem] = refused(slow_worker, timer_diagram("timeCycle", '"R3/PT1M"'))
     assert "300 s" in problem.message
     slow_worker.inspect(timer_diagram("timeCycle", '"R3/PT5M"').encode(), "t.bpmn", FORMS, NOW)
@@ -131,12 +134,12 @@ def data_driven(engine: Engine, kind: str, event: str = "intermediateCatchEvent"
 
 def complete_with(engine: Engine, parsed: ParsedSpec, wait: Any) -> tuple[Any, float]:
     started = engine.start(parsed, {}, NOW, {})
-    began = time.perf_counter()
+    began = time.thread_time()  # CPU time: immune to a loaded machine
     try:
         result = engine.complete(parsed, started.state, started.pending[0].guid, {"wait": wait}, NOW, {})
     except StepFailedError as exc:
-        return exc, time.perf_counter() - began
-    return result, time.perf_counter() - began
+        return exc, time.thread_time() - began
+    return result, time.thread_time() - began
 
 
 @pytest.mark.parametrize(
@@ -193,9 +196,9 @@ def test_a_late_cycle_fires_once_not_once_per_missed_period(engine: Engine) -> N
     parsed = engine.inspect(timer_diagram("timeCycle", '"R5/PT1H"').encode(), "t.bpmn", FORMS, NOW)
     started = engine.start(parsed, {}, NOW, {})
     waiting = engine.complete(parsed, started.state, started.pending[0].guid, {}, NOW, {})
-    began = time.perf_counter()
+    began = time.thread_time()  # CPU time: immune to a loaded machine
     late = engine.resume(parsed, waiting.state, NOW + timedelta(days=1), {})  # 24 periods late
-    assert time.perf_counter() - began < BOUND_SECONDS
+    assert time.thread_time() - began < BOUND_SECONDS
     assert [p.spec_id for p in late.pending] == ["Task_After"]
     assert not late.timers  # the five repeats are used up: nothing waits any more
 
@@ -223,9 +226,11 @@ def test_a_zero_cycle_saved_before_the_bounds_fails_instead_of_firing_forever(en
 def test_an_automatic_loop_is_stopped_within_the_bound(engine: Engine) -> None:
     parsed = engine.inspect(loop_diagram().encode(), "timer_probe.bpmn", FORMS, NOW)
     started = engine.start(parsed, {}, NOW, {})
-    began = time.perf_counter()
+    # CPU time of this process, not wall-clock: other processes on a loaded machine do not inflate it.
+    began = time.process_time()
     with pytest.raises(StepFailedError) as caught:
         engine.complete(parsed, started.state, started.pending[0].guid, {}, NOW, {})
-    elapsed = time.perf_counter() - began
-    assert elapsed < BOUND_SECONDS, f"{elapsed:.3f} s"
-    assert f"เกิน {MAX_AUTOMATIC_STEPS} ขั้น" in caught.value.message or "ใช้เวลาเกิน" in caught.value.message
+    spent = time.process_time() - began
+    assert spent < BOUND_SECONDS, f"{spent:.3f} s of CPU"
+    # the work bound stops it, not the last-resort time budget
+    assert f"เกิน {MAX_AUTOMATIC_STEPS} ขั้น" in caught.value.message

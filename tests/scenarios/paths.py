@@ -1,6 +1,6 @@
 """Every path through every shipped process, as data. The runner (runner.py) walks them.
 
-Users are the demo office of DESIGN §5: owner1, gdir_plan and publisher1 in the planning group "plan";
+Users are the demo office (README.md): owner1, gdir_plan and publisher1 in the planning group "plan";
 owner2 and gdir_hr in the personnel group "hr"; pr1 is PR officer and publisher; one each of legal1,
 deputy1 and director1. "<pdf>", "<jpg:2>", ... are files the runner uploads (one per placeholder).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .runner import Expect, Item, Scenario, Step, Wait
+from .runner import Expect, Item, Scenario, Step, Wait, walk
 
 Data = dict[str, Any]
 
@@ -37,14 +37,19 @@ REJECTED = Expect("rejected", "rejected")
 
 GENERAL: Data = {
     "title": "ประกาศผลการคัดเลือกครูผู้ช่วย กรณีมีเหตุพิเศษ",
-    "category": "1.1",
+    "category": "1.3",  # 3.1 takes the categories that allow it (1.1 rules: 3.3 only)
     "description": "ประกาศรายชื่อผู้ผ่านการคัดเลือก",
     "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
     "channels": ["website", "notice_board"],
     "attachments": ["<pdf>"],
 }
 GD, DIR = "Task_GroupDirectorReview", "Task_DirectorDecision"
-CHECKED = Step("Task_CheckAndPublish", "publisher1", "publish_check_form", {"certified": True})
+CHECKED = Step(
+    "Task_CheckAndPublish", "publisher1", "publish_check_form", {"decision": "approve", "certified": True}
+)
+LEGAL_FORM = "legal_opinion_form"
+# 3.1 and 3.3 ask whether the item holds personal data or needs a legal look: a yes goes to the legal officer
+PERSONAL: Data = {"personal_data": True, "legal_review": False}
 
 
 def general_v(n: int) -> Data:
@@ -58,7 +63,18 @@ def general(owner: str, *steps: Step, end: Expect) -> Data:
 
 
 def general_published(title: str = GENERAL["title"]) -> Expect:
-    return Expect("completed", "published", Item(title, "1.1"))
+    return Expect("completed", "published", Item(title, "1.3"))
+
+
+def general_with(owner: str, data: Data, *steps: Step, end: Expect) -> Data:
+    first = Step("Task_PrepareRequest", owner, "general_request_form", data)
+    return {"process": "general_publication", "starter": owner, "steps": [first, *steps], "expect": end}
+
+
+def publisher_sends_back(task: str, fix: str, form: str, data: Data) -> list[Step]:
+    """The publisher finds a wrong file and sends the request back with a reason; the owner fixes it."""
+    reason = {"decision": "revise", "comment": "ไฟล์แนบเป็นฉบับร่าง โปรดแนบฉบับที่ลงนามแล้ว"}
+    return [Step(task, "publisher1", "publish_check_form", reason), revise(fix, "owner1", form, data)]
 
 
 def gdir_sends_back(n: int) -> list[Step]:
@@ -79,7 +95,7 @@ MEMO: Data = {
     "requester_position": "นักวิเคราะห์นโยบายและแผน",
     "requester_group": "plan",
     "topic": "แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570",
-    "category": "1.5",
+    "category": "1.12",  # the memo takes the categories 3.1 takes
     "description": "แผนปฏิบัติการที่ผ่านความเห็นชอบแล้ว",
     "purpose": "เพื่อเผยแพร่ประชาสัมพันธ์งานที่ดำเนินการ",
     "file_formats": ["pdf", "word"],
@@ -95,13 +111,13 @@ MEMO_FIX = {
     DIR: "Task_ReviseForDirector",
 }
 MEMO_REVIEWER = {
-    LEGAL: ("legal1", "review_form"),
+    LEGAL: ("legal1", "legal_opinion_form"),
     GD: ("gdir_plan", "review_form"),
     CERTIFY: ("publisher1", "certify_form"),
     DIR: ("director1", "director_permission_form"),
 }
 
-LEGAL_OK = review(LEGAL, "legal1")
+LEGAL_OK = review(LEGAL, "legal1", form="legal_opinion_form")
 GD_OK = review(GD, "gdir_plan")
 CERTIFIED = Step(CERTIFY, "publisher1", "certify_form", {"decision": "approve", "certified": True})
 DEPUTY_ALLOW = Step(DEPUTY, "deputy1", "deputy_opinion_form", {"decision": "recommend_allow"})
@@ -135,7 +151,7 @@ def memo(*steps: Step, end: Expect) -> Data:
 
 
 def memo_published(topic: str = MEMO["topic"]) -> Expect:
-    return Expect("completed", "published", Item(topic, "1.5"))  # the portal shows the memo's topic
+    return Expect("completed", "published", Item(topic, "1.12"))  # the portal shows the memo's topic
 
 
 # -- 3. photo_publication: plan, shoot and select, captions, PDPA, album, wait 14 days, evaluate --------
@@ -219,7 +235,7 @@ def photo(*pdpa_loops: Step) -> Data:
 
 OBJECTIVE: Data = {
     "title": "ผลการจัดซื้อจัดจ้าง ประจำเดือนตุลาคม 2569",
-    "category": "1.8",
+    "category": "1.9",  # procurement: 3.3 only
     "objective": "เปิดเผยผลการจัดซื้อจัดจ้างตามกฎหมาย",
     "target_audience": "ประชาชนทั่วไป ผู้ประกอบการ",
     "target_date": "2026-11-30",
@@ -250,21 +266,26 @@ def supervisor_sends_back(n: int) -> list[Step]:
     ]
 
 
-def regulatory(*revise_loops: Step) -> Data:
+def regulatory(*revise_loops: Step, compiled: Data = COMPILED) -> Data:
     return {
         "process": "regulatory_publication",
         "starter": "owner1",
         "steps": [
             Step("Task_PlanObjective", "owner1", "objective_form", OBJECTIVE),
             Step("Task_AcquireData", "owner1", "acquire_data_form", ACQUIRED),
-            Step("Task_CompileData", "owner1", "compile_data_form", COMPILED),
+            Step("Task_CompileData", "owner1", "compile_data_form", compiled),
             *revise_loops,
             review("Task_SupervisorReview", "gdir_plan", form="supervisor_review_form"),
-            Step("Task_PreparePublication", "publisher1", "publish_check_form", {"certified": True}),
+            Step(
+                "Task_PreparePublication",
+                "publisher1",
+                "publish_check_form",
+                {"decision": "approve", "certified": True},
+            ),
             Wait(days=30),
             Step("Task_EvaluatePublication", "owner1", "evaluation_form", EVALUATED, shows={"views": 0}),
         ],
-        "expect": Expect("completed", "published", Item(OBJECTIVE["title"], "1.8")),
+        "expect": Expect("completed", "published", Item(OBJECTIVE["title"], "1.9")),
     }
 
 
@@ -320,14 +341,12 @@ ANNOUNCEMENT: Data = {
 APPOINTED: Data = {
     "order_number": "103/2569",
     "order_date": "2026-10-05",
+    "valid_from": "2026-10-05",
+    "valid_to": "2027-09-30",
     "order_files": ["<pdf:order>"],
     "appointees": [
-        {
-            "name": "นางสาวกานดา เผยแพร่",
-            "position": "นักวิเคราะห์นโยบายและแผน",
-            "group": "plan",
-            "duty": "เผยแพร่ข้อมูลผ่านเว็บไซต์",
-        }
+        {"user": "publisher1", "role": "publisher", "duty": "เผยแพร่ข้อมูลผ่านเว็บไซต์"},
+        {"user": "pr1", "role": "pr_officer", "group": "admin", "duty": "ประชาสัมพันธ์และเผยแพร่ภาพกิจกรรม"},
     ],
 }
 BRIEFED: Data = {"briefing_date": "2026-10-20", "attendees_count": 45, "materials": ["<pdf:slides>"]}
@@ -360,6 +379,8 @@ def programme(starter: str, director: str, publisher: str) -> Data:
     }
 
 
+LEGAL_OK_GENERAL = review(LEGAL, "legal1", form="legal_opinion_form")
+
 # -- the paths ------------------------------------------------------------------------------------------
 
 GENERAL_OK = [review(GD, "gdir_plan"), review(DIR, "director1"), CHECKED]
@@ -386,9 +407,43 @@ SCENARIOS = [
             review(GD, "gdir_plan"),
             review(DIR, "director1", "revise", "ระบุปีงบประมาณในชื่อเรื่อง"),
             revise("Task_ReviseForDirector", "owner1", "general_request_form", general_v(1)),
+            review(GD, "gdir_plan"),  # the revised request goes back through the group director
             review(DIR, "director1"),
             CHECKED,
             end=general_published(general_v(1)["title"]),
+        ),
+    ),
+    Scenario(
+        "general_publication-personal-data-legal-opinion-then-approve",
+        **general_with(
+            "owner1",
+            {**GENERAL, **PERSONAL},
+            review(LEGAL, "legal1", "recommend_deny", "มีเลขประจำตัวประชาชน ควรปิดบังก่อน", LEGAL_FORM),
+            *GENERAL_OK,  # the legal officer gives an opinion; the directors decide
+            end=general_published(),
+        ),
+    ),
+    Scenario(
+        "general_publication-legal-revise-publisher-revise-then-approve",
+        **general_with(
+            "owner1",
+            {**GENERAL, **PERSONAL},
+            review(LEGAL, "legal1", "revise", "ปิดบังเลขประจำตัวประชาชนก่อน", LEGAL_FORM),
+            revise(
+                "Task_ReviseForLegalOfficer", "owner1", "general_request_form", {**general_v(1), **PERSONAL}
+            ),
+            LEGAL_OK_GENERAL,
+            review(GD, "gdir_plan"),
+            review(DIR, "director1"),
+            *publisher_sends_back(
+                "Task_CheckAndPublish",
+                "Task_ReviseForPublisher",
+                "general_request_form",
+                {**general_v(2), "personal_data": False},
+            ),
+            # the fix drops the personal data: back through the group director and the director only
+            *GENERAL_OK,
+            end=general_published(general_v(2)["title"]),
         ),
     ),
     Scenario(
@@ -413,7 +468,9 @@ SCENARIOS = [
     ),
     Scenario(
         "memo_publication-group-director-revise-then-approve",
-        **memo(LEGAL_OK, *sends_back(GD)(1), *MEMO_AFTER_LEGAL, end=memo_published(memo_v(1)["topic"])),
+        **memo(
+            LEGAL_OK, *sends_back(GD)(1), LEGAL_OK, *MEMO_AFTER_LEGAL, end=memo_published(memo_v(1)["topic"])
+        ),
     ),
     Scenario(
         "memo_publication-publisher-certify-revise-then-approve",
@@ -421,6 +478,8 @@ SCENARIOS = [
             LEGAL_OK,
             GD_OK,
             *sends_back(CERTIFY)(1),
+            LEGAL_OK,  # the revised memo goes back through everyone who endorsed it
+            GD_OK,
             CERTIFIED,
             DEPUTY_ALLOW,
             DIR_OK,
@@ -436,8 +495,8 @@ SCENARIOS = [
             CERTIFIED,
             DEPUTY_ALLOW,
             *sends_back(DIR)(1),
-            DIR_OK,
-            PUBLISHED_BY_PR,
+            LEGAL_OK,
+            *MEMO_AFTER_LEGAL,
             end=memo_published(memo_v(1)["topic"]),
         ),
     ),
@@ -471,8 +530,15 @@ SCENARIOS = [
         ),
     ),
     Scenario(
-        "memo_publication-legal-officer-reject",
-        **memo(review(LEGAL, "legal1", "reject", "ขัดต่อ พ.ร.บ.ข้อมูลข่าวสารของราชการ มาตรา 15"), end=REJECTED),
+        "memo_publication-legal-officer-recommends-deny-director-rejects",
+        **memo(
+            review(LEGAL, "legal1", "recommend_deny", "ขัดต่อ พ.ร.บ.ข้อมูลข่าวสารของราชการ มาตรา 15", LEGAL_FORM),
+            GD_OK,
+            CERTIFIED,
+            DEPUTY_DENY,
+            review(DIR, "director1", "reject", "ไม่อนุญาต ตามความเห็นนิติกร", "director_permission_form"),
+            end=REJECTED,
+        ),
     ),
     Scenario(
         "memo_publication-group-director-reject",
@@ -482,6 +548,23 @@ SCENARIOS = [
     Scenario("photo_publication-pdpa-revise3-then-approve", **photo(*three(pdpa_sends_back))),
     Scenario("regulatory_publication-continue", **regulatory()),
     Scenario("regulatory_publication-revise3-then-continue", **regulatory(*three(supervisor_sends_back))),
+    Scenario(
+        "regulatory_publication-legal-revise-publisher-revise-then-continue",
+        **regulatory(
+            review("Task_LegalOpinion", "legal1", "revise", "ตัดชื่อผู้เสนอราคาที่เป็นบุคคลธรรมดา", LEGAL_FORM),
+            revise("Task_ReviseForLegalOfficer", "owner1", "compile_data_form", {**COMPILED, **PERSONAL}),
+            review("Task_LegalOpinion", "legal1", form=LEGAL_FORM),
+            review("Task_SupervisorReview", "gdir_plan", form="supervisor_review_form"),
+            *publisher_sends_back(
+                "Task_PreparePublication",
+                "Task_ReviseForPublisher",
+                "compile_data_form",
+                {**COMPILED, **PERSONAL},
+            ),
+            review("Task_LegalOpinion", "legal1", form=LEGAL_FORM),  # the fix goes back through everyone
+            compiled={**COMPILED, **PERSONAL},
+        ),
+    ),
     Scenario("semiannual_report-by-publisher-published", **semiannual("publisher1", "pr1", True)),
     Scenario("semiannual_report-by-publisher-not-published", **semiannual("pr1", "publisher1", False)),
     Scenario("semiannual_report-by-group-director-published", **semiannual("gdir_hr", "publisher1", True)),
@@ -489,3 +572,17 @@ SCENARIOS = [
     Scenario("publication_programme-by-publisher", **programme("publisher1", "director1", "pr1")),
     Scenario("publication_programme-by-director", **programme("director1", "director1", "publisher1")),
 ]
+
+
+def to_pdpa_check(ctx: Any, clock: Any, actor: Any, name: str) -> int:
+    """A photo album planned, shot and captioned through the real services, waiting at the PDPA check
+    (pr1's step); returns the request's id. For pages that open that step."""
+    steps = [
+        Step("Task_PlanPhotography", "owner1", "photo_plan_form", PLAN),
+        Step("Task_ShootAndSelect", "pr1", "photo_select_form", {"photos": SHOT}),
+        captions(),
+    ]
+    iid, _ = walk(
+        ctx, clock, actor, Scenario(name, "photo_publication", "owner1", steps, Expect("running", ""))
+    )
+    return iid

@@ -19,8 +19,11 @@ from sqlalchemy import select
 
 from bpmnpub.models import HumanTask, PublishedItem
 from bpmnpub.permissions import Actor
-from bpmnpub.services import consistency, files, instances, publishing, tasks, trail
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel import trail
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.portal import publishing
+from bpmnpub.services.requests import consistency, inbox, instances, tasks, worker_steps
 
 from .. import photos
 
@@ -114,7 +117,7 @@ def walk(ctx: ServiceContext, clock: Any, actor: Actors, scenario: Scenario) -> 
         starter_kept_out = decides and step.user != scenario.starter and detail.lane != "requester"
         outsiders = {WRONG_USER.get(step.user), scenario.starter if starter_kept_out else None}
         for other in sorted(o for o in outsiders if o):
-            seen = {t.id for t in tasks.list_tasks(ctx, actor(other), limit=200)}
+            seen = {t.id for t in inbox.list_tasks(ctx, actor(other), limit=200)}
             assert task_id not in seen, f"{other} must not see {step.task} of {step.user}"
         assert detail.form["key"] == step.form, f"{step.task} shows form {detail.form.get('key')}"
         if step.prefilled:
@@ -143,9 +146,9 @@ def _open_tasks(ctx: ServiceContext, iid: int) -> dict[int, str]:
 
 def _find_in_inbox(ctx: ServiceContext, user: Actor, iid: int, step: Step) -> int:
     open_now = _open_tasks(ctx, iid)
-    inbox = [t for t in tasks.list_tasks(ctx, user, limit=200) if t.instance_id == iid]
-    mine = [t.id for t in inbox if open_now.get(t.id) == step.task]
-    assert len(mine) == 1, f"{step.user} should see one {step.task}; open: {open_now}, inbox: {inbox}"
+    listed = [t for t in inbox.list_tasks(ctx, user, limit=200) if t.instance_id == iid]
+    mine = [t.id for t in listed if open_now.get(t.id) == step.task]
+    assert len(mine) == 1, f"{step.user} should see one {step.task}; open: {open_now}, inbox: {listed}"
     return mine[0]
 
 
@@ -161,7 +164,7 @@ def _resolve(ctx: ServiceContext, user: Actor, value: Any, uploads: dict[str, st
     if value not in uploads:
         kind, label = match.group(1), match.group(2) or "1"
         content = CONTENT[kind](label)
-        uploads[value] = files.upload_file(
+        uploads[value] = storage.upload_file(
             ctx, io.BytesIO(content), f"ไฟล์-{label}.{kind}", actor_id=user.id
         ).id
     return uploads[value]
@@ -170,11 +173,11 @@ def _resolve(ctx: ServiceContext, user: Actor, value: Any, uploads: dict[str, st
 def _wait(ctx: ServiceContext, clock: Any, iid: int, days: int) -> None:
     assert _open_tasks(ctx, iid) == {}, "the request should be waiting on its timer only"
     clock.advance(days=days - 1)
-    assert instances.fire_due_timers(ctx) == 0, f"the timer fired before {days} days"
+    assert worker_steps.fire_due_timers(ctx) == 0, f"the timer fired before {days} days"
     assert _open_tasks(ctx, iid) == {}
     # The worker's first tick after the due time. Not *at* it: see test_timers.py (a known bug).
     clock.advance(days=1, seconds=int(ctx.settings["WORKER_INTERVAL"]))
-    assert instances.fire_due_timers(ctx) == 1, f"the timer did not fire after {days} days"
+    assert worker_steps.fire_due_timers(ctx) == 1, f"the timer did not fire after {days} days"
 
 
 def _check_end(
@@ -212,10 +215,9 @@ def _check_end(
 
 def _check_clean_photo(ctx: ServiceContext, photo: dict[str, Any]) -> None:
     """A published photo lost its EXIF (GPS included) on upload and has a thumbnail of its own."""
-    _, path = files.get_file(ctx, photo["file"])
-    with Image.open(path) as image:
+    with Image.open(io.BytesIO(storage.read_file(ctx, photo["file"])[1])) as image:
         assert not image.getexif(), "EXIF must not reach a stored photo"
-    thumb, thumb_path = files.get_file(ctx, photo["thumb"])
+    thumb, thumb_content = storage.read_file(ctx, photo["thumb"])
     assert photo["thumb"] != photo["file"] and thumb.content_type == "image/webp"
-    with Image.open(thumb_path) as image:
+    with Image.open(io.BytesIO(thumb_content)) as image:
         assert max(image.size) <= 480

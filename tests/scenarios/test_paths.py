@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 
 from .paths import SCENARIOS
 from .runner import Scenario, Step, run

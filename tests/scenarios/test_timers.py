@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bpmnpub.models import HumanTask
-from bpmnpub.services import instances
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import instances, worker_steps
 
 from .paths import SCENARIOS
 from .runner import Wait, walk
@@ -26,14 +26,14 @@ def test_a_timer_fires_once_its_due_time_has_passed(
     wait = next(i for i, s in enumerate(scenario.steps) if isinstance(s, Wait))
     iid, _ = walk(ctx, clock, actor, replace(scenario, steps=scenario.steps[:wait]))  # up to the timer
     clock.advance(days=scenario.steps[wait].days)  # type: ignore[union-attr]  # exactly the wait
-    assert instances.fire_due_timers(ctx) == 0
+    assert worker_steps.fire_due_timers(ctx) == 0
     assert not [
         e for e in instances.get_instance(ctx, iid, actor("admin1")).events if e.action == "timer_fired"
     ]
     clock.advance(seconds=1)
-    assert instances.fire_due_timers(ctx) == 1
+    assert worker_steps.fire_due_timers(ctx) == 1
     ready = select(HumanTask.task_spec).where(HumanTask.instance_id == iid, HumanTask.status == "ready")
     with ctx.db.read() as session:
         opened = session.scalars(ready).all()
     assert opened == ["Task_EvaluatePublication"]
-    assert instances.fire_due_timers(ctx) == 0
+    assert worker_steps.fire_due_timers(ctx) == 0

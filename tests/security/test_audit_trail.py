@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from bpmnpub.cli import main as cli
-from bpmnpub.services import audit, trail
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel import audit, trail
+from bpmnpub.services.kernel.context import ServiceContext
 
 from ..web.conftest import Api
 

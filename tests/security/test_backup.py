@@ -19,8 +19,9 @@ from bpmnpub import create_app
 from bpmnpub.cli import main as cli
 from bpmnpub.db import Database
 from bpmnpub.engine import Engine
-from bpmnpub.services import trail
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel import trail
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.wiring import OPERATORS
 
 from ..conftest import PG_URL, Clock, _settings
 from ..web.conftest import TITLE, Api, request_data
@@ -115,7 +116,11 @@ def test_a_restored_office_is_the_same_office(
     assert "--force" in capsys.readouterr().err
 
     restored = ServiceContext(
-        Database(fresh_url), shared_engine, _settings(restored_dir, fresh_url), clock=clock
+        Database(fresh_url),
+        shared_engine,
+        _settings(restored_dir, fresh_url),
+        clock=clock,
+        operators=OPERATORS,
     )
     try:
         again = create_app(context=restored)

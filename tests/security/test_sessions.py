@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bpmnpub.cli import main as cli
-from bpmnpub.services import accounts, admin
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts, people
 
 from ..conftest import Clock
 from ..web.conftest import API, Api
@@ -47,11 +47,11 @@ def save(ctx: ServiceContext, actor: Any, username: str, **changes: Any) -> None
             "position": user.position,
             "email": user.email,
             "group_code": user.group.code if user.group else "",
-            "roles": sorted(user.role_codes),
+            "roles": sorted(user.role_codes_at(ctx.now())),
             "is_active": user.is_active,
             "password": "",
         }
-    admin.save_user(ctx, actor("admin1"), **{**facts, **changes})
+    people.save_user(ctx, actor("admin1"), **{**facts, **changes})
 
 
 def test_a_cookie_replayed_after_sign_out_opens_nothing(app: Flask) -> None:
@@ -113,12 +113,12 @@ def test_a_token_is_revoked_by_the_api_the_page_and_the_command_line(
 
 
 def accounts_tokens(ctx: ServiceContext, username: str) -> list[Any]:
-    from bpmnpub.services import sessions
+    from bpmnpub.services.office import sessions
 
     with ctx.db.read() as session:
         user = accounts.find_user(session, username)
         assert user is not None
-        who = accounts.actor_of(user)
+        who = accounts.actor_of(user, ctx.now())
     return sessions.list_tokens(ctx, who)
 
 

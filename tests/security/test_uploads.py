@@ -18,8 +18,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from bpmnpub.models import StoredFile, User
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.worker import Worker
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.operations.worker import Worker
 
 from ..conftest import Clock
 from ..web.conftest import API, PDF, Api, error_of, multipart
@@ -99,7 +99,7 @@ def test_the_uploads_of_a_rejected_form_are_gone_a_day_later(
     attachments = [
         ("attachments", FileStorage(io.BytesIO(PDF + str(n).encode()), f"ไฟล์{n}.pdf")) for n in range(60)
     ]
-    boundary, body = encode_multipart(MultiDict([("csrf_token", token), ("category", "1.1"), *attachments]))
+    boundary, body = encode_multipart(MultiDict([("csrf_token", token), ("category", "1.3"), *attachments]))
     response = browser.post(
         f"/tasks/{task_id}", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )

@@ -8,21 +8,22 @@ from typing import Any
 import pytest
 
 from bpmnpub.permissions import Actor
-from bpmnpub.services import files, instances, tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.views import InstanceView
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import inbox, instances, tasks
+from bpmnpub.services.requests.results import InstanceView
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def upload_pdf(ctx: ServiceContext, who: Actor, content: bytes = PDF, name: str = "ประกาศ.pdf") -> str:
-    return files.upload_file(ctx, io.BytesIO(content), name, actor_id=who.id).id
+    return storage.upload_file(ctx, io.BytesIO(content), name, actor_id=who.id).id
 
 
 def request_data(file_id: str, **overrides: Any) -> dict[str, Any]:
     data = {
         "title": "ประกาศผลการคัดเลือกครูผู้ช่วย",
-        "category": "1.1",
+        "category": "1.3",
         "description": "รายละเอียดประกาศ",
         "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
         "channels": ["website"],
@@ -34,7 +35,7 @@ def request_data(file_id: str, **overrides: Any) -> dict[str, Any]:
 
 def task_id(ctx: ServiceContext, who: Actor, instance_id: int, spec: str | None = None) -> int:
     """The id of the open task of an instance that `who` can act on (found through their inbox)."""
-    mine = [t for t in tasks.list_tasks(ctx, who, limit=200) if t.instance_id == instance_id]
+    mine = [t for t in inbox.list_tasks(ctx, who, limit=200) if t.instance_id == instance_id]
     view = instances.get_instance(ctx, instance_id, who) if spec else None
     if spec and view:
         wanted = {t.id for t in view.tasks if t.status in ("ready", "claimed")}
@@ -57,3 +58,12 @@ def filed(ctx: ServiceContext, actor: Any) -> InstanceView:
     started = instances.start_instance(ctx, "general_publication", None, owner)
     first = task_id(ctx, owner, started.id)
     return tasks.complete_task(ctx, first, request_data(upload_pdf(ctx, owner)), owner)
+
+
+@pytest.fixture
+def legal_step(ctx: ServiceContext, actor: Any) -> tuple[int, int]:
+    """legal1 appointed legal officer until 20 November 2026, owner1's memo waiting for them: (request
+    id, the legal step's task id) — tests/services/appointment_walk.py."""
+    from .appointment_walk import legal_step_on_a_term  # the walk stands on this module's helpers
+
+    return legal_step_on_a_term(ctx, actor)

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from bpmnpub.errors import PermissionDeniedError, ValidationError
-from bpmnpub.services import accounts, instances, tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.views import InstanceView
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts
+from bpmnpub.services.requests import inbox, instances, tasks
+from bpmnpub.services.requests.results import InstanceView
 
 from ..conftest import Clock
 from .conftest import task_id
@@ -40,16 +41,16 @@ def test_before_the_range_the_substitute_has_nothing(
 ) -> None:
     deputy = actor_on(ctx, clock, "deputy1", date(2026, 11, 19))
     assert deputy.acting_for == ()
-    assert tasks.list_tasks(ctx, deputy) == []
+    assert inbox.list_tasks(ctx, deputy) == []
 
 
 def test_during_the_range_the_substitute_decides_for_the_director(
     ctx: ServiceContext, clock: Clock, at_director: InstanceView, actor: Any
 ) -> None:
     deputy = actor_on(ctx, clock, "deputy1", date(2026, 11, 20))
-    [task] = tasks.list_tasks(ctx, deputy)
+    [task] = inbox.list_tasks(ctx, deputy)
     assert task.name == "ผอ.สพป. พิจารณา อนุญาต"
-    assert [t.id for t in tasks.list_tasks(ctx, actor("director1"))] == [task.id]  # still the director's too
+    assert [t.id for t in inbox.list_tasks(ctx, actor("director1"))] == [task.id]  # still the director's too
     tasks.complete_task(ctx, task.id, {"decision": "approve"}, deputy)
     view = instances.get_instance(ctx, at_director.id, actor("admin1"))
     decided = [e for e in view.events if e.action == "task_completed"][-1]
@@ -58,7 +59,7 @@ def test_during_the_range_the_substitute_decides_for_the_director(
 
 def test_after_the_range_it_is_over(ctx: ServiceContext, clock: Clock, at_director: Any) -> None:
     deputy = actor_on(ctx, clock, "deputy1", date(2026, 11, 25))
-    assert tasks.list_tasks(ctx, deputy) == []
+    assert inbox.list_tasks(ctx, deputy) == []
     review = task_id(ctx, actor_on(ctx, clock, "director1", date(2026, 11, 25)), at_director.id)
     with pytest.raises(PermissionDeniedError):
         tasks.complete_task(ctx, review, {"decision": "approve"}, deputy)
@@ -74,7 +75,7 @@ def test_a_substitute_never_decides_on_their_own_request(
 
     started = instances.start_instance(ctx, "general_publication", None, owner)
     tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(upload_pdf(ctx, owner)), owner)
-    assert [t.instance_id for t in tasks.list_tasks(ctx, owner)] == []  # not their own review, even for gdir
+    assert [t.instance_id for t in inbox.list_tasks(ctx, owner)] == []  # not their own review, even for gdir
 
 
 def test_delegations_are_checked(ctx: ServiceContext, actor: Any) -> None:

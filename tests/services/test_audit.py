@@ -14,9 +14,14 @@ from sqlalchemy import func, select
 
 from bpmnpub.errors import PermissionDeniedError, ValidationError
 from bpmnpub.models import AdminEvent, StoredFile
-from bpmnpub.services import accounts, admin, audit, catalogue, library, office
-from bpmnpub.services.catalogue import CategoryInput, ItaItemInput
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.catalogue import categories as catalogue
+from bpmnpub.services.catalogue import ita_years
+from bpmnpub.services.catalogue.categories import CategoryInput
+from bpmnpub.services.catalogue.ita_years import ItaItemInput
+from bpmnpub.services.kernel import audit
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts, people, settings_editor
+from bpmnpub.services.procedures import modeler
 
 from ..conftest import PROCESSES
 
@@ -64,15 +69,15 @@ def _changes(ctx: ServiceContext, actor: Any) -> list[tuple[Callable[[], object]
             "categories-chachoengsao1",
         ),
         (
-            lambda: catalogue.create_fiscal_year(ctx, boss, 2580, "ita-2566-oit"),
+            lambda: ita_years.create_fiscal_year(ctx, boss, 2580, "ita-2566-oit"),
             "catalogue",
             "year_created",
             "ita 2580",
         ),
-        (lambda: catalogue.clone_fiscal_year(ctx, boss, 2580, 2581), "catalogue", "year_cloned", "ita 2581"),
-        (lambda: catalogue.set_verified(ctx, boss, 2581, True), "catalogue", "year_verified", "ita 2581"),
+        (lambda: ita_years.clone_fiscal_year(ctx, boss, 2580, 2581), "catalogue", "year_cloned", "ita 2581"),
+        (lambda: ita_years.set_verified(ctx, boss, 2581, True), "catalogue", "year_verified", "ita 2581"),
         (
-            lambda: catalogue.update_ita_item(
+            lambda: ita_years.update_ita_item(
                 ctx, boss, 2581, "O5", ItaItemInput(title="ข้อห้า", categories=("1.9",))
             ),
             "catalogue",
@@ -80,19 +85,19 @@ def _changes(ctx: ServiceContext, actor: Any) -> list[tuple[Callable[[], object]
             "ita 2581 O5",
         ),
         (
-            lambda: office.update_settings(ctx, boss, {"phone": "055 000 000"}),
+            lambda: settings_editor.update_settings(ctx, boss, {"phone": "055 000 000"}),
             "office",
             "settings_updated",
             "office",
         ),
         (
-            lambda: library.save_draft(ctx, owner, "general_publication", GENERAL, {}, 1),
+            lambda: modeler.save_draft(ctx, owner, "general_publication", GENERAL, {}, 1),
             "process",
             "draft_saved",
             "general_publication",
         ),
         (
-            lambda: library.discard_draft(ctx, owner, "general_publication"),
+            lambda: modeler.discard_draft(ctx, owner, "general_publication"),
             "process",
             "draft_discarded",
             "general_publication",
@@ -114,7 +119,7 @@ def _changes(ctx: ServiceContext, actor: Any) -> list[tuple[Callable[[], object]
             "delegation",
         ),
         (
-            lambda: admin.save_user(
+            lambda: people.save_user(
                 ctx,
                 boss,
                 user_id=None,
@@ -132,7 +137,7 @@ def _changes(ctx: ServiceContext, actor: Any) -> list[tuple[Callable[[], object]
             "user clerk9",
         ),
         (
-            lambda: admin.save_group(
+            lambda: people.save_group(
                 ctx, boss, group_id=None, code="audit", name="หน่วยตรวจสอบภายใน", name_en=""
             ),
             "users",
@@ -157,8 +162,8 @@ def test_every_kind_of_change_writes_exactly_one_row(ctx: ServiceContext, actor:
 def test_the_row_holds_the_fields_before_and_after(ctx: ServiceContext, actor: Any) -> None:
     boss = actor("admin1")
     catalogue.save_category(ctx, boss, "1.9", CategoryInput(name="การจัดซื้อ", active=False))
-    catalogue.set_verified(ctx, boss, 2566, True)
-    office.update_settings(ctx, boss, {"name": "สพป.ทดสอบ", "phone": ""})
+    ita_years.set_verified(ctx, boss, 2566, True)
+    settings_editor.update_settings(ctx, boss, {"name": "สพป.ทดสอบ", "phone": ""})
     details = [e[4] for e in events(ctx)]
     assert details[0]["name"] == {"from": "ข้อมูลการจัดซื้อจัดจ้าง", "to": "การจัดซื้อ"}
     assert details[0]["active"] == {"from": True, "to": False}
@@ -169,8 +174,8 @@ def test_the_row_holds_the_fields_before_and_after(ctx: ServiceContext, actor: A
 
 def test_a_password_change_is_noted_never_stored(ctx: ServiceContext, actor: Any) -> None:
     boss = actor("admin1")
-    user = next(u for u in admin.list_users(ctx, boss) if u.username == "owner1")
-    admin.save_user(
+    user = next(u for u in people.list_users(ctx, boss) if u.username == "owner1")
+    people.save_user(
         ctx,
         boss,
         user_id=user.id,
@@ -195,14 +200,14 @@ def test_refused_changes_write_nothing(ctx: ServiceContext, actor: Any) -> None:
         lambda: catalogue.save_category(ctx, boss, "1.9", CategoryInput(name="  ")),
         lambda: catalogue.save_category(ctx, staff, "1.9", CategoryInput(name="x")),
         lambda: catalogue.load_category_preset(ctx, boss, "ita-2566-oit"),
-        lambda: catalogue.create_fiscal_year(ctx, boss, 1999, "ita-2566-oit"),
-        lambda: catalogue.update_ita_item(
+        lambda: ita_years.create_fiscal_year(ctx, boss, 1999, "ita-2566-oit"),
+        lambda: ita_years.update_ita_item(
             ctx, boss, 2566, "O5", ItaItemInput(title="x", categories=("9.9",))
         ),
-        lambda: office.update_settings(ctx, boss, {"name": ""}),
-        lambda: library.save_draft(ctx, boss, "general_publication", "", {}, 1),
+        lambda: settings_editor.update_settings(ctx, boss, {"name": ""}),
+        lambda: modeler.save_draft(ctx, boss, "general_publication", "", {}, 1),
         lambda: accounts.add_delegation(ctx, boss, "admin1", date(2026, 11, 20), date(2026, 11, 24), ""),
-        lambda: admin.save_user(
+        lambda: people.save_user(
             ctx,
             boss,
             user_id=None,
@@ -215,30 +220,30 @@ def test_refused_changes_write_nothing(ctx: ServiceContext, actor: Any) -> None:
             is_active=True,
             password="short",
         ),
-        lambda: admin.save_group(ctx, boss, group_id=None, code="plan", name="ซ้ำ", name_en=""),
+        lambda: people.save_group(ctx, boss, group_id=None, code="plan", name="ซ้ำ", name_en=""),
     ]
     for change in refused:
         with pytest.raises((ValidationError, PermissionDeniedError)):
             change()
-    library.discard_draft(ctx, boss, "general_publication")  # no draft: nothing changed
+    modeler.discard_draft(ctx, boss, "general_publication")  # no draft: nothing changed
     assert events(ctx) == []
 
 
 def test_an_emblem_is_stored_only_with_settings_that_hold(ctx: ServiceContext, actor: Any) -> None:
     boss = actor("admin1")
     files_before = stored_files(ctx)
-    emblem = office.Emblem(io.BytesIO(png()), "ครุฑ.png")
+    emblem = settings_editor.Emblem(io.BytesIO(png()), "ครุฑ.png")
     with pytest.raises(ValidationError) as refused:
-        office.update_settings(ctx, boss, {"name": "", "email": "nope"}, emblem=emblem)
+        settings_editor.update_settings(ctx, boss, {"name": "", "email": "nope"}, emblem=emblem)
     assert {p.field for p in refused.value.problems} == {"name", "email"}
-    bad_picture = office.Emblem(io.BytesIO(b"not a picture"), "ครุฑ.png")
+    bad_picture = settings_editor.Emblem(io.BytesIO(b"not a picture"), "ครุฑ.png")
     with pytest.raises(ValidationError) as both:
-        office.update_settings(ctx, boss, {"name": ""}, emblem=bad_picture)
+        settings_editor.update_settings(ctx, boss, {"name": ""}, emblem=bad_picture)
     assert {p.field for p in both.value.problems} == {"name", "emblem"}  # every mistake at once
     assert stored_files(ctx) == files_before and events(ctx) == []
 
-    saved = office.update_settings(
-        ctx, boss, {"name": "สพป.ทดสอบ"}, emblem=office.Emblem(io.BytesIO(png()), "ครุฑ.png")
+    saved = settings_editor.update_settings(
+        ctx, boss, {"name": "สพป.ทดสอบ"}, emblem=settings_editor.Emblem(io.BytesIO(png()), "ครุฑ.png")
     )
     assert saved.emblem_file_id is not None
     assert stored_files(ctx) == files_before + 2  # the picture and its thumbnail
@@ -250,9 +255,9 @@ def test_history_is_for_admins_newest_first_and_narrowed(ctx: ServiceContext, ac
     boss = actor("admin1")
     catalogue.save_category(ctx, boss, "1.9", CategoryInput(name="การจัดซื้อ"))
     clock.advance(minutes=1)
-    catalogue.set_verified(ctx, boss, 2566, True)
+    ita_years.set_verified(ctx, boss, 2566, True)
     clock.advance(minutes=1)
-    catalogue.update_ita_item(ctx, boss, 2566, "O21", ItaItemInput(title="ข้อ 21", categories=("1.9",)))
+    ita_years.update_ita_item(ctx, boss, 2566, "O21", ItaItemInput(title="ข้อ 21", categories=("1.9",)))
     everything = audit.history(ctx, boss, "catalogue")
     assert [e.action for e in everything] == ["item_updated", "year_verified", "category_updated"]
     assert everything[0].actor == "ผู้ดูแลระบบ"  # admin1's full name

@@ -13,9 +13,10 @@ from bpmnpub.engine import Engine
 from bpmnpub.errors import ConflictError
 from bpmnpub.models import HumanTask, InstanceEvent
 from bpmnpub.permissions import LANE_ROLES, Actor
-from bpmnpub.services import tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.views import InstanceView
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import tasks
+from bpmnpub.services.requests.results import InstanceView
+from bpmnpub.services.wiring import OPERATOR_NAMES, OPERATORS
 
 from .conftest import task_id
 
@@ -23,7 +24,7 @@ from .conftest import task_id
 def _complete_in_child(
     url: str, settings: dict[str, Any], task: int, who: Actor, barrier: Any, out: Any
 ) -> None:
-    ctx = ServiceContext(Database(url), Engine(LANE_ROLES), settings)
+    ctx = ServiceContext(Database(url), Engine(LANE_ROLES, OPERATOR_NAMES), settings, operators=OPERATORS)
     barrier.wait(timeout=30)
     try:
         tasks.complete_task(ctx, task, {"decision": "approve"}, who)

@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from bpmnpub.engine import specs
 from bpmnpub.errors import PermissionDeniedError
 from bpmnpub.models import HumanTask, InstanceEvent, ProcessInstance
-from bpmnpub.services import consistency, instances, tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.views import InstanceView
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import consistency, inbox, instances, tasks
+from bpmnpub.services.requests.results import InstanceView
 
 REPORT = {"results": "ผล", "problems": "ไม่มี", "suggestions": "ไม่มี"}
 
@@ -25,7 +25,7 @@ def kinds(report: consistency.CheckReport, instance_id: int) -> set[str]:
 def test_a_real_request_is_clean_at_every_step(ctx: ServiceContext, actor: Any, filed: InstanceView) -> None:
     assert consistency.check_all(ctx).clean
     gdir = actor("gdir_plan")
-    [task] = [t for t in tasks.list_tasks(ctx, gdir) if t.instance_id == filed.id]
+    [task] = [t for t in inbox.list_tasks(ctx, gdir) if t.instance_id == filed.id]
     tasks.complete_task(ctx, task.id, {"decision": "approve", "comment": ""}, gdir)
     report = consistency.check_all(ctx)
     assert report.clean, report.findings
@@ -85,7 +85,7 @@ def test_the_old_multi_instance_stall_would_have_been_reported(
     for who in ("gdir_plan", "gdir_hr"):
         ctx.engine.cache = specs.SpecCache()  # the next request lands in a process that never saw it
         person = actor(who)
-        [task] = [t for t in tasks.list_tasks(ctx, person) if t.instance_id == started.id]
+        [task] = [t for t in inbox.list_tasks(ctx, person) if t.instance_id == started.id]
         tasks.complete_task(ctx, task.id, REPORT, person)
     report = consistency.check_all(ctx)
     assert consistency.STALLED in kinds(report, started.id)
@@ -97,7 +97,7 @@ def test_with_the_fix_the_same_walk_is_clean(ctx: ServiceContext, actor: Any) ->
     for who in ("gdir_hr", "gdir_plan"):
         ctx.engine.cache = specs.SpecCache()
         person = actor(who)
-        [task] = [t for t in tasks.list_tasks(ctx, person) if t.instance_id == started.id]
+        [task] = [t for t in inbox.list_tasks(ctx, person) if t.instance_id == started.id]
         tasks.complete_task(ctx, task.id, REPORT, person)
     assert consistency.check_instances(ctx, [started.id]).clean
     assert consistency.suspect_count(ctx, actor("admin1")) == 0

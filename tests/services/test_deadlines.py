@@ -5,6 +5,7 @@ superior; the e-mails wait in the outbox; `bpmnpub check` stays clean. Closure d
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -13,9 +14,9 @@ from sqlalchemy import select
 from bpmnpub.engine import OperatorCall
 from bpmnpub.errors import ConflictError, PermissionDeniedError, ValidationError
 from bpmnpub.models import AdminEvent, HumanTask, Notification, ProcessInstance, User
-from bpmnpub.services import consistency, deadlines, instances, monitoring, tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.worker import Worker
+from bpmnpub.services.kernel.context import ServiceContext, StepScope
+from bpmnpub.services.operations.worker import Worker
+from bpmnpub.services.requests import admin_page, consistency, deadlines, inbox, instances, tasks
 from bpmnpub.thaidate import BANGKOK
 
 from ..conftest import Clock
@@ -24,7 +25,7 @@ from .conftest import task_id, upload_pdf
 
 PLAN = {
     "title": "ภาพกิจกรรมวันครู",
-    "category": "1.1",
+    "category": "1.13",  # photographs of activities: 3.2 files into 1.13
     "activity": "กิจกรรมวันครู",
     "activity_date": "2026-04-10",
     "place": "หอประชุม",
@@ -111,7 +112,7 @@ def test_reminder_and_escalation_fire_on_working_days_across_songkran(
     assert services == ["เตือน ผู้ถ่ายภาพ", "แจ้ง ผู้บังคับบัญชา"]
     assert view.status == "running"
     # The admin's diagram of the request marks the paths the timers took, the shoot still open.
-    marks = monitoring.get_instance_page(ctx, iid, actor("admin1")).marks
+    marks = admin_page.get_instance_page(ctx, iid, actor("admin1")).marks
     assert {"Task_RemindShoot", "Task_EscalateShoot"} <= set(marks.completed)
     assert "Task_ShootAndSelect" in marks.active
     report = consistency.check_all(ctx)
@@ -124,9 +125,8 @@ def test_escalation_can_hand_the_task_to_the_superior(ctx: ServiceContext, clock
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, iid)
         assert instance is not None
-        escalate = deadlines.operators(session, instance, datetime(2026, 4, 20, 10, 0, tzinfo=UTC))[
-            "escalate"
-        ]
+        scope = StepScope(ctx, session, instance, None, datetime(2026, 4, 20, 10, 0, tzinfo=UTC))
+        escalate = partial(deadlines.escalate, scope)
         outcome = escalate(
             OperatorCall(
                 "escalate",
@@ -194,7 +194,7 @@ def test_a_late_supervisor_review_of_3_3_goes_up_the_chain(
     clock.current = datetime(2026, 4, 17, 9, 31, tzinfo=UTC)
     worker.run_pass()
     assert _notices(ctx, started.id) == [("reminder", "gdir_plan"), ("overdue", "deputy1")]
-    assert all(t.instance_id != started.id for t in tasks.list_tasks(ctx, gdir))
+    assert all(t.instance_id != started.id for t in inbox.list_tasks(ctx, gdir))
     assert task_id(ctx, deputy, started.id) == review
     view = instances.get_instance(ctx, started.id, actor("admin1"))
     [escalated] = [e for e in view.events if e.action == "escalated"]

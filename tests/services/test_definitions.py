@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from bpmnpub.errors import DiagramError, PermissionDeniedError
 from bpmnpub.models import ProcessDefinition
-from bpmnpub.services import definitions, instances, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.procedures import definitions
+from bpmnpub.services.requests import inbox, instances, tasks
 
 from ..conftest import PROCESSES
 from .conftest import request_data, task_id, upload_pdf
@@ -43,7 +44,7 @@ def test_a_new_version_is_used_by_new_requests_only(ctx: ServiceContext, actor: 
     assert (old.process_version, new.process_version) == (1, 2)
     # the old request still runs to its end on version 1
     tasks.complete_task(ctx, task_id(ctx, owner, old.id), request_data(upload_pdf(ctx, owner)), owner)
-    review = next(t for t in tasks.list_tasks(ctx, actor("gdir_plan")) if t.instance_id == old.id)
+    review = next(t for t in inbox.list_tasks(ctx, actor("gdir_plan")) if t.instance_id == old.id)
     assert review.name == "ผอ.กลุ่ม/หน่วย พิจารณา"
 
 

@@ -1,19 +1,23 @@
-"""Uploads: size-limited, sniffed by content, stored once on disk by sha256."""
+"""Uploads: size-limited, sniffed by content, stored once by sha256 (on disk with SQLite, in the database
+with PostgreSQL)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import zipfile
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from PIL import ExifTags, Image
 
 from bpmnpub.errors import NotFoundError, UnsupportedMediaTypeError, UploadTooLargeError
-from bpmnpub.services import files
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import cleanup, storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.records import office_key
 
+from ..blobs import content, contents, image
 from ..photos import CAMERA_OWNER, GPS, jpeg, png
 from .conftest import PDF
 
@@ -40,11 +44,15 @@ def docx() -> bytes:
 def test_accepted_files_are_stored_by_content(
     ctx: ServiceContext, actor: Any, name: str, content: bytes, content_type: str
 ) -> None:
-    info = files.upload_file(ctx, io.BytesIO(content), name, actor_id=actor("owner1").id)
+    info = storage.upload_file(ctx, io.BytesIO(content), name, actor_id=actor("owner1").id)
     assert (info.filename, info.content_type, info.size) == (name, content_type, len(content))
-    stored, path = files.get_file(ctx, info.id)
-    assert stored == info and path.read_bytes() == content
-    assert path.name == info.sha256 and ctx.files_dir in path.parents
+    stored, blob = storage.get_file(ctx, info.id)
+    assert stored == info and blob.read_bytes() == content and b"".join(blob.chunks()) == content
+    assert contents(ctx) == [info.sha256]
+    if ctx.db.is_sqlite:
+        assert blob.path is not None and blob.path.name == info.sha256 and ctx.files_dir in blob.path.parents
+    else:  # nothing on this machine's disk: another app server serves it too
+        assert blob.path is None and not ctx.files_dir.exists()
 
 
 @pytest.mark.parametrize(
@@ -66,30 +74,30 @@ def test_disguised_or_unknown_files_are_refused(
     ctx: ServiceContext, actor: Any, name: str, content: bytes
 ) -> None:
     with pytest.raises(UnsupportedMediaTypeError):
-        files.upload_file(ctx, io.BytesIO(content), name, actor_id=actor("owner1").id)
-    assert not ctx.files_dir.exists() or not any(p.is_file() for p in ctx.files_dir.rglob("*"))
+        storage.upload_file(ctx, io.BytesIO(content), name, actor_id=actor("owner1").id)
+    assert contents(ctx) == []
 
 
 def test_oversized_upload_is_refused_without_storing(ctx: ServiceContext, actor: Any) -> None:
     limit = int(ctx.settings["MAX_UPLOAD_BYTES"])
     with pytest.raises(UploadTooLargeError):
-        files.upload_file(ctx, io.BytesIO(PDF + b"0" * limit), "big.pdf", actor_id=actor("owner1").id)
-    assert not ctx.files_dir.exists() or not any(ctx.files_dir.rglob("*"))
+        storage.upload_file(ctx, io.BytesIO(PDF + b"0" * limit), "big.pdf", actor_id=actor("owner1").id)
+    assert contents(ctx) == []
     exact = PDF + b"0" * (limit - len(PDF))
-    assert files.upload_file(ctx, io.BytesIO(exact), "exact.pdf", actor_id=actor("owner1").id).size == limit
+    assert storage.upload_file(ctx, io.BytesIO(exact), "exact.pdf", actor_id=actor("owner1").id).size == limit
 
 
 def test_same_content_twice_is_one_blob_two_files(ctx: ServiceContext, actor: Any) -> None:
-    first = files.upload_file(ctx, io.BytesIO(PDF), "a.pdf", actor_id=actor("owner1").id)
-    second = files.upload_file(ctx, io.BytesIO(PDF), "../../etc/b.pdf", actor_id=actor("owner2").id)
+    first = storage.upload_file(ctx, io.BytesIO(PDF), "a.pdf", actor_id=actor("owner1").id)
+    second = storage.upload_file(ctx, io.BytesIO(PDF), "../../etc/b.pdf", actor_id=actor("owner2").id)
     assert first.id != second.id and first.sha256 == second.sha256
     assert second.filename == "b.pdf"  # no path from the client survives
-    assert len([p for p in ctx.files_dir.rglob("*") if p.is_file()]) == 1
+    assert contents(ctx) == [first.sha256]
 
 
 def test_unknown_file_id(ctx: ServiceContext) -> None:
     with pytest.raises(NotFoundError):
-        files.get_file(ctx, "0" * 32)
+        storage.get_file(ctx, "0" * 32)
 
 
 # --- photos: cleaned before they are stored -------------------------------------------------------------
@@ -97,18 +105,18 @@ def test_unknown_file_id(ctx: ServiceContext) -> None:
 
 def test_a_photo_loses_its_exif_and_gps_and_is_turned_upright(ctx: ServiceContext, actor: Any) -> None:
     original = jpeg(size=(64, 48), orientation=6)  # the camera was turned: EXIF says "rotate 90°"
-    info = files.upload_file(ctx, io.BytesIO(original), "ภาพกิจกรรม.jpg", actor_id=actor("pr1").id)
-    stored, path = files.get_file(ctx, info.id)
-    content = path.read_bytes()
-    assert (info.sha256, info.size) == (hashlib.sha256(content).hexdigest(), len(content))
-    assert stored == info and info.content_type == "image/jpeg" and content != original
-    with Image.open(path) as image:
-        assert image.format == "JPEG"
-        assert image.size == (48, 64)  # the turn is in the pixels now
-        assert not image.getexif()
-        assert "comment" not in image.info and "xmp" not in image.info
+    info = storage.upload_file(ctx, io.BytesIO(original), "ภาพกิจกรรม.jpg", actor_id=actor("pr1").id)
+    stored, blob = storage.get_file(ctx, info.id)
+    kept = blob.read_bytes()
+    assert (info.sha256, info.size) == (hashlib.sha256(kept).hexdigest(), len(kept))
+    assert stored == info and info.content_type == "image/jpeg" and kept != original
+    with image(ctx, info.id) as picture:
+        assert picture.format == "JPEG"
+        assert picture.size == (48, 64)  # the turn is in the pixels now
+        assert not picture.getexif()
+        assert "comment" not in picture.info and "xmp" not in picture.info
     for trace in (b"Exif", b"TestCam", CAMERA_OWNER.encode()):
-        assert trace not in content
+        assert trace not in kept
 
 
 @pytest.mark.parametrize("kind", ["png", "webp"])
@@ -122,29 +130,28 @@ def test_png_and_webp_photos_lose_their_exif_too(ctx: ServiceContext, actor: Any
         buffer = io.BytesIO()
         Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, "WEBP", exif=exif)
         original = buffer.getvalue()
-    info = files.upload_file(ctx, io.BytesIO(original), f"ภาพ.{kind}", actor_id=actor("pr1").id)
-    _, path = files.get_file(ctx, info.id)
-    assert CAMERA_OWNER.encode() not in path.read_bytes()
-    with Image.open(path) as image:
-        assert image.format == kind.upper() and not image.getexif()
+    info = storage.upload_file(ctx, io.BytesIO(original), f"ภาพ.{kind}", actor_id=actor("pr1").id)
+    assert CAMERA_OWNER.encode() not in content(ctx, info.id)
+    with image(ctx, info.id) as picture:
+        assert picture.format == kind.upper() and not picture.getexif()
         if kind == "png":
-            assert image.mode == "RGBA" and image.getpixel((0, 0))[3] == 0  # transparency kept
+            assert picture.mode == "RGBA" and picture.getpixel((0, 0))[3] == 0  # transparency kept
 
 
 def test_a_photo_gets_a_thumbnail_of_its_own(ctx: ServiceContext, actor: Any) -> None:
     owner = actor("pr1").id
-    large = files.upload_file(ctx, io.BytesIO(jpeg(size=(1200, 800))), "ภาพหมู่.jpg", actor_id=owner)
-    small = files.upload_file(ctx, io.BytesIO(jpeg(size=(64, 48))), "ภาพเล็ก.jpg", actor_id=owner)
-    pdf = files.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner)
-    thumb, path = files.get_file(ctx, files.thumbnail_id(large.id))
+    large = storage.upload_file(ctx, io.BytesIO(jpeg(size=(1200, 800))), "ภาพหมู่.jpg", actor_id=owner)
+    small = storage.upload_file(ctx, io.BytesIO(jpeg(size=(64, 48))), "ภาพเล็ก.jpg", actor_id=owner)
+    pdf = storage.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner)
+    thumb, _ = storage.get_file(ctx, storage.thumbnail_id(large.id))
     assert (thumb.filename, thumb.content_type) == ("ภาพหมู่-thumb.webp", "image/webp")
-    with Image.open(path) as image:
-        assert (image.format, image.size) == ("WEBP", (480, 320))
-    with Image.open(files.get_file(ctx, files.thumbnail_id(small.id))[1]) as image:
-        assert image.size == (64, 48)  # never enlarged
+    with image(ctx, thumb.id) as picture:
+        assert (picture.format, picture.size) == ("WEBP", (480, 320))
+    with image(ctx, storage.thumbnail_id(small.id)) as picture:
+        assert picture.size == (64, 48)  # never enlarged
     with ctx.db.read() as session:
-        found = files.thumbnails(session, [large.id, small.id, pdf.id])
-    assert found == {large.id: files.thumbnail_id(large.id), small.id: files.thumbnail_id(small.id)}
+        found = storage.thumbnails(session, [large.id, small.id, pdf.id])
+    assert found == {large.id: storage.thumbnail_id(large.id), small.id: storage.thumbnail_id(small.id)}
 
 
 @pytest.mark.parametrize(
@@ -159,5 +166,42 @@ def test_an_image_with_too_many_pixels_is_refused(
     Image.new("1", size).save(bomb, "PNG")  # a few kilobytes that would decode to megabytes
     assert len(bomb.getvalue()) < int(ctx.settings["MAX_UPLOAD_BYTES"])
     with pytest.raises(UploadTooLargeError):
-        files.upload_file(ctx, io.BytesIO(bomb.getvalue()), "bomb.png", actor_id=actor("owner1").id)
-    assert not ctx.files_dir.exists() or not any(p.is_file() for p in ctx.files_dir.rglob("*"))
+        storage.upload_file(ctx, io.BytesIO(bomb.getvalue()), "bomb.png", actor_id=actor("owner1").id)
+    assert contents(ctx) == []
+
+
+# --- the two stores, and moving from one to the other ----------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["folder", "database"])
+def test_either_store_keeps_streams_and_removes_the_same_bytes(
+    ctx: ServiceContext, actor: Any, kind: str
+) -> None:
+    ctx.settings["FILE_STORE"] = kind
+    ctx.settings["MAX_UPLOAD_BYTES"] = 2 * 1024 * 1024
+    big = PDF + bytes(range(256)) * 5000  # 1.28 MB: three chunks in the database
+    info = storage.upload_file(ctx, io.BytesIO(big), "ใหญ่.pdf", actor_id=actor("owner1").id)
+    _, blob = storage.get_file(ctx, info.id)
+    assert storage.blob_store(ctx).kind == kind and contents(ctx) == [info.sha256]
+    assert [len(c) for c in blob.chunks()][-1] > 0 and b"".join(blob.chunks()) == big
+    with blob.open() as stream:
+        assert stream.read(5) == b"%PDF-" and stream.read() == big[5:]
+    later = ctx.now() + timedelta(hours=25)
+    assert cleanup.purge_orphans(ctx, later, recent_bytes=timedelta(0)).blobs == 1
+    assert contents(ctx) == []
+
+
+def test_an_older_installs_files_and_key_move_into_the_database(ctx: ServiceContext, actor: Any) -> None:
+    ctx.settings["FILE_STORE"] = "folder"
+    info = storage.upload_file(ctx, io.BytesIO(PDF), "เก่า.pdf", actor_id=actor("owner1").id)
+    assert office_key.ensure_office_key(ctx) is True
+    made = office_key.load_office_key(ctx)
+    (ctx.files_dir / "ab").mkdir()
+    (ctx.files_dir / "ab" / ("ab" + "0" * 62)).write_bytes(b"not what its name says")
+    ctx.settings["FILE_STORE"] = "database"  # upgraded: `bpmnpub init` copies them in
+    first = storage.import_folder(ctx)
+    assert (first.copied, first.present, first.damaged) == (1, 0, ["ab" + "0" * 62])
+    assert storage.read_file(ctx, info.id)[1] == PDF
+    assert storage.import_folder(ctx).present == 1  # once is enough: nothing copied twice
+    assert office_key.load_office_key(ctx).fingerprint == made.fingerprint  # the same key, now shared
+    assert office_key.ensure_office_key(ctx) is False

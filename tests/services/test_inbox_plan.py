@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bpmnpub.services import tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import inbox
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def _inbox_plan(ctx: ServiceContext, actor: Any, **filters: Any) -> list[str]:
     engine = ctx.db.read_engine
     event.listen(engine, "before_cursor_execute", grab)
     try:
-        tasks.list_tasks(ctx, actor, **filters)
+        inbox.list_tasks(ctx, actor, **filters)
     finally:
         event.remove(engine, "before_cursor_execute", grab)
     statement, parameters = seen[0]

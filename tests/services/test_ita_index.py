@@ -15,8 +15,9 @@ from sqlalchemy import event, select
 
 from bpmnpub.errors import NotFoundError, PermissionDeniedError
 from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem
-from bpmnpub.services import demo, ita_index
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.operations import demo_requests
+from bpmnpub.services.portal import ita_index, ita_values
 from bpmnpub.thaidate import BANGKOK
 
 FY = 2572
@@ -68,10 +69,10 @@ class Office:
             session.add_all(ConfirmedOItem(item_id=item.id, code=code) for code in confirmed)
             return item.id
 
-    def index(self) -> ita_index.YearIndex:
+    def index(self) -> ita_values.YearIndex:
         return ita_index.year_index(self.ctx, FY, base=BASE)
 
-    def status(self, code: str) -> ita_index.OItemStatus:
+    def status(self, code: str) -> ita_values.OItemStatus:
         [found] = [i for i in self.index().items if i.code == code]
         return found
 
@@ -266,7 +267,7 @@ def test_other_staff_do_not(office: Office, actor: Any, username: str) -> None:
 def test_the_demo_office_counts_only_what_its_publisher_confirmed(ctx: ServiceContext) -> None:
     """The demo's action plan (category 1.6, suggesting O6, O7, O22) and monthly procurement result
     (1.9: O12, O13, O14) count for the O items their publisher confirmed, O6 and O13, only."""
-    assert demo.create_demo_requests(ctx) == 3
+    assert demo_requests.create_demo_requests(ctx) == len(demo_requests.DEMO_REQUESTS)
     year = ita_index.year_index(ctx, 2570, base=BASE)
     have = {i.code for i in year.items if i.status == "have"}
     assert have == {"O6", "O13"}

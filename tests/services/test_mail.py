@@ -16,8 +16,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from bpmnpub.models import Notification, User
-from bpmnpub.services import mail, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import mail
+from bpmnpub.services.requests import inbox
 
 from ..conftest import Clock
 from .conftest import file_request
@@ -82,7 +83,7 @@ def test_a_task_arrives_by_mail_in_thai_with_a_link_to_it(
     [message] = smtp.inbox.to("gdir_plan@example.go.th")
     assert message["Subject"].startswith("มีงานรอคุณ: ")
     assert "ประกาศผลการคัดเลือกครูผู้ช่วย" in message["Subject"]
-    [task] = [t for t in tasks.list_tasks(ctx, actor("gdir_plan")) if t.instance_id == iid]
+    [task] = [t for t in inbox.list_tasks(ctx, actor("gdir_plan")) if t.instance_id == iid]
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     link = f"https://bpmnpub.example.go.th/tasks/{task.id}"

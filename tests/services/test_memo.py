@@ -13,8 +13,12 @@ from PIL import Image
 
 from bpmnpub.documents import Endorsement
 from bpmnpub.errors import NotFoundError, PermissionDeniedError, ValidationError
-from bpmnpub.services import accounts, catalogue, instances, memo, office, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.catalogue import categories
+from bpmnpub.services.kernel import office_settings
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts, settings_editor
+from bpmnpub.services.records import memo
+from bpmnpub.services.requests import instances, tasks
 
 from .. import pdflayout, pdftools
 from ..conftest import Clock
@@ -81,6 +85,7 @@ def published_memo(ctx: ServiceContext, clock: Clock, actor: Any) -> int:
     walk.do("legal1", {"decision": "approve", "comment": "ไม่ขัดต่อกฎหมาย"})
     walk.do("gdir_plan", {"decision": "revise", "comment": "แนบไฟล์ฉบับล่าสุด"})
     walk.do("owner1", memo_data(upload_pdf(ctx, actor("owner1"), name="แผนฉบับแก้ไข.pdf")))
+    walk.do("legal1", {"decision": "approve", "comment": "ไม่ขัดต่อกฎหมาย"})  # the revision goes back through
     walk.do("gdir_plan", {"decision": "approve"})
     walk.do("publisher1", {"decision": "approve", "certified": True})
     walk.do("deputy1", {"decision": "recommend_allow"})
@@ -108,7 +113,7 @@ def test_a_published_memo_carries_every_signature(
     opening = document.paragraphs[0]
     assert opening.startswith("ข้าพเจ้า นางสาวสมใจ ใจดี ตำแหน่ง นักวิเคราะห์นโยบายและแผนชำนาญการ กลุ่มนโยบายและแผน")
     assert "เรื่อง แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570" in opening
-    assert f"ข้อ 1.3 {catalogue.category_names(ctx)['1.3']}" in opening
+    assert f"ข้อ 1.3 {categories.category_names(ctx)['1.3']}" in opening
     assert "☑ PDF ☐ JPG ☑ Word" in document.paragraphs[-1]
     assert "☑ e-mail owner1@example.go.th ☐ ระบบ AMSS++ ☐ อื่น ๆ" in document.paragraphs[-1]
     assert document.attachments == ("แผนฉบับแก้ไข.pdf",)
@@ -137,11 +142,12 @@ def test_a_published_memo_carries_every_signature(
         if e.signature
     ]
     assert signed == [
-        (NAMES["legal1"], "18 พฤศจิกายน 2569"),
-        (NAMES["gdir_plan"], "21 พฤศจิกายน 2569"),
-        (NAMES["publisher1"], "22 พฤศจิกายน 2569"),
-        (NAMES["deputy1"], "23 พฤศจิกายน 2569"),
-        (NAMES["director1"], "24 พฤศจิกายน 2569"),
+        # the legal officer's second opinion, on the revised memo (the first was of the old content)
+        (NAMES["legal1"], "21 พฤศจิกายน 2569"),
+        (NAMES["gdir_plan"], "22 พฤศจิกายน 2569"),
+        (NAMES["publisher1"], "23 พฤศจิกายน 2569"),
+        (NAMES["deputy1"], "24 พฤศจิกายน 2569"),
+        (NAMES["director1"], "25 พฤศจิกายน 2569"),
     ]
     assert director.signature is not None and deputy.signature is not None
     # the profile says ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา: the office-wide position gets the office in full
@@ -149,8 +155,8 @@ def test_a_published_memo_carries_every_signature(
     assert deputy.signature.position == "รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาพิษณุโลก เขต 2"
     assert group.signature is not None and group.signature.position == "ผู้อำนวยการกลุ่มนโยบายและแผน"
     assert [e.dated for e in by_heading.values()] == [False, False, False, True, True]  # as seed 001
-    assert director.signature.signed_at == "24 พ.ย. 2569 09:00 น."
-    assert document.note == "เผยแพร่บนเว็บไซต์ของสำนักงานแล้ว เมื่อ 25 พ.ย. 2569 09:00 น."
+    assert director.signature.signed_at == "25 พ.ย. 2569 09:00 น."
+    assert document.note == "เผยแพร่บนเว็บไซต์ของสำนักงานแล้ว เมื่อ 26 พ.ย. 2569 09:00 น."
 
 
 def test_the_pdf_reads_like_the_seed_form_in_thai_digits(
@@ -158,7 +164,7 @@ def test_the_pdf_reads_like_the_seed_form_in_thai_digits(
 ) -> None:
     emblem = io.BytesIO()
     Image.new("RGB", (120, 140), (180, 140, 20)).save(emblem, "PNG")
-    office.update_settings(
+    settings_editor.update_settings(
         ctx,
         actor("admin1"),
         {
@@ -168,7 +174,7 @@ def test_the_pdf_reads_like_the_seed_form_in_thai_digits(
             "memo_prefix": "ศธ 04032/",
             "thai_digits": True,
         },
-        emblem=office.Emblem(io.BytesIO(emblem.getvalue()), "ครุฑ.png"),
+        emblem=settings_editor.Emblem(io.BytesIO(emblem.getvalue()), "ครุฑ.png"),
     )
     started = time.perf_counter()
     pdf = memo.memo_pdf(ctx, published_memo, actor("owner1")).content
@@ -190,9 +196,9 @@ def test_the_pdf_reads_like_the_seed_form_in_thai_digits(
         "☑ อนุญาต",
         "☐ ไม่อนุญาต",
         "และขออนุญาต",
-        "ลงนามโดยการอนุมัติในระบบ เมื่อ ๒๔ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.",
-        "ลงนามโดยการอนุมัติในระบบ เมื่อ ๑๘ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.",  # the legal officer: no date line, as seed 001
-        "วันที่ ๒๓ พฤศจิกายน ๒๕๖๙",  # the deputy's decision is dated
+        "ลงนามโดยการอนุมัติในระบบ เมื่อ ๒๕ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.",
+        "ลงนามโดยการอนุมัติในระบบ เมื่อ ๒๑ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.",  # the legal officer: no date line, as seed 001
+        "วันที่ ๒๔ พฤศจิกายน ๒๕๖๙",  # the deputy's decision is dated
         f"คำขอเลขที่ {str(published_memo).translate(str.maketrans('0123456789', '๐๑๒๓๔๕๖๗๘๙'))}",
     ):
         assert pdftools.same(line) in text, line
@@ -221,7 +227,7 @@ def test_digits_follow_the_office_and_the_reader_may_override(
     ctx: ServiceContext, actor: Any, published_memo: int
 ) -> None:
     owner = actor("owner1")
-    office.update_settings(ctx, actor("admin1"), {**_settings(ctx), "thai_digits": False})
+    settings_editor.update_settings(ctx, actor("admin1"), {**_settings(ctx), "thai_digits": False})
     arabic = pdftools.text(memo.memo_pdf(ctx, published_memo, owner).content)
     assert "16 พฤศจิกายน 2569" in arabic
     assert not pdftools.THAI_DIGIT.search(arabic)
@@ -232,7 +238,7 @@ def test_digits_follow_the_office_and_the_reader_may_override(
 
 
 def _settings(ctx: ServiceContext) -> dict[str, Any]:
-    current = office.get_settings(ctx)
+    current = office_settings.get_settings(ctx)
     return {k: getattr(current, k) for k in ("name", "short_name", "address", "memo_prefix", "thai_digits")}
 
 
@@ -336,3 +342,59 @@ def test_who_may_read_a_memo(ctx: ServiceContext, clock: Clock, actor: Any) -> N
     with pytest.raises(NotFoundError):
         memo.get_memo(ctx, photos.id, actor("owner1"))
     assert memo.get_memo(ctx, walk.id, actor("legal1")).endorsements[0].note == "ยังไม่ได้พิจารณา"
+
+
+def test_after_the_directors_send_back_the_memo_prints_only_endorsements_of_the_revision(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    """Issue 11: the revised memo went straight back to the director and printed the legal opinion, the
+    group director's approval and the certification of the old content. Now it goes back through them,
+    and until each has endorsed the revision again their block is empty."""
+    walk = file_memo(ctx, clock, actor)
+    walk.do("legal1", {"decision": "approve", "comment": "ไม่ขัดต่อกฎหมาย"})
+    walk.do("gdir_plan", {"decision": "approve"})
+    walk.do("publisher1", {"decision": "approve", "certified": True})
+    walk.do("deputy1", {"decision": "recommend_allow"})
+    walk.do("director1", {"decision": "revise", "comment": "ระบุปีงบประมาณในเรื่อง"})
+    sent_back = memo.get_memo(ctx, walk.id, actor("owner1")).endorsements
+    assert all(e.signature is not None for e in sent_back)  # the round the director sent back, whole
+    assert sent_back[-1].opinion == "ส่งกลับให้แก้ไข"
+
+    walk.do(
+        "owner1", memo_data(upload_pdf(ctx, actor("owner1"), name="แผนฉบับแก้ไข.pdf"), topic="แผน ปีงบ 2570")
+    )
+    revised = memo.get_memo(ctx, walk.id, actor("owner1")).endorsements
+    assert [e.signature for e in revised] == [None] * 5  # nothing endorses the revised content yet
+    assert [e.note for e in revised] == ["ยังไม่ได้พิจารณา"] * 5
+
+    walk.do("legal1", {"decision": "recommend_deny", "comment": "ควรตัดรายชื่อบุคคลออก"})
+    walk.do("gdir_plan", {"decision": "approve"})  # the legal officer's opinion does not end the request
+    legal, group, publisher, deputy, director = memo.get_memo(ctx, walk.id, actor("owner1")).endorsements
+    assert (legal.opinion, legal.reason) == ("เห็นควรไม่อนุญาต", "ควรตัดรายชื่อบุคคลออก")
+    assert legal.signature is not None and legal.signature.date == "24 พฤศจิกายน 2569"  # the second round's
+    assert group.signature is not None and group.signature.date == "25 พฤศจิกายน 2569"
+    assert [e.signature for e in (publisher, deputy, director)] == [None] * 3
+    pdf = memo.memo_pdf(ctx, walk.id, actor("owner1")).content
+    text = pdftools.text(pdf)
+    assert NAMES["publisher1"] not in text and NAMES["deputy1"] not in text and NAMES["director1"] not in text
+    assert pdftools.same("ลงนามโดยการอนุมัติในระบบ เมื่อ ๒๔ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.") in text
+    assert pdftools.same("ลงนามโดยการอนุมัติในระบบ เมื่อ ๑๘ พ.ย. ๒๕๖๙ ๐๙:๐๐ น.") not in text  # round one's
+    pdftools.first_page_png(pdf, "memo-revised-round-2")
+
+
+def test_the_general_memo_has_a_legal_block_only_when_the_legal_officer_was_asked(
+    ctx: ServiceContext, clock: Clock, actor: Any
+) -> None:
+    owner = actor("owner1")
+    plain = instances.start_instance(ctx, "general_publication", None, owner).id
+    tasks.complete_task(ctx, task_id(ctx, owner, plain), request_data(upload_pdf(ctx, owner)), owner)
+    headings = [e.heading for e in memo.get_memo(ctx, plain, owner).endorsements]
+    assert "ความเห็นของนิติกร" not in headings
+    personal = instances.start_instance(ctx, "general_publication", None, owner).id
+    data = request_data(upload_pdf(ctx, owner), personal_data=True)
+    tasks.complete_task(ctx, task_id(ctx, owner, personal), data, owner)
+    legal = actor("legal1")
+    assert memo.get_memo(ctx, personal, owner).endorsements[0].heading == "ความเห็นของนิติกร"
+    tasks.complete_task(ctx, task_id(ctx, legal, personal), {"decision": "approve"}, legal)
+    first = memo.get_memo(ctx, personal, owner).endorsements[0]
+    assert first.heading == "ความเห็นของนิติกร" and first.signature is not None

@@ -16,9 +16,9 @@ from bpmnpub.permissions import (
     may_own_processes,
     may_view_ita_dashboard,
 )
-from bpmnpub.services import instances
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.tasks import _COLUMNS
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.kernel.membership import TASK_COLUMNS as _COLUMNS
+from bpmnpub.services.requests import instances
 
 USERS = (
     "owner1",

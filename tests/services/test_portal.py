@@ -10,8 +10,9 @@ from sqlalchemy import delete, select, text
 
 from bpmnpub.errors import NotFoundError
 from bpmnpub.models import Category, ItemViewDay, PublishedItem
-from bpmnpub.services import files, portal, portal_text
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.portal import feeds, portal_text, public_pages, search
 
 from ..conftest import Clock
 from ..portal_data import add_category, add_ita_item, add_item, republish, retitle, upload, withdraw
@@ -34,14 +35,16 @@ def test_home_lists_the_newest_published_items_and_every_category_with_its_count
     withdraw(ctx, gone.id, "ผิดพลาด")
     unknown = add_item(ctx, "รหัสที่แคตตาล็อกไม่รู้จัก", category="9.99", published_at=now - timedelta(days=2))
 
-    home = portal.home(ctx)
+    home = public_pages.home(ctx)
 
     assert [i.id for i in home.latest] == [new.id, unknown.id, old.id]  # the withdrawn one is not there
     assert home.latest[0].category_name == _name(ctx, "1.9")
     counts = {c.code: c.items for c in home.categories}
     assert counts["1.9"] == 1 and counts["1.5"] == 1 and counts["9.99"] == 1
     assert counts["1.1"] == 0  # an empty category is listed: the public sees what is not there yet
-    assert home.categories[-1] == portal.CategoryEntry("9.99", "9.99", "", "", 1)  # after the catalogue's
+    assert home.categories[-1] == public_pages.CategoryEntry(
+        "9.99", "9.99", "", "", 1
+    )  # after the catalogue's
 
 
 def test_a_deactivated_category_is_listed_only_while_it_holds_items(ctx: ServiceContext) -> None:
@@ -49,10 +52,10 @@ def test_a_deactivated_category_is_listed_only_while_it_holds_items(ctx: Service
     add_category(ctx, "1.3", "หมวดที่เลิกใช้แต่มีข้อมูล", active=False)
     add_item(ctx, "ข้อมูลเก่า", category="1.3")
 
-    codes = [c.code for c in portal.home(ctx).categories]
+    codes = [c.code for c in public_pages.home(ctx).categories]
 
     assert "1.2" not in codes and "1.3" in codes
-    assert portal.category_page(ctx, "1.3").items[0].title == "ข้อมูลเก่า"
+    assert public_pages.category_page(ctx, "1.3").items[0].title == "ข้อมูลเก่า"
 
 
 def test_category_page_pages_newest_first(ctx: ServiceContext) -> None:
@@ -60,24 +63,24 @@ def test_category_page_pages_newest_first(ctx: ServiceContext) -> None:
     ids = [add_item(ctx, f"ประกาศ {n}", published_at=now - timedelta(hours=n)).id for n in range(45)]
     add_item(ctx, "หมวดอื่น", category="1.1")
 
-    first = portal.category_page(ctx, "1.9")
-    last = portal.category_page(ctx, "1.9", 3)
+    first = public_pages.category_page(ctx, "1.9")
+    last = public_pages.category_page(ctx, "1.9", 3)
 
     assert first.category.name == _name(ctx, "1.9") and first.category.items == 45
     assert first.pages == 3 and [i.id for i in first.items] == ids[:20]
     assert [i.id for i in last.items] == ids[40:]
     with pytest.raises(NotFoundError):
-        portal.category_page(ctx, "1.9", 4)
+        public_pages.category_page(ctx, "1.9", 4)
 
 
 def test_unknown_categories_are_not_found_but_an_empty_known_one_is_a_page(ctx: ServiceContext) -> None:
     with pytest.raises(NotFoundError):
-        portal.category_page(ctx, "no-such-code")
-    empty = portal.category_page(ctx, "1.1")
+        public_pages.category_page(ctx, "no-such-code")
+    empty = public_pages.category_page(ctx, "1.1")
     assert empty.items == [] and empty.pages == 1
 
 
-@pytest.mark.parametrize("window", [portal.SEARCH_WINDOW, 0])  # the newest items, then all through the index
+@pytest.mark.parametrize("window", [search.SEARCH_WINDOW, 0])  # the newest items, then all through the index
 @pytest.mark.parametrize(
     ("query", "found"),
     [
@@ -105,7 +108,7 @@ def test_unknown_categories_are_not_found_but_an_empty_known_one_is_a_page(ctx: 
 def test_search_finds_substrings_of_thai_text_with_every_term(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch, window: int, query: str, found: bool
 ) -> None:
-    monkeypatch.setattr(portal, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(search, "SEARCH_WINDOW", window)
     add_item(
         ctx,
         PROCUREMENT,
@@ -114,7 +117,7 @@ def test_search_finds_substrings_of_thai_text_with_every_term(
     )
     add_item(ctx, "รายงานการประชุม", body="ไม่มีคำที่ค้นหา")
 
-    results = portal.search(ctx, query)
+    results = search.search(ctx, query)
 
     assert [h.item.title for h in results.hits] == ([PROCUREMENT] if found else [])
 
@@ -124,7 +127,7 @@ def test_a_rare_term_among_older_items_is_found_and_a_missing_one_finds_nothing(
 ) -> None:
     """Past the newest items, search goes through the trigram index (FTS5 on SQLite, pg_trgm on
     PostgreSQL): what it finds must be exactly what LIKE finds."""
-    monkeypatch.setattr(portal, "SEARCH_WINDOW", 5)
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 5)
     now = ctx.now()
     rare = add_item(
         ctx,
@@ -135,29 +138,29 @@ def test_a_rare_term_among_older_items_is_found_and_a_missing_one_finds_nothing(
     for n in range(30):
         add_item(ctx, f"{PROCUREMENT} {n}", body="โรงเรียนในสังกัด", published_at=now - timedelta(days=n))
 
-    assert [h.item.id for h in portal.search(ctx, "โรงเรียนคุณธรรม").hits] == [rare.id]
-    assert [h.item.id for h in portal.search(ctx, "คุณธรรม ดีเยี่ยม").hits] == [rare.id]
-    assert [h.item.id for h in portal.search(ctx, "ธรรม สังกัด").hits] == [rare.id]
-    assert portal.search(ctx, "ดาวเทียมสำรวจ").hits == []
-    assert portal.search(ctx, "คุณธรรม ดาวเทียม").hits == []
-    assert len(portal.search(ctx, "โรงเรียน").hits) == portal.PER_PAGE
+    assert [h.item.id for h in search.search(ctx, "โรงเรียนคุณธรรม").hits] == [rare.id]
+    assert [h.item.id for h in search.search(ctx, "คุณธรรม ดีเยี่ยม").hits] == [rare.id]
+    assert [h.item.id for h in search.search(ctx, "ธรรม สังกัด").hits] == [rare.id]
+    assert search.search(ctx, "ดาวเทียมสำรวจ").hits == []
+    assert search.search(ctx, "คุณธรรม ดาวเทียม").hits == []
+    assert len(search.search(ctx, "โรงเรียน").hits) == public_pages.PER_PAGE
 
 
 def test_search_follows_an_items_new_title_and_its_withdrawal(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(portal, "SEARCH_WINDOW", 0)  # through the index alone
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 0)  # through the index alone
     added = add_item(ctx, "ประกาศรับสมัครครูอัตราจ้าง")
     other = add_item(ctx, "ประกาศรับสมัครลูกจ้างชั่วคราว")
 
     retitle(ctx, added.id, "ประกาศผลการคัดเลือกครูอัตราจ้าง")
-    assert [h.item.id for h in portal.search(ctx, "ผลการคัดเลือก").hits] == [added.id]
-    assert [h.item.id for h in portal.search(ctx, "รับสมัคร").hits] == [other.id]
+    assert [h.item.id for h in search.search(ctx, "ผลการคัดเลือก").hits] == [added.id]
+    assert [h.item.id for h in search.search(ctx, "รับสมัคร").hits] == [other.id]
 
     withdraw(ctx, added.id, "ผิด")
-    assert portal.search(ctx, "ผลการคัดเลือก").hits == []
+    assert search.search(ctx, "ผลการคัดเลือก").hits == []
     republish(ctx, added.id)
-    assert [h.item.id for h in portal.search(ctx, "ผลการคัดเลือก").hits] == [added.id]
+    assert [h.item.id for h in search.search(ctx, "ผลการคัดเลือก").hits] == [added.id]
 
 
 def test_the_search_index_keeps_in_step_with_the_items(ctx: ServiceContext, backend: str) -> None:
@@ -186,8 +189,8 @@ def test_search_skips_withdrawn_items_and_pages_newest_first(ctx: ServiceContext
     ids = [add_item(ctx, f"{PROCUREMENT} {n}", published_at=now - timedelta(hours=n)).id for n in range(25)]
     withdraw(ctx, ids[0], "ผิด")
 
-    first = portal.search(ctx, "จัดซื้อ")
-    second = portal.search(ctx, "จัดซื้อ", 2)
+    first = search.search(ctx, "จัดซื้อ")
+    second = search.search(ctx, "จัดซื้อ", 2)
 
     assert [h.item.id for h in first.hits] == ids[1:21] and first.has_next
     assert [h.item.id for h in second.hits] == ids[21:] and not second.has_next
@@ -198,7 +201,7 @@ def test_search_skips_withdrawn_items_and_pages_newest_first(ctx: ServiceContext
 def test_search_looks_past_the_newest_items_when_they_do_not_fill_the_page(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch, window: int
 ) -> None:
-    monkeypatch.setattr(portal, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(search, "SEARCH_WINDOW", window)
     now = ctx.now()
     matching = []
     for n in range(55):  # 44 match: two full pages and four on the third
@@ -207,11 +210,11 @@ def test_search_looks_past_the_newest_items_when_they_do_not_fill_the_page(
         if n % 5 != 4:
             matching.append(added.id)
 
-    pages = [portal.search(ctx, "จัดซื้อ", page) for page in (1, 2)]
+    pages = [search.search(ctx, "จัดซื้อ", page) for page in (1, 2)]
 
     assert [h.item.id for h in pages[0].hits + pages[1].hits] == matching[:40]
     assert pages[0].has_next and pages[1].has_next
-    assert [h.item.id for h in portal.search(ctx, "จัดซื้อ", 3).hits] == matching[40:]
+    assert [h.item.id for h in search.search(ctx, "จัดซื้อ", 3).hits] == matching[40:]
 
 
 def test_search_marks_every_match_in_the_title_and_a_snippet_around_the_first_in_the_text(
@@ -220,7 +223,7 @@ def test_search_marks_every_match_in_the_title_and_a_snippet_around_the_first_in
     body = "ก" * 300 + "ผลการจัดซื้อวัสดุสำนักงาน" + "ข" * 300
     add_item(ctx, "จัดซื้อและจัดซื้อ", body=body)
 
-    [hit] = portal.search(ctx, "  จัดซื้อ   ").hits
+    [hit] = search.search(ctx, "  จัดซื้อ   ").hits
 
     assert hit.title == [("จัดซื้อ", True), ("และ", False), ("จัดซื้อ", True)]
     assert hit.snippet[0] == ("…", False) and hit.snippet[-1] == ("…", False)
@@ -237,7 +240,7 @@ def test_a_mark_keeps_the_tone_and_vowel_signs_of_its_last_letter() -> None:
 
 
 def test_an_empty_query_finds_nothing_without_asking_the_database(ctx: ServiceContext) -> None:
-    assert portal.search(ctx, "   ") == portal.SearchResults("   ", [], [], 1, False)
+    assert search.search(ctx, "   ") == search.SearchResults("   ", [], [], 1, False)
     assert portal_text.search_terms("ก ข ก " + "ค" * 500) == ["ก", "ข", "ค" * 100]
 
 
@@ -253,7 +256,7 @@ def test_item_page_has_names_files_in_order_and_photos_with_thumbnails(ctx: Serv
         photos=[
             {
                 "file": photo,
-                "thumb": files.thumbnail_id(photo),
+                "thumb": storage.thumbnail_id(photo),
                 "caption": "คำบรรยาย",
                 "alt_text": "ข้อความแทนภาพ",
             },
@@ -263,7 +266,7 @@ def test_item_page_has_names_files_in_order_and_photos_with_thumbnails(ctx: Serv
         group="plan",
     )
 
-    item = portal.get_item(ctx, added.id)
+    item = public_pages.get_item(ctx, added.id)
 
     assert item.category_name == _name(ctx, "1.9") and item.ita_title == "ประกาศการจัดซื้อจัดจ้าง"
     assert item.group == "กลุ่มนโยบายและแผน"
@@ -279,12 +282,12 @@ def test_a_withdrawn_item_still_has_a_page_that_says_why(ctx: ServiceContext, cl
     added = add_item(ctx, PROCUREMENT, attachments=[upload(ctx)], photos=[{"file": photo, "alt_text": "ภาพ"}])
     withdraw(ctx, added.id, "ข้อมูลไม่ถูกต้อง", clock.advance(days=2))
 
-    item = portal.get_item(ctx, added.id)
+    item = public_pages.get_item(ctx, added.id)
 
     assert item.withdrawn and item.withdrawn_reason == "ข้อมูลไม่ถูกต้อง" and item.withdrawn_at == clock()
     assert item.files == [] and item.photos == []  # not listed, and not served either
     with pytest.raises(NotFoundError):
-        portal.get_item(ctx, added.id + 1000)
+        public_pages.get_item(ctx, added.id + 1000)
 
 
 def test_file_types_are_named_as_people_know_them() -> None:
@@ -305,13 +308,13 @@ def test_feed_has_the_newest_items_with_a_short_summary(ctx: ServiceContext) -> 
     for n in range(35):
         add_item(ctx, f"ประกาศ {n}", body="ข" * 400, published_at=now - timedelta(days=n))
 
-    feed = portal.category_feed(ctx, "1.9")
+    feed = feeds.category_feed(ctx, "1.9")
 
-    assert len(feed.entries) == portal.FEED_SIZE and feed.entries[0].item.title == "ประกาศ 0"
+    assert len(feed.entries) == feeds.FEED_SIZE and feed.entries[0].item.title == "ประกาศ 0"
     assert len(feed.entries[0].summary) == portal_text.SUMMARY_LENGTH + 1 and feed.updated == now
-    assert portal.category_feed(ctx, "1.1").entries == []
+    assert feeds.category_feed(ctx, "1.1").entries == []
     with pytest.raises(NotFoundError):
-        portal.category_feed(ctx, "no-such-code")
+        feeds.category_feed(ctx, "no-such-code")
 
 
 def test_sitemap_chunks_hold_published_items_by_id(ctx: ServiceContext) -> None:
@@ -319,9 +322,9 @@ def test_sitemap_chunks_hold_published_items_by_id(ctx: ServiceContext) -> None:
     gone = add_item(ctx, "ถอนแล้ว")
     withdraw(ctx, gone.id, "ผิด")
 
-    assert portal.sitemap_chunks(ctx) == 1
-    assert [i.id for i in portal.sitemap_items(ctx, 1)] == [kept.id]
-    assert portal.sitemap_items(ctx, 2) == []
+    assert feeds.sitemap_chunks(ctx) == 1
+    assert [i.id for i in feeds.sitemap_items(ctx, 1)] == [kept.id]
+    assert feeds.sitemap_items(ctx, 2) == []
 
 
 def test_views_are_counted_per_item_and_bangkok_day(ctx: ServiceContext, clock: Clock) -> None:
@@ -330,11 +333,11 @@ def test_views_are_counted_per_item_and_bangkok_day(ctx: ServiceContext, clock: 
     withdraw(ctx, gone.id, "ผิด")
     clock.current = clock.current.replace(hour=16, minute=30)  # 23:30 in Bangkok, 16 Nov
 
-    assert portal.record_view(ctx, added.id) and portal.record_view(ctx, added.id)
+    assert public_pages.record_view(ctx, added.id) and public_pages.record_view(ctx, added.id)
     clock.advance(hours=1)  # 00:30 on 17 Nov in Bangkok, still the 16th in UTC
-    assert portal.record_view(ctx, added.id)
-    assert not portal.record_view(ctx, gone.id)
-    assert not portal.record_view(ctx, 999_999)
+    assert public_pages.record_view(ctx, added.id)
+    assert not public_pages.record_view(ctx, gone.id)
+    assert not public_pages.record_view(ctx, 999_999)
 
     with ctx.db.read() as session:
         days = dict(session.execute(select(ItemViewDay.day, ItemViewDay.views)).all())  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """Each task's form starts from its own defaults and what its diagram carries over: data a requester or
 an earlier step wrote under another role's field name never pre-fills that role's form, and a
-submission leaves exactly the form as sent (services/prefill.py, engine/prefill.py)."""
+submission leaves exactly the form as sent (services/procedures/prefill.py, engine/prefill.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 
 from bpmnpub.errors import ValidationError
 from bpmnpub.forms import FormSpec
-from bpmnpub.services import instances, prefill, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.procedures import prefill
+from bpmnpub.services.requests import inbox, instances, tasks
 
 from ..conftest import PROCESSES
 from .conftest import request_data, task_id, upload_pdf
@@ -39,7 +40,7 @@ def test_start_data_for_the_publishers_fields_is_refused_and_starts_nothing(
     with pytest.raises(ValidationError) as refused:
         instances.start_instance(ctx, "general_publication", {"title": "ประกาศ", **FOREIGN}, owner)
     assert sorted(p.field for p in refused.value.problems) == ["certified", "publish_note"]
-    assert tasks.list_tasks(ctx, owner) == []
+    assert inbox.list_tasks(ctx, owner) == []
 
 
 def test_start_data_fills_the_requesters_first_form_and_is_checked_by_kind(
@@ -51,7 +52,8 @@ def test_start_data_fills_the_requesters_first_form_and_is_checked_by_kind(
     assert [p.field for p in refused.value.problems] == ["title"]
     started = instances.start_instance(ctx, "general_publication", {"title": "ร่างประกาศ"}, owner)
     first = tasks.get_task(ctx, task_id(ctx, owner, started.id), owner)
-    assert first.data == {"title": "ร่างประกาศ"}
+    # the personal-data questions open unticked (their defaults)
+    assert first.data == {"title": "ร่างประกาศ", "personal_data": False, "legal_review": False}
 
 
 def test_a_process_whose_first_step_is_not_the_requesters_takes_no_start_data(
@@ -75,7 +77,8 @@ def test_values_planted_before_the_publisher_neither_tick_the_box_nor_survive_th
     at_publisher = walk_to_publisher(ctx, actor, started.id)
 
     form = tasks.get_task(ctx, at_publisher, publisher)
-    assert form.data == {}  # no default, nothing carried over: unticked, empty
+    # its own preScript (the send-back's decision and reason) and nothing carried over: unticked, empty
+    assert form.data == {"decision": "", "comment": ""}
     assert form.context["certified"] is True  # still readable as what the request holds
 
     tasks.complete_task(ctx, at_publisher, {"certified": True}, publisher)
@@ -97,7 +100,10 @@ def test_a_revise_task_shows_the_request_and_the_next_reviewer_starts_empty(
     )
     revise = tasks.get_task(ctx, task_id(ctx, owner, filed.id), owner)
     assert revise.data["title"] == request_data("x")["title"]
-    assert set(revise.data) == {"title", "category", "description", "purpose", "channels", "attachments"}
+    assert set(revise.data) == {
+        *("title", "category", "description", "purpose", "channels", "attachments"),
+        *("personal_data", "legal_review"),
+    }
     assert revise.context["comment"] == "โปรดระบุวันปิดรับ"  # the reason, read-only
 
     tasks.complete_task(ctx, revise.id, {**revise.data, "description": "ปิดรับ 30 พ.ย."}, owner)

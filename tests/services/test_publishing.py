@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from functools import partial
 from typing import Any
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from bpmnpub.engine import OperatorCall
@@ -27,19 +27,14 @@ from bpmnpub.models import (
     PublishedItem,
     StoredFile,
 )
-from bpmnpub.services import (
-    file_access,
-    files,
-    instances,
-    o_items,
-    portal,
-    published_items,
-    publishing,
-    tasks,
-    trail,
-)
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.catalogue import o_items
+from bpmnpub.services.files import file_access, storage
+from bpmnpub.services.kernel import trail
+from bpmnpub.services.kernel.context import ServiceContext, StepScope
+from bpmnpub.services.portal import portal_text, public_pages, published_items, publishing
+from bpmnpub.services.requests import instances, tasks
 
+from ..blobs import image as image_of
 from ..photos import jpeg
 from ..scenarios import runner
 from ..scenarios.paths import PLAN, REPORT_O_ITEM, SCENARIOS, SHOT, captioned, captions
@@ -150,7 +145,7 @@ def test_every_procedure_publishes_under_its_category_and_the_o_items_a_person_c
     assert item.fiscal_year == FY
     if files_field:
         assert item.attachments == data[files_field]
-        names = [files.get_file(ctx, f)[0].filename for f in item.attachments]
+        names = [storage.get_file(ctx, f)[0].filename for f in item.attachments]
         assert all(name.lower() in item.search_text for name in names)  # file names are searchable
     [published] = audit(ctx, item.id)
     assert (published.action, published.instance_id) == ("published", iid)
@@ -185,10 +180,10 @@ def test_an_album_has_clean_photos_thumbnails_and_its_pdpa_check(
         (p["file"], p["caption"], p["alt_text"]) for p in chosen
     ]
     for photo in item.photos:
-        assert photo["thumb"] == files.thumbnail_id(photo["file"])
-        thumb, path = files.get_file(ctx, photo["thumb"])
+        assert photo["thumb"] == storage.thumbnail_id(photo["file"])
+        thumb, _ = storage.get_file(ctx, photo["thumb"])
         assert thumb.content_type == "image/webp"
-        with Image.open(path) as image:
+        with image_of(ctx, photo["thumb"]) as image:
             assert image.format == "WEBP"
     assert all(p["caption"].lower() in item.search_text for p in chosen)
     [published] = audit(ctx, item.id)
@@ -199,7 +194,7 @@ def test_an_album_has_clean_photos_thumbnails_and_its_pdpa_check(
         "measures": ["blur", "wide_shot"],
         "comment": "",
     }
-    page = portal.get_item(ctx, item.id)  # the public never sees the PDPA check
+    page = public_pages.get_item(ctx, item.id)  # the public never sees the PDPA check
     assert "pdpa" not in repr(page).lower()
 
 
@@ -271,7 +266,7 @@ def publish(
         stored = session.scalars(select(StoredFile.id).where(StoredFile.id.in_(named))).all()
         if own_files:
             file_access.record_request_files(session, request, [("attachments", f) for f in stored], now)
-        operator = publishing.operators(ctx, session, instance, owner.id, now)["publish_item"]
+        operator = partial(publishing.publish_item, StepScope(ctx, session, instance, owner.id, now))
         defaults = {"kind": "document", "title": "ประกาศทดสอบ", "body": "", "category": MAPPED}
         call = OperatorCall("publish_item", {**defaults, **params}, data or {}, "Task_PublishItem", now)
         result: dict[str, Any] = operator(call)
@@ -336,7 +331,7 @@ def test_the_publish_step_puts_only_the_requests_own_files_on_the_portal(
     ctx: ServiceContext, actor: Any
 ) -> None:
     """A diagram that passes an id from anywhere (free text, another request) publishes nothing."""
-    other = files.upload_file(ctx, io.BytesIO(PDF), "ของคนอื่น.pdf", actor_id=actor("owner2").id).id
+    other = storage.upload_file(ctx, io.BytesIO(PDF), "ของคนอื่น.pdf", actor_id=actor("owner2").id).id
     with pytest.raises(ValueError, match="not part of this request"):
         publish(ctx, actor, attachments=[other], own_files=False)
     with ctx.db.read() as session:
@@ -348,8 +343,8 @@ def test_the_publish_step_puts_only_the_requests_own_files_on_the_portal(
 @pytest.mark.usefixtures("catalogue")
 def test_every_published_photo_is_an_image_with_alt_text(ctx: ServiceContext, actor: Any) -> None:
     owner = actor("owner1")
-    photo = files.upload_file(ctx, io.BytesIO(jpeg()), "ภาพ.jpg", actor_id=owner.id).id
-    pdf = files.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
+    photo = storage.upload_file(ctx, io.BytesIO(jpeg()), "ภาพ.jpg", actor_id=owner.id).id
+    pdf = storage.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id).id
     album = {"kind": "album", "pdpa": {"people_identifiable": False}}
     with pytest.raises(ValueError, match="has no alt text"):
         publish(
@@ -361,7 +356,7 @@ def test_every_published_photo_is_an_image_with_alt_text(ctx: ServiceContext, ac
     result = publish(ctx, actor, **album, photos=chosen)
     item = item_of_id(ctx, result["id"])
     assert item.photos == [
-        {"file": photo, "thumb": files.thumbnail_id(photo), "caption": "", "alt_text": "ครูยืนเรียงแถว"}
+        {"file": photo, "thumb": storage.thumbnail_id(photo), "caption": "", "alt_text": "ครูยืนเรียงแถว"}
     ]
 
 
@@ -369,7 +364,7 @@ def test_every_published_photo_is_an_image_with_alt_text(ctx: ServiceContext, ac
 def test_an_album_from_an_older_diagram_takes_the_pdpa_answers_from_the_request(
     ctx: ServiceContext, actor: Any
 ) -> None:
-    photo = files.upload_file(ctx, io.BytesIO(jpeg()), "ภาพ.jpg", actor_id=actor("pr1").id).id
+    photo = storage.upload_file(ctx, io.BytesIO(jpeg()), "ภาพ.jpg", actor_id=actor("pr1").id).id
     answers = {"people_identifiable": False, "children_present": False, "consent_on_file": True}
     chosen = [{"file": photo, "alt_text": "ห้องประชุม", "publish": True}]
     result = publish(ctx, actor, kind="album", photos=chosen, data={**answers, "comment": "ภาพมุมกว้าง"})
@@ -428,7 +423,7 @@ def published(ctx: ServiceContext, clock: Any, actor: Any, catalogue: None) -> P
 def test_a_publisher_withdraws_with_a_reason_and_the_url_stays(
     ctx: ServiceContext, clock: Any, actor: Any, published: PublishedItem
 ) -> None:
-    before = portal.get_item(ctx, published.id)
+    before = public_pages.get_item(ctx, published.id)
     [attachment] = published.attachments
     assert file_access.open_file(ctx, attachment)[0].id == attachment
     when = clock.advance(hours=2)
@@ -438,8 +433,8 @@ def test_a_publisher_withdraws_with_a_reason_and_the_url_stays(
         "ข้อมูลผิด รอแก้ไข",
         when,
     )
-    assert change.url == publishing.public_url("", before.id, before.slug)
-    page = portal.get_item(ctx, published.id)  # still answers at its URL, as withdrawn
+    assert change.url == portal_text.public_url("", before.id, before.slug)
+    page = public_pages.get_item(ctx, published.id)  # still answers at its URL, as withdrawn
     assert (page.slug, page.status, page.withdrawn_reason) == (before.slug, "withdrawn", "ข้อมูลผิด รอแก้ไข")
     with pytest.raises(NotFoundError):
         file_access.open_file(ctx, attachment)
@@ -463,7 +458,7 @@ def test_republish_brings_the_same_item_back_at_the_same_url(
     change = published_items.republish_item(ctx, actor("admin1"), published.id, "")
     assert (change.status, change.withdrawn_at, change.withdrawn_reason) == ("published", None, None)
     assert change.updated_at == when
-    page = portal.get_item(ctx, published.id)
+    page = public_pages.get_item(ctx, published.id)
     assert (page.id, page.slug, page.status, page.published_at) == (
         published.id,
         published.slug,
@@ -541,7 +536,7 @@ def test_the_list_searches_filters_and_pages(
     first = everything.items[0]
     assert first.last_change is not None
     assert (first.last_change.action, first.last_change.actor) == ("withdrawn", "นางสาวกานดา เผยแพร่")
-    assert (first.views, first.url) == (0, publishing.public_url("", published.id, published.slug))
+    assert (first.views, first.url) == (0, portal_text.public_url("", published.id, published.slug))
     assert [i.id for i in published_items.list_items(ctx, publisher, status="withdrawn").items] == [
         published.id
     ]

@@ -6,9 +6,9 @@ import io
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bpmnpub.services import files
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.request_data import (
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests.request_data import (
     Check,
     Field,
     Fields,
@@ -61,8 +61,8 @@ def by_key(fields: list[Any]) -> dict[str, Any]:
 
 
 def test_codes_dates_files_and_booleans_become_what_people_read(ctx: ServiceContext, actor: Any) -> None:
-    photo = files.upload_file(ctx, io.BytesIO(jpeg()), "ภาพ.jpg", actor_id=actor("pr1").id).id
-    other = files.upload_file(ctx, io.BytesIO(jpeg("2")), "ของคนอื่น.jpg", actor_id=actor("owner2").id).id
+    photo = storage.upload_file(ctx, io.BytesIO(jpeg()), "ภาพ.jpg", actor_id=actor("pr1").id).id
+    other = storage.upload_file(ctx, io.BytesIO(jpeg("2")), "ของคนอื่น.jpg", actor_id=actor("owner2").id).id
     data = {
         "deputy_recommendation": "recommend_allow",
         "memo_date": "2026-12-07",
@@ -97,7 +97,7 @@ def test_codes_dates_files_and_booleans_become_what_people_read(ctx: ServiceCont
     assert (
         isinstance(first[0], FileRef)
         and first[0].filename == "ภาพ.jpg"
-        and first[0].thumb == files.thumbnail_id(photo)
+        and first[0].thumb == storage.thumbnail_id(photo)
     )
     assert missing == (MissingFile("0" * 32), Text("—"))
     summary = shown["published_summary"].value

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bpmnpub.models import Group, InstanceEvent, Notification, RoleAssignment
-from bpmnpub.services import accounts, consistency, instances, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts
+from bpmnpub.services.requests import consistency, inbox, instances, tasks
 
 from ..conftest import Clock
 from ..scenarios import paths
@@ -104,9 +105,9 @@ def test_the_deputy_in_charge_of_the_group_comes_before_an_office_wide_one(
     started = instances.start_instance(ctx, "general_publication", None, actor("gdir_plan"))
     gdir = actor("gdir_plan")
     tasks.complete_task(ctx, task_id(ctx, gdir, started.id), request_data(upload_pdf(ctx, gdir)), gdir)
-    mine = [t for t in tasks.list_tasks(ctx, actor("deputy_plan")) if t.instance_id == started.id]
+    mine = [t for t in inbox.list_tasks(ctx, actor("deputy_plan")) if t.instance_id == started.id]
     assert len(mine) == 1
-    assert not [t for t in tasks.list_tasks(ctx, actor("deputy1")) if t.instance_id == started.id]
+    assert not [t for t in inbox.list_tasks(ctx, actor("deputy1")) if t.instance_id == started.id]
 
 
 def test_a_group_without_a_director_goes_to_the_deputy(ctx: ServiceContext, actor: Any) -> None:
@@ -116,9 +117,9 @@ def test_a_group_without_a_director_goes_to_the_deputy(ctx: ServiceContext, acto
     tasks.complete_task(ctx, task_id(ctx, clerk, started.id), request_data(upload_pdf(ctx, clerk)), clerk)
     [escalated] = events(ctx, started.id, "escalated")
     assert escalated.details["why"] == "nobody"
-    [task] = [t for t in tasks.list_tasks(ctx, actor("deputy1")) if t.instance_id == started.id]
+    [task] = [t for t in inbox.list_tasks(ctx, actor("deputy1")) if t.instance_id == started.id]
     tasks.complete_task(ctx, task.id, APPROVE, actor("deputy1"))
-    assert [t for t in tasks.list_tasks(ctx, actor("director1")) if t.instance_id == started.id]
+    assert [t for t in inbox.list_tasks(ctx, actor("director1")) if t.instance_id == started.id]
 
 
 def test_when_nobody_is_left_the_step_is_flagged_and_the_director_and_admins_are_told(
@@ -131,7 +132,7 @@ def test_when_nobody_is_left_the_step_is_flagged_and_the_director_and_admins_are
     tasks.complete_task(
         ctx, task_id(ctx, director, started.id), request_data(upload_pdf(ctx, director)), director
     )
-    [review] = [t for t in tasks.list_tasks(ctx, actor("deputy1")) if t.instance_id == started.id]
+    [review] = [t for t in inbox.list_tasks(ctx, actor("deputy1")) if t.instance_id == started.id]
     tasks.complete_task(ctx, review.id, APPROVE, actor("deputy1"))
     [flagged] = events(ctx, started.id, "no_holder")
     assert flagged.task_spec == paths.DIR
@@ -155,11 +156,11 @@ def test_the_director_away_with_an_acting_deputy_needs_no_escalation(
         ctx, actor("director1"), "deputy1", date(2026, 11, 16), date(2026, 11, 30), "ไปราชการ"
     )
     iid = file_request(ctx, actor("owner1"))
-    [review] = [t for t in tasks.list_tasks(ctx, actor("gdir_plan")) if t.instance_id == iid]
+    [review] = [t for t in inbox.list_tasks(ctx, actor("gdir_plan")) if t.instance_id == iid]
     tasks.complete_task(ctx, review.id, APPROVE, actor("gdir_plan"))
     assert not events(ctx, iid, "escalated") and not events(ctx, iid, "no_holder")
     with ctx.db.read() as session:
         user = accounts.find_user(session, "deputy1")
         assert user is not None
         acting = accounts.actor_with_delegations(session, user, date(2026, 11, 17))
-    assert [t for t in tasks.list_tasks(ctx, acting) if t.instance_id == iid]
+    assert [t for t in inbox.list_tasks(ctx, acting) if t.instance_id == iid]

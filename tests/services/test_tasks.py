@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bpmnpub.errors import ConflictError, PermissionDeniedError, ValidationError
+from bpmnpub.errors import Conflict, ConflictError, PermissionDeniedError, ValidationError
 from bpmnpub.models import HumanTask, InstanceEvent, ProcessInstance
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.views import InstanceView
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.pages import task_page
+from bpmnpub.services.requests import holding, inbox, instances, tasks
+from bpmnpub.services.requests.results import InstanceView
 
 from .conftest import request_data, task_id, upload_pdf
 
@@ -40,8 +41,8 @@ def events(ctx: ServiceContext, instance_id: int, action: str | None = None) -> 
 def test_requester_step_is_only_for_the_requester(ctx: ServiceContext, actor: Any) -> None:
     owner, other = actor("owner1"), actor("owner2")
     started = instances.start_instance(ctx, "general_publication", None, owner)
-    assert [t.instance_id for t in tasks.list_tasks(ctx, owner)] == [started.id]
-    assert tasks.list_tasks(ctx, other) == []
+    assert [t.instance_id for t in inbox.list_tasks(ctx, owner)] == [started.id]
+    assert inbox.list_tasks(ctx, other) == []
     first = task_id(ctx, owner, started.id)
     with pytest.raises(PermissionDeniedError):
         tasks.complete_task(ctx, first, request_data(upload_pdf(ctx, other)), other)
@@ -51,7 +52,7 @@ def test_group_director_of_another_group_neither_sees_nor_acts(
     ctx: ServiceContext, actor: Any, filed: InstanceView
 ) -> None:
     review = task_id(ctx, actor("gdir_plan"), filed.id)
-    assert all(t.instance_id != filed.id for t in tasks.list_tasks(ctx, actor("gdir_hr")))
+    assert all(t.instance_id != filed.id for t in inbox.list_tasks(ctx, actor("gdir_hr")))
     with pytest.raises(PermissionDeniedError, match="group"):
         tasks.complete_task(ctx, review, {"decision": "approve"}, actor("gdir_hr"))
     with pytest.raises(PermissionDeniedError):
@@ -63,7 +64,7 @@ def test_nobody_decides_on_their_own_request(ctx: ServiceContext, actor: Any) ->
     gdir = actor("gdir_plan")
     started = instances.start_instance(ctx, "general_publication", None, gdir)
     tasks.complete_task(ctx, task_id(ctx, gdir, started.id), request_data(upload_pdf(ctx, gdir)), gdir)
-    assert tasks.list_tasks(ctx, gdir) == []
+    assert inbox.list_tasks(ctx, gdir) == []
     with ctx.db.read() as session:
         review = session.scalar(
             select(HumanTask.id).where(HumanTask.instance_id == started.id, HumanTask.status == "ready")
@@ -94,8 +95,9 @@ def test_second_submit_is_a_conflict_and_moves_nothing(
     gdir = actor("gdir_plan")
     review = task_id(ctx, gdir, filed.id)
     tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
-    with pytest.raises(ConflictError, match="already been completed"):
+    with pytest.raises(ConflictError, match="already been completed") as caught:
         tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
+    assert caught.value.reason == Conflict.TASK_DONE  # pages tell it by its code, never by its words
     assert open_tasks(ctx, filed.id) == [("Task_DirectorDecision", "ready")]
     assert events(ctx, filed.id, "task_completed") == 2
 
@@ -107,14 +109,14 @@ def test_claim_keeps_others_out_until_released(ctx: ServiceContext, actor: Any, 
     publisher, pr = actor("publisher1"), actor("pr1")
     check = task_id(ctx, publisher, filed.id)
     assert check == task_id(ctx, pr, filed.id)  # both publishers may take it
-    tasks.claim_task(ctx, check, publisher)
-    assert all(t.id != check for t in tasks.list_tasks(ctx, pr))
+    holding.claim_task(ctx, check, publisher)
+    assert all(t.id != check for t in inbox.list_tasks(ctx, pr))
     with pytest.raises(ConflictError, match="someone else"):
-        tasks.claim_task(ctx, check, pr)
+        holding.claim_task(ctx, check, pr)
     with pytest.raises(ConflictError, match="someone else"):
         tasks.complete_task(ctx, check, {"certified": True}, pr)
-    tasks.release_task(ctx, check, publisher)
-    tasks.claim_task(ctx, check, pr)
+    holding.release_task(ctx, check, publisher)
+    holding.claim_task(ctx, check, pr)
     done = tasks.complete_task(ctx, check, {"certified": True}, pr)
     assert (done.status, done.outcome) == ("completed", "published")
 
@@ -123,7 +125,7 @@ def test_revise_loop_counts_rounds(ctx: ServiceContext, actor: Any, filed: Insta
     owner, gdir = actor("owner1"), actor("gdir_plan")
     for round_ in (1, 2, 3):
         tasks.complete_task(ctx, task_id(ctx, gdir, filed.id), REVISE, gdir)
-        revise = [t for t in tasks.list_tasks(ctx, owner) if t.instance_id == filed.id]
+        revise = [t for t in inbox.list_tasks(ctx, owner) if t.instance_id == filed.id]
         assert revise[0].round == round_
         current = tasks.get_task(ctx, revise[0].id, owner).data  # the form comes back filled
         resubmit = {k: current[k] for k in ("category", "description", "purpose", "channels", "attachments")}
@@ -164,7 +166,7 @@ def test_concurrent_completions_exactly_one_wins(
 def test_a_failing_step_sets_error_keeps_state_and_can_be_retried(
     ctx: ServiceContext, actor: Any, filed: InstanceView, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bpmnpub.services import publishing
+    from bpmnpub.services.portal import publishing
 
     gdir, director, publisher = actor("gdir_plan"), actor("director1"), actor("publisher1")
     tasks.complete_task(ctx, task_id(ctx, gdir, filed.id), {"decision": "approve"}, gdir)
@@ -219,7 +221,7 @@ def test_a_publisher_does_not_certify_their_own_request(ctx: ServiceContext, act
     )
     for who in ("gdir_plan", "director1"):
         tasks.complete_task(ctx, task_id(ctx, actor(who), started.id), {"decision": "approve"}, actor(who))
-    assert [t for t in tasks.list_tasks(ctx, publisher) if t.instance_id == started.id] == []
+    assert [t for t in inbox.list_tasks(ctx, publisher) if t.instance_id == started.id] == []
     check = task_id(ctx, other, started.id)
     with pytest.raises(PermissionDeniedError, match="own request"):
         tasks.complete_task(ctx, check, {"certified": True}, publisher)
@@ -232,7 +234,7 @@ def test_a_finished_step_still_shows_the_request_and_its_files(
     gdir = actor("gdir_plan")
     review = task_id(ctx, gdir, filed.id)
     tasks.complete_task(ctx, review, {"decision": "approve"}, gdir)
-    page = tasks.get_task_page(ctx, review, gdir)
+    page = task_page.get_task_page(ctx, review, gdir)
     assert page.task.status == "completed"
     assert page.task.context["title"] == "ประกาศผลการคัดเลือกครูผู้ช่วย"
     assert len(page.files) == 1
@@ -240,7 +242,8 @@ def test_a_finished_step_still_shows_the_request_and_its_files(
 
 def test_the_inbox_filters_by_procedure_step_category_and_title(ctx: ServiceContext, actor: Any) -> None:
     owner, gdir = actor("owner1"), actor("gdir_plan")
-    for title, category in (("ประกาศจัดซื้อวัสดุ", "1.9"), ("แผนปฏิบัติการประจำปี", "1.6")):
+    # categories 3.1 may file into (procurement and plans go through 3.3: issue 11 item 5)
+    for title, category in (("สถิตินักเรียนประจำปี", "1.8"), ("ผลการปฏิบัติงานดีเด่น", "1.12")):
         started = instances.start_instance(ctx, "general_publication", None, owner)
         tasks.complete_task(
             ctx,
@@ -248,11 +251,110 @@ def test_the_inbox_filters_by_procedure_step_category_and_title(ctx: ServiceCont
             request_data(upload_pdf(ctx, owner), title=title, category=category),
             owner,
         )
-    page = tasks.inbox(ctx, gdir)
+    page = inbox.inbox(ctx, gdir)
     assert page.total == 2
     assert page.steps == [("Task_GroupDirectorReview", "ผอ.กลุ่ม/หน่วย พิจารณา")]
-    assert page.categories == ["1.6", "1.9"]
-    assert [t.title for t in tasks.inbox(ctx, gdir, category="1.9").items] == ["ประกาศจัดซื้อวัสดุ"]
-    assert [t.title for t in tasks.inbox(ctx, gdir, q="ปฏิบัติ").items] == ["แผนปฏิบัติการประจำปี"]
-    assert tasks.inbox(ctx, gdir, task_spec="Task_DirectorDecision").total == 0
-    assert tasks.inbox(ctx, gdir, process_id="memo_publication").items == []
+    assert page.categories == ["1.12", "1.8"]
+    assert [t.title for t in inbox.inbox(ctx, gdir, category="1.8").items] == ["สถิตินักเรียนประจำปี"]
+    assert [t.title for t in inbox.inbox(ctx, gdir, q="ปฏิบัติ").items] == ["ผลการปฏิบัติงานดีเด่น"]
+    assert inbox.inbox(ctx, gdir, task_spec="Task_DirectorDecision").total == 0
+    assert inbox.inbox(ctx, gdir, process_id="memo_publication").items == []
+
+
+DEMO_PEOPLE = ("owner1", "owner2", "gdir_plan", "gdir_hr", "deputy1", "director1", "publisher1", "admin1")
+
+
+def _page_or_none(ctx: ServiceContext, task: int, who: Any) -> task_page.TaskPage | None:
+    try:
+        return task_page.get_task_page(ctx, task, who)
+    except PermissionDeniedError:
+        return None
+
+
+def _done(action: Any) -> bool:
+    try:
+        action()
+    except (ConflictError, PermissionDeniedError):
+        return False
+    return True
+
+
+def test_the_task_page_says_exactly_what_claim_and_release_allow(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
+    """`page.may` is the services' own rules said in advance: for every demo user who may read the step,
+    unheld and then held by its group director, claim and release succeed exactly when the page offers
+    them (the template offers nothing else, #14)."""
+    gdir = actor("gdir_plan")
+    review = task_id(ctx, gdir, filed.id)
+    for holder in (None, "gdir_plan"):
+        if holder is not None:
+            holding.claim_task(ctx, review, actor(holder))
+        for name in DEMO_PEOPLE:
+            who = actor(name)
+            page = _page_or_none(ctx, review, who)
+            if page is None:
+                continue
+            assert page.may.complete == (page.may.claim or page.may.release or name == holder), name
+            released = _done(lambda who=who: holding.release_task(ctx, review, who))
+            assert released == page.may.release, (holder, name)
+            if released:
+                holding.claim_task(ctx, review, who)  # as it was
+            claimed = _done(lambda who=who: holding.claim_task(ctx, review, who))
+            assert claimed == (page.may.claim or page.may.release), (holder, name)
+            if claimed and holder is None:
+                holding.release_task(ctx, review, who)  # as it was
+    page = task_page.get_task_page(ctx, review, gdir)
+    assert page.may.release and page.may.complete and not page.may.claim
+    assert {code for code, _ in page.sources["groups"]} >= {"plan"}
+
+
+def test_a_submit_from_the_task_page_is_one_call_with_an_explicit_result(
+    ctx: ServiceContext, actor: Any
+) -> None:
+    """`submit_task` completes the step and says where the request stands, read in the same transaction
+    (#14 item 3); a post the page could not read is checked and never completed."""
+    owner = actor("owner1")
+    started = instances.start_instance(ctx, "general_publication", None, owner)
+    first = task_id(ctx, owner, started.id)
+    data = request_data(upload_pdf(ctx, owner))
+    with pytest.raises(ValidationError):
+        tasks.submit_task(ctx, first, data, owner, unreadable=True)
+    assert events(ctx, started.id, "task_completed") == 0  # checked, not completed
+    with pytest.raises(ValidationError) as refused:  # the form's own problems still come back, all at once
+        tasks.submit_task(ctx, first, {**data, "title": ""}, owner, unreadable=True)
+    assert "title" in {p.field for p in refused.value.problems}
+    done = tasks.submit_task(ctx, first, data, owner)
+    assert done.step == tasks.get_task(ctx, first, owner).name
+    assert done.next.task_id is None  # the group director's now, and the result says so
+    assert done.next.groups and not done.next.holders
+    review = task_id(ctx, actor("gdir_plan"), started.id)
+    assert [t.id for t in done.request.tasks] == [review]
+    assert open_tasks(ctx, started.id) == [("Task_GroupDirectorReview", "ready")]
+    with pytest.raises(ConflictError) as again:  # a second click
+        tasks.submit_task(ctx, first, data, owner)
+    assert again.value.reason == Conflict.TASK_DONE
+    assert events(ctx, started.id, "task_completed") == 1
+
+
+def test_the_task_page_value_says_what_the_template_used_to_decide(
+    ctx: ServiceContext, actor: Any, filed: InstanceView
+) -> None:
+    """The page is one typed value: open, shared, sent back, with whom it may be shared; the template
+    only shows it. Checked against the services: a hand-over the page offers succeeds."""
+    owner, gdir = actor("owner1"), actor("gdir_plan")
+    review = task_id(ctx, gdir, filed.id)
+    page = task_page.get_task_page(ctx, review, gdir)
+    assert page.open and page.shared and page.sent_back is None
+    assert page.may.hand_over == bool(page.colleagues)
+    assert [c.body for c in page.comments] == []
+    tasks.complete_task(ctx, review, REVISE, gdir)
+    again = task_id(ctx, owner, filed.id)
+    mine = task_page.get_task_page(ctx, again, owner)
+    assert mine.open and not mine.shared  # the requester's own step: nothing to claim or hand over
+    assert not (mine.may.claim or mine.may.release or mine.may.hand_over) and mine.may.complete
+    assert mine.sent_back is not None and mine.sent_back.comment == REVISE["comment"]
+    done = task_page.get_task_page(ctx, review, gdir)
+    assert not done.open and done.sent_back is None and not done.may.hand_over
+    sent = task_page.get_task_page(ctx, again, owner, values={"title": "ส่งมาแล้ว"})
+    assert sent.values == {"title": "ส่งมาแล้ว"}  # what was sent, not the stored data

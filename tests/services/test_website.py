@@ -8,6 +8,7 @@ import io
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -16,19 +17,14 @@ from sqlalchemy import select
 from bpmnpub.engine import OperatorCall
 from bpmnpub.errors import PermissionDeniedError, ValidationError
 from bpmnpub.models import OfficeSetting, ProcessInstance, PublishedItem, WebsiteCopy
-from bpmnpub.services import (
-    file_access,
-    files,
-    instances,
-    published_items,
-    publishing,
-    website,
-    website_settings,
-)
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.wordpress import Connection, Post, WordPress
-from bpmnpub.services.worker import Worker
+from bpmnpub.services.files import file_access, storage
+from bpmnpub.services.kernel.context import ServiceContext, StepScope
+from bpmnpub.services.operations.worker import Worker
+from bpmnpub.services.portal import published_items, publishing, website, website_settings
+from bpmnpub.services.portal.wordpress import Connection, Post, WordPress
+from bpmnpub.services.requests import instances
 
+from ..blobs import remove_content
 from ..conftest import IN_CI
 from ..wordpress_site import WordPressSite, missing_parts, reset_posts
 from .conftest import PDF
@@ -84,14 +80,14 @@ def publish(
     owner = actor("owner1")
     if request is None:
         request = instances.start_instance(ctx, "general_publication", None, owner).id
-    pdf = files.upload_file(ctx, io.BytesIO(content), "ประกาศรับสมัคร.pdf", actor_id=owner.id).id
+    pdf = storage.upload_file(ctx, io.BytesIO(content), "ประกาศรับสมัคร.pdf", actor_id=owner.id).id
     now = ctx.now()
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, request)
         assert instance is not None
-        # As an accepted form would have: the request refers to its attachment (services/file_access.py).
+        # As an accepted form would have: the request refers to its attachment (files/file_access.py).
         file_access.record_request_files(session, request, [("attachments", pdf)], now)
-        operator = publishing.operators(ctx, session, instance, owner.id, now)["publish_item"]
+        operator = partial(publishing.publish_item, StepScope(ctx, session, instance, owner.id, now))
         defaults = {
             "kind": "document",
             "title": "ประกาศรับสมัครครูอัตราจ้าง",
@@ -283,7 +279,7 @@ def test_an_item_that_cannot_be_prepared_fails_alone(
         row = session.get(PublishedItem, broken)
         assert row is not None
         [file_id] = row.attachments
-    files.get_file(ctx, file_id)[1].unlink()  # the file is gone from the disk
+    remove_content(ctx, file_id)  # the file's bytes are gone
     fine = publish(ctx, actor, title="ประกาศปกติ")
     worker_pass(ctx)
     state = copy_of(ctx, broken)

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from bpmnpub.errors import ConflictError, PermissionDeniedError, ValidationError
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.views import InstanceView
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import inbox, instances, tasks
+from bpmnpub.services.requests.results import InstanceView
 
 from .conftest import task_id
 
@@ -28,7 +28,7 @@ def test_withdraw_before_any_decision(ctx: ServiceContext, actor: Any, filed: In
         "withdrawn",
         "ยื่นผิดเรื่อง",
     )
-    assert tasks.list_tasks(ctx, actor("gdir_plan")) == []
+    assert inbox.list_tasks(ctx, actor("gdir_plan")) == []
     assert not instances.list_my_requests(ctx, owner)[0].withdrawable
 
 

@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from bpmnpub.db import Database, is_transient
 from bpmnpub.errors import PermissionDeniedError
 from bpmnpub.models import ProcessInstance
-from bpmnpub.services import heartbeat, instances
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.worker import Backoff, DatabaseUnavailable, Worker
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.operations import heartbeat
+from bpmnpub.services.operations.worker import Backoff, DatabaseUnavailable, Worker
+from bpmnpub.services.requests import instances, worker_steps
 
 from ..conftest import Clock
 from ..workerprocs import deploy_probe, file_due_timers, fired
@@ -56,7 +57,7 @@ def test_a_request_that_keeps_failing_goes_to_error_and_the_others_fire(
 def test_a_transient_error_is_tried_again_and_the_timer_fires_once(
     ctx: ServiceContext, due: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = instances.fire_timer
+    real = worker_steps.fire_timer
     failures = {"left": 3}
 
     def flaky(context: ServiceContext, instance_id: int, now: datetime) -> int:
@@ -68,7 +69,7 @@ def test_a_transient_error_is_tried_again_and_the_timer_fires_once(
                 session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
         return real(context, instance_id, now)
 
-    monkeypatch.setattr(instances, "fire_timer", flaky)
+    monkeypatch.setattr(worker_steps, "fire_timer", flaky)
     report = Worker(ctx, interval=30, backoff=FAST).run_pass()
     assert failures["left"] == 0 and report.moved == 5 and report.failed == []
     assert fired(ctx, due) == (dict.fromkeys(due, 1), dict.fromkeys(due, 1))
@@ -85,7 +86,7 @@ def test_transient_errors_that_last_end_the_pass_and_leave_the_requests_running(
     def locked(*_: object) -> int:
         raise _sqlite_locked()
 
-    monkeypatch.setattr(instances, "fire_timer", locked)
+    monkeypatch.setattr(worker_steps, "fire_timer", locked)
     with pytest.raises(DatabaseUnavailable):
         Worker(ctx, interval=30, backoff=FAST).run_pass()
     with ctx.db.read() as session:

@@ -21,10 +21,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
 from bpmnpub import create_app
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 
 API = "/api/v1"
-PASSWORD = "demo1234"  # DESIGN §5: every demo user
+PASSWORD = "demo1234"  # every demo user (README.md)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 TITLE = "ประกาศผลการคัดเลือกครูผู้ช่วย"
 STAFF_PROCESSES = {"general_publication", "memo_publication", "photo_publication", "regulatory_publication"}
@@ -150,7 +150,7 @@ def request_data(file_id: str, **overrides: Any) -> dict[str, Any]:
     """A valid general_request_form submission (processes/forms/general_request_form.json)."""
     data = {
         "title": TITLE,
-        "category": "1.1",
+        "category": "1.3",
         "description": "รายละเอียดประกาศ",
         "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
         "channels": ["website"],

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
-from bpmnpub.services import steering
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import interventions
 
 from .conftest import multipart
 from .pages import csrf, signed_in
@@ -59,7 +59,7 @@ def test_the_office_page_shows_its_changes(app: Flask) -> None:
 def test_a_terminated_request_has_one_name_everywhere(
     app: Flask, ctx: ServiceContext, actor: Any, filed: int
 ) -> None:
-    steering.terminate_instance(ctx, filed, actor("admin1"), "ยื่นซ้ำ")
+    interventions.terminate_instance(ctx, filed, actor("admin1"), "ยื่นซ้ำ")
     mine = signed_in(app, "owner1")
     for page in (
         mine.get("/requests").get_data(as_text=True),

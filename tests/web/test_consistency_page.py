@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from bpmnpub.models import HumanTask
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 
 from .pages import signed_in
 

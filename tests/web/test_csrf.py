@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from bpmnpub.services import sessions
+from bpmnpub.services.office import sessions
 
 from .conftest import API, Api, error_of
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Flask
 
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.worker import Worker
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.operations.worker import Worker
+from bpmnpub.services.requests import instances, tasks
 
 from ..conftest import Clock
 from ..scenarios.paths import ACQUIRED, COMPILED, OBJECTIVE

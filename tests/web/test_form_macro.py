@@ -13,8 +13,9 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.datastructures import MultiDict
 
-from bpmnpub.forms import FormSpec, validate
-from bpmnpub.web.formdata import display_date, parse_submission
+from bpmnpub.forms import FormSpec, describe, validate
+from bpmnpub.thaidate import input_date
+from bpmnpub.web.formdata import parse_submission
 
 from .test_formdata import FORMS, KEPT, KEPT2, Store, valid_data
 
@@ -36,10 +37,12 @@ Html = Any  # lxml.html.HtmlElement
 
 @pytest.fixture(scope="module")
 def env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    environment.filters["be_date_input"] = input_date
+    return environment
 
 
-# What the task page passes for `x-source` lists (the year's O items, web/task_pages.py).
+# What the task page passes for `x-source` lists (the year's O items, web/tasks.py).
 SOURCES = {"ita_items": [("O1", "O1 โครงสร้าง"), ("O2", "O2 ข้อมูลผู้บริหาร (แนะนำตามหมวดหมู่)")]}
 
 
@@ -56,7 +59,7 @@ def render(
     if buttons is None:
         buttons = "decision" in schema["properties"]
     html = env.from_string(PAGE).render(
-        schema=schema,
+        schema=describe(schema),
         values=values,
         errors=errors,
         files=files,
@@ -201,7 +204,7 @@ def test_values_are_filled_back(env: Environment) -> None:
     doc = render(env, schema, values)
     assert by_id(doc, "f-office_unit").get("value") == "สพป.ฉะเชิงเทรา เขต 1"
     date = by_id(doc, "f-memo_date")
-    assert date.get("value") == "15/01/2569" == display_date("2026-01-15")
+    assert date.get("value") == "15/01/2569" == input_date("2026-01-15")
     assert date.get("placeholder") == "วว/ดด/ปปปป (พ.ศ.)"
     assert date.get("inputmode") == "numeric"
     assert by_id(doc, "f-title").get("value") == "<b>ขอเผยแพร่</b>"  # escaped in the HTML, not markup
@@ -341,7 +344,7 @@ def test_an_empty_array_of_objects_starts_with_one_row(env: Environment) -> None
     doc = render(env, FORMS["appoint_responsible_form"], {})
     rows = outside_template(doc.xpath("//fieldset[contains(@class, 'f-row')]"))
     assert len(rows) == 1
-    assert by_id(doc, "f-appointees-0-name").get("name") == "appointees.0.name"
+    assert by_id(doc, "f-appointees-0-user").get("name") == "appointees.0.user"
 
 
 # --- decision buttons ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bpmnpub import spreadsheet
 from bpmnpub.models import Category, ConfirmedOItem, Group, ItaFramework, ItaItem, PublishedItem, WebsiteCopy
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 from bpmnpub.thaidate import BANGKOK
 
 from .conftest import TITLE, Api

@@ -87,3 +87,22 @@ def test_an_admin_cannot_lock_themselves_out(app: Flask) -> None:
     )
     assert response.status_code == 422
     assert "ผู้ดูแลระบบ" in admin.get("/admin/users").get_data(as_text=True)
+
+
+def test_field_messages_are_said_in_the_pages_language(app: Flask) -> None:
+    """The services write their field messages in Thai and keep them translatable; an English page says
+    them in English (with their numbers), a Thai page in Thai (#14)."""
+    admin = signed_in(app, "admin1")
+    said = {}
+    for lang in ("en", "th"):
+        admin.get(f"/lang/{lang}")
+        page = admin.get("/admin/users/new").get_data(as_text=True)
+        data = {"csrf_token": csrf(page), "username": "x y", "full_name": "", "password": "short"}
+        bad = admin.post("/admin/users/new", data={**data, "roles": ["no_such_role"]})
+        assert bad.status_code == 422
+        said[lang] = bad.get_data(as_text=True)
+    english, thai = said["en"], said["th"]
+    assert "Please enter the full name" in english and "กรุณากรอกชื่อ-นามสกุล" not in english
+    assert "A password of at least 8 characters" in english and "Unknown roles: no_such_role" in english
+    assert "กรุณากรอกชื่อ-นามสกุล" in thai and "รหัสผ่านอย่างน้อย 8 ตัวอักษร" in thai
+    assert "ไม่รู้จักบทบาท: no_such_role" in thai

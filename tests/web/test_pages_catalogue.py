@@ -9,7 +9,7 @@ import re
 import pytest
 from flask import Flask
 
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 from bpmnpub.thaidate import fiscal_year
 
 from .conftest import Api, request_data
@@ -202,8 +202,9 @@ def test_the_request_form_offers_the_active_categories_by_thai_name(app: Flask, 
     ]
     page = owner.get(form_url).get_data(as_text=True)
     select = page.split('<select class="f-select" id="f-category" name="category"')[1].split("</select>")[0]
-    assert f'<option value="1.9">{PROCUREMENT}</option>' in select
-    assert select.count("<option value=") == 18  # "choose" and the 17 categories
+    assert '<option value="1.3">1.3 การขยายและพัฒนาเนื้อหาสาระ' in select
+    assert f'<option value="1.9">{PROCUREMENT}</option>' not in select  # procurement: 3.3 only
+    assert select.count("<option value=") == 10  # "choose" and the 9 categories 3.1 files into
     data = {
         "csrf_token": csrf(page),
         "title": "ประกาศผลการจัดซื้อ",
@@ -227,4 +228,4 @@ def test_the_request_form_offers_the_active_categories_by_thai_name(app: Flask, 
 
 def test_the_inbox_filter_names_the_categories(app: Flask, filed: int) -> None:
     html = signed_in(app, "gdir_plan").get("/inbox").get_data(as_text=True)
-    assert re.search(r'<option value="1.1" >1.1 ข้อมูลเกี่ยวกับกฎระเบียบ', html)
+    assert re.search(r'<option value="1.3" >1.3 การขยายและพัฒนาเนื้อหาสาระ', html)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from bpmnpub.services import tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import tasks
 
 from ..services.conftest import file_request, task_id
 from .pages import csrf, signed_in

@@ -1,9 +1,10 @@
 """Who may open which staff page: every demo user (and an anonymous visitor) against every page, with
 the answer each one must get written down as one table (MATRIX below).
 
-DESIGN §2: the `requester` step is the starter's only; the `group_director` step is the director of the
-requester's own group only; the other lanes are office-wide; nobody decides on their own request.
-Admins may read any task (they inspect running requests) but act on none.
+The lanes (docs/architecture.md#permissions): the `requester` step is the starter's only; the
+`group_director` step is the director of the requester's own group only; the other lanes are
+office-wide; nobody decides on their own request. Admins may read any task (they inspect running
+requests) but act on none.
 
 The requests are prepared through the services (fast, no pages), once per database backend; the pages are
 then exercised over HTTP with signed-in test clients. A cell that must change something (done, held,
@@ -33,12 +34,16 @@ from bpmnpub.db import Database
 from bpmnpub.engine import Engine
 from bpmnpub.models import HumanTask, User
 from bpmnpub.permissions import Actor
-from bpmnpub.services import accounts, demo, files, instances, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.office import accounts
+from bpmnpub.services.operations import demo
+from bpmnpub.services.requests import instances, tasks
+from bpmnpub.services.wiring import OPERATORS
 
 from ..conftest import Clock, _reset_postgres, _settings
 
-PASSWORD = "demo1234"  # DESIGN §5
+PASSWORD = "demo1234"  # the demo password (README.md)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 ANONYMOUS = "anonymous"
 USERS = (*(u for u, *_ in demo.USERS), ANONYMOUS)
@@ -60,7 +65,8 @@ GROUP_OF: dict[str, str | None] = {u: g for u, _, _, _, g in demo.USERS} | {ANON
 #   gdir-review                        gdir_plan's own, at his own group's director review
 # files/attached is the request's attachment; files/foreign the attachment of another group's request.
 # At prepare the attachment is only pre-filled (start data): until the form is accepted the request
-# does not refer to it, so only its uploader reads it (services/file_access.py).
+# does not refer to it, so only its uploader reads it (services/files/file_access.py). At prepare the
+# request is its requester's draft (docs/drafts.md): for everyone else, admins included, it is not there.
 MATRIX = """
 method page                             owner1  owner2  gdir_plan gdir_hr legal1  deputy1 director1 publisher1 pr1     procowner1 admin1  anonymous
 GET  /                                  200     200     200       200     200     200     200       200        200     200        200     portal
@@ -71,11 +77,11 @@ POST /requests/new/general_publication  started started started   started starte
 GET  /tasks/missing                     404     404     404       404     404     404     404       404        404     404        404     login
 
 # owner1's request (group plan), one request waiting at each step
-GET  /tasks/prepare                     200     403     403       403     403     403     403       403        403     403        200     login
-POST /tasks/prepare                     done    403     403       403     403     403     403       403        403     403        403     login
+GET  /tasks/prepare                     200     404     404       404     404     404     404       404        404     404        404     login
+POST /tasks/prepare                     done    404     404       404     404     404     404       404        404     404        404     login
 POST /tasks/prepare/claim               held    403     403       403     403     403     403       403        403     403        403     login
-GET  /tasks/prepare/files/attached      200     403     403       403     403     403     403       403        403     403        404     login
-GET  /tasks/prepare/files/foreign       404     403     403       403     403     403     403       403        403     403        404     login
+GET  /tasks/prepare/files/attached      200     404     404       404     404     404     404       404        404     404        404     login
+GET  /tasks/prepare/files/foreign       404     404     404       404     404     404     404       404        404     404        404     login
 LIST /tasks/prepare                     listed  absent  absent    absent  absent  absent  absent    absent     absent  absent     absent  login
 
 GET  /tasks/review                      403     403     200       403     403     403     403       403        403     403        200     login
@@ -100,11 +106,11 @@ GET  /tasks/check/files/foreign         403     403     403       403     403   
 LIST /tasks/check                       absent  absent  absent    absent  absent  absent  absent    listed     listed  absent     absent  login
 
 # owner2's request (group hr)
-GET  /tasks/hr-prepare                  403     200     403       403     403     403     403       403        403     403        200     login
-POST /tasks/hr-prepare                  403     done    403       403     403     403     403       403        403     403        403     login
+GET  /tasks/hr-prepare                  404     200     404       404     404     404     404       404        404     404        404     login
+POST /tasks/hr-prepare                  404     done    404       404     404     404     404       404        404     404        404     login
 POST /tasks/hr-prepare/claim            403     held    403       403     403     403     403       403        403     403        403     login
-GET  /tasks/hr-prepare/files/attached   403     200     403       403     403     403     403       403        403     403        404     login
-GET  /tasks/hr-prepare/files/foreign    403     404     403       403     403     403     403       403        403     403        404     login
+GET  /tasks/hr-prepare/files/attached   404     200     404       404     404     404     404       404        404     404        404     login
+GET  /tasks/hr-prepare/files/foreign    404     404     404       404     404     404     404       404        404     404        404     login
 LIST /tasks/hr-prepare                  absent  listed  absent    absent  absent  absent  absent    absent     absent  absent     absent  login
 
 GET  /tasks/hr-review                   403     403     403       200     403     403     403       403        403     403        200     login
@@ -115,7 +121,7 @@ GET  /tasks/hr-review/files/foreign     403     403     403       404     403   
 LIST /tasks/hr-review                   absent  absent  absent    listed  absent  absent  absent    absent     absent  absent     absent  login
 
 # gdir_plan's own request, at the review by his own group's director (himself): nobody decides on their
-# own request, so it goes up the chain to the deputy in charge (services/routing.py), who holds it
+# own request, so it goes up the chain to the deputy in charge (services/requests/routing.py), who holds it
 GET  /tasks/gdir-review                 403     403     403       403     403     200     403       403        403     403        200     login
 POST /tasks/gdir-review                 403     403     403       403     403     done    403       403        403     403        403     login
 POST /tasks/gdir-review/claim           403     403     403       403     403     held    403       403        403     403        403     login
@@ -215,13 +221,13 @@ class World:
         with self.ctx.db.read() as session:
             user = accounts.find_user(session, username)
             assert user is not None, username
-            return accounts.actor_of(user)
+            return accounts.actor_of(user, self.ctx.now())
 
     def file(self, step: str) -> Filed:
         """A new request of the step's filer, moved through the services to the step."""
         filer, depth = STEPS[step]
         who = self.actor(filer)
-        file_id = files.upload_file(self.ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=who.id).id
+        file_id = storage.upload_file(self.ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=who.id).id
         view = instances.start_instance(self.ctx, "general_publication", {"attachments": [file_id]}, who)
         reviewers = [GROUP_DIRECTOR[str(GROUP_OF[filer])], "director1"]
         request = {**form_of(0, file_id), "channels": ["website"], "attachments": [file_id]}
@@ -248,7 +254,7 @@ def form_of(depth: int, file_id: str) -> dict[str, str]:
     if depth == 0:  # general_request_form
         return {
             "title": "ประกาศผลการคัดเลือกครูผู้ช่วย",
-            "category": "1.1",
+            "category": "1.3",
             "description": "รายละเอียดประกาศ",
             "purpose": "เพื่อเผยแพร่ต่อสาธารณะ",
             "channels": "website",
@@ -292,7 +298,9 @@ def world(
         url = request.getfixturevalue("postgres_url")
         _reset_postgres(url, request.getfixturevalue("postgres_baseline"))
     clock = Clock(datetime(2026, 11, 16, 2, 0, tzinfo=UTC))
-    ctx = ServiceContext(Database(url), shared_engine, _settings(folder, url), clock=clock)
+    ctx = ServiceContext(
+        Database(url), shared_engine, _settings(folder, url), clock=clock, operators=OPERATORS
+    )
     app = create_app(context=ctx)
     app.testing = True
     with ctx.db.read() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +173,111 @@ def test_expression_and_form_preview(owner: FlaskClient) -> None:
         owner, "/processes/form-preview", {"key": "legal_form", "schema": broken}, page_token
     ).get_json()
     assert answer["problems"] and answer["html"] == ""
+
+
+def foreign_file(name: str) -> bytes:
+    return (Path(__file__).resolve().parents[1] / "foreign" / name).read_bytes()
+
+
+def modeler_config(html: str) -> dict[str, Any]:
+    found = re.search(r'id="modeler-config">(.*?)</script>', html, re.S)
+    assert found
+    config: dict[str, Any] = json.loads(found.group(1))
+    return config
+
+
+def test_import_opens_a_foreign_diagram_as_a_draft_with_what_to_fix(owner: FlaskClient) -> None:
+    page_token = token(owner)
+    response = owner.post(
+        "/processes/import",
+        **multipart(
+            {"file": (foreign_file("signavio_collaboration.bpmn"), "export.bpmn")}, {"process_id": ""}
+        ),
+        headers={"X-CSRFToken": page_token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/processes/sid_proc_office/edit?check=1")
+    html = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "เปิด export.bpmn เป็นฉบับร่างของ sid_proc_office แล้ว ยังไม่ได้ติดตั้ง" in html
+    config = modeler_config(html)
+    assert config["checkOnOpen"] is True and config["latestVersion"] is None
+    problems = post_json(owner, "/processes/sid_proc_office/validate", {"xml": config["xml"]}, page_token)
+    said = {(p["element_id"], p["message"]) for p in problems.get_json()["problems"]}
+    assert ("sid-T-Approve", "ช่องทำงาน “Manager” ไม่ใช่บทบาทที่รู้จัก: เลือกบทบาทของช่องนี้ในคุณสมบัติ") in said
+    assert all(p["line"] for p in problems.get_json()["problems"])
+    library = owner.get("/processes/").get_data(as_text=True)
+    assert "นำเข้าเป็นฉบับร่าง ยังไม่เคยติดตั้ง" in library and 'href="/processes/sid_proc_office/edit"' in library
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"not xml at all", "ไม่ใช่ XML ที่ถูกต้อง"),
+        (b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', "XML entity"),
+        (b"<html><body/></html>", "ไม่ใช่แผนภาพ BPMN 2.0"),
+        (b"<x>" + b"a" * (3 * 1024 * 1024) + b"</x>", "2 MB"),
+        (b"<x>" + b"a" * (22 * 1024 * 1024) + b"</x>", "แผนภาพต้องไม่เกิน 2 MB"),
+    ],
+    ids=["not-xml", "xxe", "html", "3mb", "over-the-request-limit"],
+)
+def test_import_refuses_hostile_files_clearly(owner: FlaskClient, content: bytes, words: str) -> None:
+    response = owner.post(
+        "/processes/import",
+        **multipart({"file": (content, "evil.bpmn")}, {"process_id": "evil"}),
+        headers={"X-CSRFToken": token(owner)},
+    )
+    assert response.status_code in (409, 413, 422)
+    html = response.get_data(as_text=True)
+    assert words in html and 'id="import-errors"' in html
+    assert 'value="evil"' in html or response.status_code == 413  # the id typed is kept
+    assert "/processes/evil/edit" not in owner.get("/processes/").get_data(as_text=True)
+
+
+def test_form_preview_keeps_the_order_and_fills_the_office_lists(owner: FlaskClient) -> None:
+    schema = {
+        "title": "ทดลอง",
+        "type": "object",
+        "properties": {
+            "zeta": {"type": "string", "title": "ช่องแรก"},
+            "category": {"type": "string", "title": "หมวดหมู่", "x-source": "categories"},
+            "alpha": {"type": "string", "title": "ช่องสุดท้าย"},
+        },
+    }
+    answer = post_json(
+        owner,
+        "/processes/form-preview",
+        {"key": "trial_form", "schema": schema, "process_id": "general_publication"},
+        token(owner),
+    ).get_json()
+    assert answer["problems"] == []
+    html = answer["html"]
+    assert html.index('name="zeta"') < html.index('name="category"') < html.index('name="alpha"')
+    assert re.search(r'<select[^>]*name="category"', html) and html.count("<option") > 3
+
+
+def test_the_modeler_page_keeps_each_forms_field_order(owner: FlaskClient) -> None:
+    config = modeler_config(owner.get("/processes/general_publication/edit").get_data(as_text=True))
+    form = config["deployedForms"]["general_request_form"]
+    assert list(form["properties"])[:3] == ["title", "category", "description"]  # not alphabetical
+
+
+def test_a_refused_form_names_the_field_and_the_problem_in_thai(owner: FlaskClient) -> None:
+    schema = {
+        "title": "ทดลอง",
+        "type": "object",
+        "properties": {
+            "phone": {"type": "string", "title": ""},
+            "when": {"type": "string", "title": "วันที่", "x-not-before": "phone"},
+        },
+        "x-title": "nothing",
+    }
+    body = {"key": "trial_form", "schema": schema}
+    found = post_json(owner, "/processes/form-preview", body, token(owner)).get_json()
+    assert {(p["field"], p["message"]) for p in found["field_problems"]} == {
+        ("phone", "ยังไม่มีชื่อที่แสดง"),
+        ("when", "x-not-before ต้องเป็นชื่อช่องวันที่ และช่องนี้ต้องเป็นวันที่"),
+    }
+    assert "phone: ยังไม่มีชื่อที่แสดง" in found["problems"]
+    assert "วันที่ (when): x-not-before ต้องเป็นชื่อช่องวันที่ และช่องนี้ต้องเป็นวันที่" in found["problems"]
+    assert found["form_problems"] == ["x-title “nothing” ไม่ใช่ช่องของแบบฟอร์มนี้"]
+    assert 'name="when"' in found["html"]  # still previewed, as far as it can be

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
 
 from ..scenarios import runner
 from ..scenarios.paths import SCENARIOS
@@ -181,3 +182,42 @@ def test_the_pdpa_check_is_on_the_audit_page_and_not_on_the_portal(
     portal = app.test_client().get(public_url)
     assert portal.status_code == 200
     assert "PDPA" not in portal.get_data(as_text=True) and "เบลอใบหน้า" not in portal.get_data(as_text=True)
+
+
+# --- the item page in one service call ----------------------------------------------------------------
+
+
+def statements_of(app: Flask, client: FlaskClient, path: str) -> list[str]:
+    """The SQL statements one GET of `path` issues (both engines), the header's included."""
+    ctx: ServiceContext = app.extensions["bpmnpub"]
+    seen: list[str] = []
+
+    def grab(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    engines = {id(e): e for e in (ctx.db.read_engine, ctx.db.write_engine)}.values()
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", grab)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", grab)
+    return seen
+
+
+# Measured on the page as two service calls (the item's history, then the website's settings, each in
+# its own read transaction): 20 statements on SQLite (its BEGIN/COMMIT are statements), 14 on PostgreSQL.
+ITEM_PAGE_STATEMENTS = {"sqlite": 19, "postgresql": 14}
+
+
+def test_the_item_page_is_one_read_transaction_in_no_more_statements(
+    app: Flask, item: dict[str, Any]
+) -> None:
+    url = f"/publishing/items/{item['id']}"
+    ctx: ServiceContext = app.extensions["bpmnpub"]
+    for username in ("pr1", "publisher1", "admin1"):
+        client = signed_in(app, username)
+        client.get(url)  # the session's first page signs the actor in
+        seen = statements_of(app, client, url)
+        assert len(seen) <= ITEM_PAGE_STATEMENTS[ctx.db.write_engine.dialect.name], seen

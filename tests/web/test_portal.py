@@ -13,8 +13,8 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from bpmnpub.models import ItemViewDay, PublishedItem
-from bpmnpub.services import files
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
 
 from ..conftest import Clock
 from ..portal_data import PDF, Added, add_category, add_ita_item, add_item, upload, withdraw
@@ -37,7 +37,7 @@ def notice(ctx: ServiceContext) -> Added:
         photos=[
             {
                 "file": photo,
-                "thumb": files.thumbnail_id(photo),
+                "thumb": storage.thumbnail_id(photo),
                 "caption": "คำบรรยายภาพ",
                 "alt_text": "ข้อความแทนภาพ",
             }

@@ -22,7 +22,7 @@ def test_the_publishers_form_opens_unticked_and_the_certification_is_theirs(
     publisher = api.as_user("publisher1")
     task = publisher.task_in(at_publisher)
     shown = publisher.get(f"/tasks/{task['id']}").get_json()
-    assert shown["data"] == {}
+    assert shown["data"] == {"decision": "", "comment": ""}  # its preScript: no send-back yet, unticked
     assert shown["context"]["title"] == request_data("x")["title"]
     done = publisher.complete(task["id"], {"certified": True, "publish_note": "ตรวจสอบแล้ว"})
     assert done.status_code == 200, done.get_json()
@@ -39,4 +39,6 @@ def test_start_data_pre_fills_the_requesters_first_form(api: Api) -> None:
     assert owner.get(f"/tasks/{first['id']}").get_json()["data"] == {
         "title": "ร่างประกาศ",
         "channels": ["website"],
+        "personal_data": False,  # the personal-data questions open with their defaults
+        "legal_review": False,
     }

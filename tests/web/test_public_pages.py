@@ -10,8 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from bpmnpub import create_app
-from bpmnpub.services import files, instances, publishing, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.files import storage
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.portal import publishing
+from bpmnpub.services.requests import inbox, instances, tasks
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -19,11 +21,11 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 @pytest.fixture
 def published(ctx: ServiceContext, actor: Any) -> publishing.PublicItem:
     owner = actor("owner1")
-    pdf = files.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id)
+    pdf = storage.upload_file(ctx, io.BytesIO(PDF), "ประกาศ.pdf", actor_id=owner.id)
     started = instances.start_instance(ctx, "general_publication", None, owner)
     data = {
         "title": "ประกาศผลการจัดซื้อจัดจ้าง ประจำเดือนพฤศจิกายน",
-        "category": "1.9",
+        "category": "1.8",  # 3.1 files here; procurement (1.9) goes through 3.3 (issue 11 item 5)
         "description": "รายการจัดซื้อ",
         "purpose": "เปิดเผยข้อมูล",
         "channels": ["website"],
@@ -37,7 +39,7 @@ def published(ctx: ServiceContext, actor: Any) -> publishing.PublicItem:
     ]
     for username, step in steps:
         who = actor(username)
-        [task] = [t for t in tasks.list_tasks(ctx, who) if t.instance_id == started.id]
+        [task] = [t for t in inbox.list_tasks(ctx, who) if t.instance_id == started.id]
         tasks.complete_task(ctx, task.id, step, who)
     [item] = publishing.list_public_items(ctx)
     return item
@@ -80,7 +82,21 @@ def test_an_old_or_missing_slug_redirects_to_the_stable_address(
 def test_unpublished_files_and_unknown_items_are_not_found(
     client: FlaskClient, ctx: ServiceContext, actor: Any, published: publishing.PublicItem
 ) -> None:
-    private = files.upload_file(ctx, io.BytesIO(PDF), "draft.pdf", actor_id=actor("owner1").id)
+    private = storage.upload_file(ctx, io.BytesIO(PDF), "draft.pdf", actor_id=actor("owner1").id)
     assert client.get(f"/public/files/{private.id}/draft.pdf").status_code == 404
     missing = client.get("/public/items/999-x")
     assert missing.status_code == 404 and "text/html" in missing.content_type
+
+
+def test_an_english_page_gives_dates_and_sizes_in_english(
+    client: FlaskClient, published: publishing.PublicItem
+) -> None:
+    """A newcomer's walk: the English item page said "Published 16 พฤศจิกายน 2569" and "15 ไบต์". The
+    Buddhist-era year stays (the office counts in it); the month and the unit are English."""
+    client.get("/lang/en?next=/public/")
+    html = client.get(published.url).get_data(as_text=True)
+    assert 'lang="en"' in html
+    assert "Published 16 November 2569" in html and "16 พฤศจิกายน" not in html  # the title says พฤศจิกายน
+    assert f"PDF · {len(PDF)} bytes" in html and "ไบต์" not in html
+    client.get("/lang/th?next=/public/")
+    assert "16 พฤศจิกายน 2569" in client.get(published.url).get_data(as_text=True)

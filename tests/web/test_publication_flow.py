@@ -141,7 +141,7 @@ def public(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
 def test_the_published_item_is_listed_without_auth(client: FlaskClient, published: int) -> None:
     [item] = public(client)
     assert {"id", "title", "url", "category", "published_at"} <= set(item)
-    assert (item["title"], item["category"]) == (TITLE, "1.1")
+    assert (item["title"], item["category"]) == (TITLE, "1.3")
     assert item["published_at"].startswith("2026-11-16")
 
 
@@ -154,7 +154,7 @@ def test_the_item_url_is_its_public_page(client: FlaskClient, published: int) ->
 
 
 def test_public_items_filter_by_category(client: FlaskClient, published: int) -> None:
-    assert [i["title"] for i in public(client, "?category=1.1")] == [TITLE]
+    assert [i["title"] for i in public(client, "?category=1.3")] == [TITLE]
     assert public(client, "?category=1.2") == []
 
 
@@ -188,7 +188,7 @@ def test_public_items_filter_by_be_fiscal_year(client: FlaskClient, published: i
 
 
 def test_public_items_combine_filters(client: FlaskClient, published: int) -> None:
-    assert len(public(client, "?category=1.1&fiscal_year=2570&q=คัดเลือก")) == 1
+    assert len(public(client, "?category=1.3&fiscal_year=2570&q=คัดเลือก")) == 1
     assert public(client, "?category=1.1&fiscal_year=2570&q=จัดซื้อ") == []
 
 

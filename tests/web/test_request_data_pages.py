@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bpmnpub.services import tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import admin_page, tasks
 
 from ..scenarios.paths import SCENARIOS
 from ..scenarios.runner import Step, Wait, _find_in_inbox, _resolve, _wait
@@ -80,7 +80,7 @@ class Walk:
         return html
 
     def run(self) -> int:
-        from bpmnpub.services import instances
+        from bpmnpub.services.requests import instances
 
         iid = instances.start_instance(
             self.ctx, self.scenario.process, None, self.actor(self.scenario.starter)
@@ -107,9 +107,8 @@ class Walk:
 
 
 def instances_data(ctx: ServiceContext, iid: int, actor: Any) -> dict[str, Any]:
-    from bpmnpub.services import monitoring
 
-    return monitoring.get_instance_page(ctx, iid, actor("admin1")).data
+    return admin_page.get_instance_page(ctx, iid, actor("admin1")).data
 
 
 @pytest.mark.parametrize(

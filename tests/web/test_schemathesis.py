@@ -29,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
 from bpmnpub import create_app
 from bpmnpub.db import Database
 from bpmnpub.engine import Engine
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.wiring import OPERATORS
 from bpmnpub.web import openapi
 
 from ..conftest import IN_CI, Clock, _settings
@@ -52,6 +53,7 @@ def fuzz_app(
         shared_engine,
         _settings(folder, url),
         clock=Clock(datetime(2026, 11, 16, 2, tzinfo=UTC)),
+        operators=OPERATORS,
     )
     app = create_app(context=ctx)
     app.config["TESTING"] = True

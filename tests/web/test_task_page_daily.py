@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from bpmnpub.services import instances, tasks
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.requests import instances, tasks
 
 from ..services.conftest import file_request, task_id
 from .conftest import multipart
@@ -19,7 +19,7 @@ from .pages import csrf, signed_in
 APPROVE = {"decision": "approve"}
 OBJECTIVE = {
     "title": "ผลการจัดซื้อจัดจ้าง ประจำเดือนตุลาคม 2569",
-    "category": "1.8",
+    "category": "1.9",
     "objective": "เปิดเผยผลการจัดซื้อจัดจ้างตามกฎหมาย",
     "target_audience": "ประชาชนทั่วไป",
     "target_date": "30/11/2569",

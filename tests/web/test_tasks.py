@@ -123,7 +123,9 @@ def test_nobody_else_may_do_the_requesters_step(api: Api) -> None:
     other = api.as_user("owner2")
     assert other.tasks() == []
     assert other.complete(task_id, request_data(other.upload_id())).status_code == 403
-    assert other.get(f"/instances/{instance_id}").status_code == 403
+    # not sent yet: a draft, which does not exist for anyone but its requester (docs/drafts.md)
+    assert other.get(f"/instances/{instance_id}").status_code == 404
+    assert other.get(f"/tasks/{task_id}").status_code == 404
 
 
 def test_a_reviewer_who_is_not_a_publisher_cannot_publish(api: Api, at_publisher: int) -> None:

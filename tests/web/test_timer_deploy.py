@@ -17,6 +17,8 @@ from .conftest import Api, error_of, multipart
 from .pages import signed_in
 from .test_pages_processes import post_json, token
 
+pytestmark = pytest.mark.usefixtures("quiet_gc")  # CPU-time bounds: tests/conftest.py
+
 REGULATORY = (PROCESSES / "regulatory_publication.bpmn").read_text(encoding="utf-8")
 
 
@@ -47,9 +49,9 @@ def test_the_api_refuses_a_hostile_timer_naming_element_and_line(
 ) -> None:
     xml = timer_diagram(kind, literal)
     owner = api.as_user("procowner1")
-    began = time.perf_counter()
-    response = owner.post("/processes", **multipart(deploy_fields(xml)))
-    assert time.perf_counter() - began < 2.0
+    began = time.thread_time()  # CPU time: a hostile timer hangs by computing; a loaded machine
+    response = owner.post("/processes", **multipart(deploy_fields(xml)))  # only stretches the wall clock
+    assert time.thread_time() - began < 2.0
     assert response.status_code == 422
     [problem] = error_of(response)["details"]
     assert problem["file"] == f"{PROCESS_ID}.bpmn"
@@ -69,11 +71,11 @@ def test_a_hostile_value_from_form_data_is_an_error_request_not_a_500(api: Api) 
     )
     requester = api.as_user("owner1")
     started = requester.start(PROCESS_ID).get_json()
-    began = time.perf_counter()
+    began = time.thread_time()  # CPU time, as above
     response = requester.complete(
         requester.task_in(started["id"])["id"], {"title": "ทดสอบ", "wait": "P10000000Y"}
     )
-    assert time.perf_counter() - began < 2.0
+    assert time.thread_time() - began < 2.0
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["instance"]["status"] == "error"
     admin = api.as_user("admin1")

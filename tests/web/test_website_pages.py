@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -15,8 +16,10 @@ from sqlalchemy import select
 
 from bpmnpub.engine import OperatorCall
 from bpmnpub.models import OfficeSetting, ProcessInstance
-from bpmnpub.services import accounts, instances, publishing, website
-from bpmnpub.services.context import ServiceContext
+from bpmnpub.services.kernel.context import ServiceContext, StepScope
+from bpmnpub.services.office import accounts
+from bpmnpub.services.portal import publishing, website
+from bpmnpub.services.requests import instances
 
 from .pages import csrf, signed_in
 
@@ -37,13 +40,13 @@ def publish(ctx: ServiceContext, title: str = "ประกาศรับสม
     with ctx.db.read() as session:
         user = accounts.find_user(session, "owner1")
         assert user is not None
-        owner = accounts.actor_of(user)
+        owner = accounts.actor_of(user, ctx.now())
     request = instances.start_instance(ctx, "general_publication", None, owner).id
     now = ctx.now()
     with ctx.db.write() as session:
         instance = session.get(ProcessInstance, request)
         assert instance is not None
-        operator = publishing.operators(ctx, session, instance, owner.id, now)["publish_item"]
+        operator = partial(publishing.publish_item, StepScope(ctx, session, instance, owner.id, now))
         params = {"kind": "document", "title": title, "body": "รายละเอียด", "category": category}
         return int(operator(OperatorCall("publish_item", params, {}, "Task_PublishItem", now))["id"])
 

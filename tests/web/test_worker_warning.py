@@ -7,8 +7,8 @@ import re
 
 from flask import Flask
 
-from bpmnpub.services.context import ServiceContext
-from bpmnpub.services.worker import Worker
+from bpmnpub.services.kernel.context import ServiceContext
+from bpmnpub.services.operations.worker import Worker
 
 from ..conftest import Clock
 from .conftest import Api

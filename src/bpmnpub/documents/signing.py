@@ -2,7 +2,7 @@
 ETSI EN 319 142) with pyHanko, and the key and certificate it is made with.
 
 Plain bytes in and out: the key and certificate come as PEM from the caller, which keeps them (see
-`services/office_key.py`); nothing here reads a file or the network (no revocation fetching either:
+`services/records/office_key.py`); nothing here reads a file or the network (no revocation fetching either:
 an office's self-signed certificate has no CRL, and the verification page must answer offline).
 """
 

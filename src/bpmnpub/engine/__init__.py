@@ -6,11 +6,16 @@ no SQLAlchemy and no wall clock (time is passed in). SpiffWorkflow exceptions ar
 `engine.sandbox`, never through eval/exec.
 """
 
+from ..statuses import COMPLETED, REJECTED, RUNNING
+from .adopt import Adopted, Foreign, adopt_diagram, foreign_in, process_name
+from .bpmn_xml import lane_codes, xml_text
 from .diff import DiagramDiff, ElementDiff, diff_diagrams
 from .health import StateHealth, state_health
 from .runtime import Engine
+from .sandbox import SandboxError
+from .sandbox import check_expression as check_condition
 from .serialization import VERSION as STATE_VERSION
-from .specs import ParsedSpec, xml_text
+from .specs import ParsedSpec
 from .steering import (
     PERSON_KINDS,
     RECORDED_KINDS,
@@ -25,10 +30,6 @@ from .steering import (
 from .timer_window import TimerWindow
 from .timers import add_duration, next_occurrence
 from .types import (
-    COMPLETED,
-    KNOWN_OPERATORS,
-    REJECTED,
-    RUNNING,
     Operator,
     OperatorCall,
     Operators,
@@ -44,12 +45,12 @@ from .workdays import WorkCalendar, task_due_at, thai_public_holidays, work_cale
 
 __all__ = [
     "COMPLETED",
-    "KNOWN_OPERATORS",
     "PERSON_KINDS",
     "RECORDED_KINDS",
     "REJECTED",
     "RUNNING",
     "STATE_VERSION",
+    "Adopted",
     "DiagramDiff",
     "DiagramFlow",
     "DiagramGraph",
@@ -57,6 +58,7 @@ __all__ = [
     "ElementChange",
     "ElementDiff",
     "Engine",
+    "Foreign",
     "MigrationPlan",
     "Operator",
     "OperatorCall",
@@ -66,6 +68,7 @@ __all__ = [
     "ProcessModel",
     "RewindTarget",
     "RunResult",
+    "SandboxError",
     "StateHealth",
     "StepRecord",
     "ThrownMessage",
@@ -74,8 +77,13 @@ __all__ = [
     "UserTaskInfo",
     "WorkCalendar",
     "add_duration",
+    "adopt_diagram",
+    "check_condition",
     "diff_diagrams",
+    "foreign_in",
+    "lane_codes",
     "next_occurrence",
+    "process_name",
     "rewind_targets",
     "state_health",
     "task_due_at",

@@ -4,7 +4,7 @@ computed in constant time (`durations`), never by SpiffWorkflow's month loop.
 
 `bound_timers` swaps them into a parsed spec, as `specs.connect_loop_merges` mends loops: the
 parser stays stock. The class names keep SpiffWorkflow's ending `TimerEventDefinition`, which is how
-`runtime.run_result` recognises timers among waiting events.
+`stepping.run_result` recognises timers among waiting events.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .specs import BPMN, NS, local_name, parse_xml
+from .bpmn_xml import BPMN, NS, local_name, parse_xml
 
 _NOT_ELEMENTS = ("definitions", "laneSet", "inputDataItem", "outputDataItem")
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from SpiffWorkflow.util.task import TaskState
 
-from .runtime import _NO_TIME, restore_workflow
 from .scripting import SafeScriptEngine
 from .specs import ParsedSpec
+from .stepping import NO_TIME, restore_workflow
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class StateHealth:
 
 def state_health(parsed: ParsedSpec, state: str) -> StateHealth:
     """Raises DiagramError when the state cannot be read with this version's spec."""
-    workflow = restore_workflow(parsed, state, SafeScriptEngine({}, _NO_TIME))
+    workflow = restore_workflow(parsed, state, SafeScriptEngine({}, NO_TIME))
     ready = workflow.get_tasks(state=TaskState.READY)
     waiting = workflow.waiting_events()
     return StateHealth(

@@ -52,7 +52,7 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         self.now = now
         self.steps: list[StepRecord] = []
         # Seconds spent inside operators (publishing, rendering a report): the engine's own time budget
-        # (runtime.run_engine) bounds the engine's loops, not the office's work it calls.
+        # (stepping.run_engine) bounds the engine's loops, not the office's work it calls.
         self.operator_seconds = 0.0
 
     def validate(self, expression: str) -> None:

@@ -1,6 +1,6 @@
 """Compact serialized state.
 
-Two differences from SpiffWorkflow's stock serializer, both measured (ENGINE_NOTES §7):
+Two differences from SpiffWorkflow's stock serializer, both measured (docs/spiffworkflow.md, trap 7):
 - the spec is not copied into every instance: the state names the deployed version (`spec_ref`)
   and the parsed spec is reused from the cache;
 - finished history is pruned: the task tree is cut at the deepest completed task above every

@@ -26,10 +26,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..errors import ConflictError
 from . import serialization
+from .bpmn_xml import NS, local_name, parse_xml
 from .clock import engine_time
-from .runtime import restore_workflow, run_engine, run_result, step_failed
 from .scripting import SafeScriptEngine
-from .specs import NS, ParsedSpec, local_name, parse_xml
+from .specs import ParsedSpec
+from .stepping import restore_workflow, run_engine, run_result, step_failed
 from .types import Operators, RunResult
 
 PERSON_KINDS = frozenset({"userTask", "manualTask", "task"})
@@ -79,6 +80,10 @@ class DiagramGraph:
 
     def incoming(self, node_id: str) -> list[DiagramFlow]:
         return [f for f in self.flows if f.target == node_id]
+
+    def starts(self) -> list[str]:
+        """The start event a request begins at (the first of the process's start events)."""
+        return [n.id for n in self.nodes.values() if n.kind == "startEvent"][:1]
 
 
 @dataclass(frozen=True)

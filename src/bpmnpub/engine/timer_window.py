@@ -27,7 +27,7 @@ MAX_YEARS_AHEAD = 10
 MAX_SPAN = timedelta(days=3653)
 EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 # The default of the WORKER_INTERVAL setting: a faster cycle fires late on every pass. The services
-# build their engine with the setting itself (services/context.py).
+# build their engine with the setting itself (services/kernel/context.py).
 DEFAULT_MIN_CYCLE = timedelta(seconds=30)
 MAX_REPEATS = 1000  # R<n>: more firings than this is a loop, not a schedule
 

@@ -7,11 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# Instance status as the engine sees it; the services add suspended/terminated/error.
-RUNNING = "running"
-COMPLETED = "completed"
-REJECTED = "rejected"
-
 
 @dataclass(frozen=True)
 class UserTaskInfo:
@@ -129,12 +124,3 @@ class OperatorCall:
 
 Operator = Callable[[OperatorCall], Any]
 Operators = Mapping[str, Operator]
-
-KNOWN_OPERATORS: tuple[str, ...] = (
-    "publish_item",
-    "item_view_stats",
-    "count_published_items",
-    "file_semiannual_report",
-    "remind",
-    "escalate",
-)

@@ -2,9 +2,12 @@
 
 from .audit import AdminEvent, AuditChain
 from .base import Base, JSONText, UTCDateTime
+from .blobs import FileBlob, FileBlobChunk, OfficeKeyRecord
 from .catalogue import (
     PERIOD_RULES,
     Category,
+    Duty,
+    DutyTopic,
     ItaFramework,
     ItaItem,
     ItemEvent,
@@ -12,7 +15,7 @@ from .catalogue import (
     OfficeSetting,
     category_ita_item,
 )
-from .content import ConfirmedOItem, FileReference, PublishedItem, StoredFile
+from .content import ConfirmedOItem, FileReference, ItemChannel, PublishedItem, StoredFile
 from .org import ApiToken, ClosureDay, Delegation, Group, LoginFailure, RoleAssignment, User, UserSession
 from .process import (
     Comment,
@@ -23,6 +26,8 @@ from .process import (
     ProcessDraft,
     ProcessInstance,
     ProcessSchedule,
+    SavedFilter,
+    TaskDraft,
 )
 from .register import DocumentCounter, RegisteredDocument
 from .website import WebsiteCopy
@@ -40,17 +45,23 @@ __all__ = [
     "ConfirmedOItem",
     "Delegation",
     "DocumentCounter",
+    "Duty",
+    "DutyTopic",
+    "FileBlob",
+    "FileBlobChunk",
     "FileReference",
     "Group",
     "HumanTask",
     "InstanceEvent",
     "ItaFramework",
     "ItaItem",
+    "ItemChannel",
     "ItemEvent",
     "ItemViewDay",
     "JSONText",
     "LoginFailure",
     "Notification",
+    "OfficeKeyRecord",
     "OfficeSetting",
     "ProcessDefinition",
     "ProcessDraft",
@@ -59,7 +70,9 @@ __all__ = [
     "PublishedItem",
     "RegisteredDocument",
     "RoleAssignment",
+    "SavedFilter",
     "StoredFile",
+    "TaskDraft",
     "UTCDateTime",
     "User",
     "UserSession",

@@ -39,6 +39,8 @@ class Category(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     preset: Mapped[str] = mapped_column(String(64), default="")  # which preset it came from, "" = edited
+    # The publication procedures (process ids) an item of this category goes through; [] = any of them.
+    procedures: Mapped[list[str]] = mapped_column(JSONText, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -106,6 +108,48 @@ class ItemViewDay(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("published_item.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DutyTopic(Base):
+    """A topic the office publishes on a schedule (เรื่องที่ต้องเผยแพร่ตามรอบ): the monthly procurement
+    summary (สขร.1), a quarterly report... Each period it makes a `duty` for its responsible group.
+    Its due rule is data: the `due_workdays`-th working day of the period."""
+
+    __tablename__ = "duty_topic"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    category: Mapped[str] = mapped_column(String(32))  # a category code, as items store it
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id"), index=True)
+    ita_item: Mapped[str] = mapped_column(String(16), default="")  # an O item code ("O13"), "" = none
+    frequency: Mapped[str] = mapped_column(String(16))  # monthly | quarterly | semiannual | yearly
+    due_workdays: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)  # the first period is the one this day falls in
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(64), default="")  # "programme:<id>", "preset:<name>", ""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Duty(Base):
+    """One period's duty of a topic: satisfied when an item on the topic is published in the period.
+    One row per (topic, period): the worker's inserts are idempotent."""
+
+    __tablename__ = "duty"
+    __table_args__ = (UniqueConstraint("topic_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("duty_topic.id", ondelete="CASCADE"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # exclusive
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    satisfied_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("published_item.id", ondelete="SET NULL")
+    )
+    satisfied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OfficeSetting(Base):

@@ -34,7 +34,7 @@ ADMIN_FIELDS = ("at", "actor_id", "area", "action", "subject", "details")
 
 
 def instance_chain(instance_id: int) -> str:
-    """The chain key of one request's events: each request is its own chain (see services/trail.py)."""
+    """The chain key of one request's events: each request is its own chain (see services/kernel/trail.py)."""
     return f"instance:{instance_id}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONText, UTCDateTime
@@ -84,6 +84,23 @@ class PublishedItem(Base):
     # captions + file names), lower-cased.
     search_text: Mapped[str] = mapped_column(Text, default="")
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ItemChannel(Base):
+    """Another channel (seed 000 §2.2) a published item also went out on, recorded by PR with its
+    evidence: a link to the post, or a photo (of the notice board, the newsletter page). One per kind."""
+
+    __tablename__ = "item_channel"
+    __table_args__ = (UniqueConstraint("item_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("published_item.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_file.id"))
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ConfirmedOItem(Base):

@@ -69,6 +69,8 @@ class ProcessInstance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None while the requester has not yet sent the first form: a draft, theirs alone (docs/drafts.md).
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy reads it once
@@ -76,6 +78,10 @@ class ProcessInstance(Base):
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
     started_by: Mapped[User | None] = relationship(lazy="select", foreign_keys=[started_by_id])
     group: Mapped[Group | None] = relationship(lazy="select")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.submitted_at is None
 
 
 class HumanTask(Base):
@@ -90,6 +96,7 @@ class HumanTask(Base):
             "status",
             "lane",
             "scope_group_id",
+            "unit_id",  # the publisher lane's unit (services/requests/units.py)
             "requester_id",
             "assigned_user_id",
             "decides",
@@ -99,7 +106,7 @@ class HumanTask(Base):
             "category",
             "task_spec",
             "name",
-            "due_at",  # the inbox sorted by due date stays in the index (services/tasks.py)
+            "due_at",  # the inbox sorted by due date stays in the index (services/requests/tasks.py)
         ),
         Index("ix_human_task_assignee", "assigned_user_id", "status"),
         # The admin list's "overdue" and "waiting longer than N days" filters, and per-step statistics.
@@ -134,6 +141,10 @@ class HumanTask(Base):
     decides: Mapped[bool] = mapped_column(Boolean, default=False)  # its form has a `decision` field
     requester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     scope_group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id"))
+    # A publisher-lane step's unit: only that unit's publishers may do it; None: the office pool
+    # (services/requests/units.py decides it when the step is made). A group's id; no foreign key:
+    # SQLite could only add one by copying the table (migration 0027), and groups are never deleted.
+    unit_id: Mapped[int | None] = mapped_column(Integer)
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -180,6 +191,32 @@ class ProcessSchedule(Base):
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class TaskDraft(Base):
+    """What one person typed into one open step's form and saved without sending it (by the button or
+    the page's autosave). Deleted when the step is completed or cancelled."""
+
+    __tablename__ = "task_draft"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONText)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SavedFilter(Base):
+    """An inbox view one person saved under a name of their own (its view, sort, search and filters
+    as the inbox's query arguments); private to them (services/requests/saved_filters.py)."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filter_user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict[str, str]] = mapped_column(JSONText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Comment(Base):
     """One thread per request, across every step and round."""
 
@@ -197,7 +234,7 @@ class Comment(Base):
 class Notification(Base):
     """An in-app notice: a task arrived, a request came back for revision, was decided or published.
 
-    It is also the e-mail outbox (services/mail.py): `mail_state` None means "not mailed yet"; the
+    It is also the e-mail outbox (services/office/mail.py): `mail_state` None means "not mailed yet"; the
     worker claims due rows, sends them outside any transaction and records the outcome."""
 
     __tablename__ = "notification"

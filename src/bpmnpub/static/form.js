@@ -77,7 +77,7 @@
 
   function megabytes(size) { return (size / (1024 * 1024)).toFixed(1) + " MB"; }
 
-  // The limits of web/task_pages.upload_limits, checked before a large file travels for nothing.
+  // The limits of web/tasks.upload_limits, checked before a large file travels for nothing.
   function uploadProblem(form) {
     var perFile = parseInt(form.getAttribute("data-max-file"), 10);
     var total = parseInt(form.getAttribute("data-max-total"), 10);
@@ -120,6 +120,17 @@
     input.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
   }
 
+  // A field in sight, not under the task page's decision bar (sticky on a desk, fixed on a phone).
+  function showAboveBar(field) {
+    field.scrollIntoView({ block: "nearest" });
+    var form = field.closest("form");
+    var bar = form && form.querySelector(".task-actions");
+    if (!bar) { return; }
+    var box = field.getBoundingClientRect();
+    var hidden = box.bottom - bar.getBoundingClientRect().top;
+    if (hidden > 0) { window.scrollBy(0, Math.min(hidden + 8, Math.max(box.top - 8, 0))); }
+  }
+
   function init() {
     document.querySelectorAll("form[data-max-file]").forEach(placeLimit);
     document.querySelectorAll("[data-f-max]").forEach(counter);
@@ -151,7 +162,12 @@
           target.form.hasAttribute("data-max-file")) { showUploadProblem(target.form); }
     });
     var summary = document.getElementById("f-error-summary");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+      // ... and the first field in error in sight too (above a phone's decision bar: scroll-padding-bottom)
+      var first = document.querySelector(".f-field.f-has-error");
+      if (first && !first.closest(".task-actions")) { showAboveBar(first); }
+    }
   }
 
   if (document.readyState === "loading") {

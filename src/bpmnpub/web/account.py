@@ -14,10 +14,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..errors import AuthenticationError, TooManyAttemptsError, ValidationError
-from ..services import accounts, mail, notify, sessions
+from ..services.office import accounts, mail, sessions
+from ..services.requests import notify
 from .auth import SESSION_KEY, SignedInUser, caller, ctx
-from .formdata import parse_date
-from .i18n import LANGUAGES
+from .formdata import Unreadable, parse_date
+from .i18n import LANGUAGES, field_errors, say
 
 bp = Blueprint("account", __name__)
 
@@ -139,8 +140,8 @@ def acting_for() -> tuple[str, int] | Response:
         for key in ("starts_on", "ends_on"):
             try:
                 dates[key] = date.fromisoformat(parse_date(values[key]))
-            except ValueError as exc:
-                errors[key] = str(exc) or str(_("วันที่ไม่ถูกต้อง"))
+            except Unreadable as exc:
+                errors[key] = say(exc.problem(key))
         if not errors:
             try:
                 accounts.add_delegation(
@@ -154,7 +155,7 @@ def acting_for() -> tuple[str, int] | Response:
                 flash(_("บันทึกผู้รักษาราชการแทนแล้ว"))
                 return redirect(url_for("account.acting_for"))
             except ValidationError as exc:
-                errors.update({p.field: p.message for p in exc.problems})
+                errors.update(field_errors(exc.problems))
         status = 422
     given, received = accounts.list_delegations(ctx(), user.actor)
     people = accounts.list_colleagues(ctx(), user.actor)

@@ -7,17 +7,20 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..engine import thai_public_holidays
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..permissions import ROLES, SYSTEM_ROLES
-from ..services import admin, deadlines, throttling
+from ..services.office import appointments, people, publishers, throttling
+from ..services.requests import deadlines
 from ..thaidate import format_date, local_date
-from .auth import caller, ctx
+from .auth import admins_only, caller, ctx
+from .formdata import Unreadable, parse_date
+from .i18n import field_errors, say
 from .queryargs import whole
+from .templating import role_name
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_LABELS = {
@@ -27,11 +30,7 @@ ROLE_LABELS = {
 USER_FIELDS = ("username", "full_name", "position", "email", "group", "password")
 
 
-@bp.before_request
-@login_required  # type: ignore[untyped-decorator]
-def _admins_only() -> None:
-    if not caller().actor.is_admin:
-        abort(403)
+admins_only(bp)
 
 
 @bp.get("/throttles")
@@ -54,7 +53,7 @@ def clear_throttle() -> Response:
 @bp.get("/users")
 def users() -> str:
     return render_template(
-        "admin/users.html", users=admin.list_users(ctx(), caller().actor), roles=ROLE_LABELS
+        "admin/users.html", users=people.list_users(ctx(), caller().actor), roles=ROLE_LABELS
     )
 
 
@@ -62,7 +61,9 @@ def users() -> str:
 @bp.route("/users/<int(max=2147483647):user_id>", methods=["GET", "POST"])
 def user(user_id: int | None) -> tuple[str, int] | Response:
     actor = caller().actor
-    existing = next((u for u in admin.list_users(ctx(), actor) if u.id == user_id), None) if user_id else None
+    existing = (
+        next((u for u in people.list_users(ctx(), actor) if u.id == user_id), None) if user_id else None
+    )
     if user_id and existing is None:
         abort(404)
     values: dict[str, Any] = {"roles": list(existing.roles) if existing else [], "is_active": True}
@@ -84,7 +85,7 @@ def user(user_id: int | None) -> tuple[str, int] | Response:
         if not FlaskForm().validate_on_submit():
             abort(400)
         try:
-            admin.save_user(
+            people.save_user(
                 ctx(),
                 actor,
                 user_id=user_id,
@@ -100,7 +101,7 @@ def user(user_id: int | None) -> tuple[str, int] | Response:
             flash(_("บันทึกผู้ใช้ %(u)s แล้ว", u=values["username"]))
             return redirect(url_for("admin.users"))
         except ValidationError as exc:
-            errors = {p.field: p.message for p in exc.problems}
+            errors = field_errors(exc.problems)
             status = 422
         values["password"] = ""  # never echoed back
     html = render_template(
@@ -109,9 +110,94 @@ def user(user_id: int | None) -> tuple[str, int] | Response:
         errors=errors,
         roles=ROLE_LABELS,
         user_id=user_id,
-        groups=admin.list_groups(ctx()),
+        groups=people.list_groups(ctx()),
     )
     return html, status
+
+
+@bp.get("/roles")
+def roles() -> tuple[str, int]:
+    return _roles_page()
+
+
+def _roles_page(
+    values: dict[int, str] | None = None,
+    errors: dict[int, str] | None = None,
+    status: int = 200,
+    publisher: dict[str, str] | None = None,
+    publisher_errors: dict[str, str] | None = None,
+) -> tuple[str, int]:
+    """Who holds which role under which order: in force, to come, ended (services/appointments.py);
+    and the form that appoints a publisher for a unit (services/office/publishers.py)."""
+    html = render_template(
+        "admin/roles.html",
+        assignments=appointments.list_assignments(ctx(), caller().actor),
+        values=values or {},
+        errors=errors or {},
+        units=publishers.unit_choices(ctx()),
+        people=people.list_users(ctx(), caller().actor),
+        publisher=publisher or {},
+        publisher_errors=publisher_errors or {},
+    )
+    return html, status
+
+
+PUBLISHER_FIELDS = ("user", "unit", "valid_from", "valid_to", "order_number")
+
+
+@bp.post("/roles/publisher")
+def appoint_publisher() -> tuple[str, int] | Response:
+    """Appoint a publisher for a unit (or the office pool); errors come back with what was typed."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    values = {k: (request.form.get(k) or "").strip()[:200] for k in PUBLISHER_FIELDS}
+    errors: dict[str, str] = {}
+    dates: dict[str, date | None] = {}
+    for name in ("valid_from", "valid_to"):
+        try:
+            dates[name] = date.fromisoformat(parse_date(values[name])) if values[name] else None
+        except Unreadable as exc:
+            errors[name] = say(exc.problem(name))
+    if not errors:
+        try:
+            publishers.appoint_publisher(
+                ctx(),
+                caller().actor,
+                username=values["user"],
+                unit_code=values["unit"],
+                valid_from=dates["valid_from"],
+                valid_to=dates["valid_to"],
+                order_number=values["order_number"],
+            )
+        except ValidationError as exc:
+            errors = field_errors(exc.problems)
+        except ConflictError:
+            errors = {"user": _("ผู้นี้เป็นผู้เผยแพร่ของหน่วยนี้ในช่วงวันดังกล่าวอยู่แล้ว")}
+    if errors:
+        return _roles_page(status=422, publisher=values, publisher_errors=errors)
+    flash(_("แต่งตั้งผู้เผยแพร่ประจำหน่วยแล้ว"))
+    return redirect(url_for("admin.roles"))
+
+
+@bp.post("/roles/<int(max=2147483647):assignment_id>/end")
+def end_role(assignment_id: int) -> tuple[str, int] | Response:
+    """End an assignment early (or cancel one still to come), with a reason; a missing reason comes
+    back on the page with what was typed."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    reason = (request.form.get("reason") or "")[:2100]
+    try:
+        ended = appointments.end_assignment(ctx(), caller().actor, assignment_id, reason)
+    except NotFoundError:
+        abort(404)
+    except ValidationError as exc:
+        message = field_errors(exc.problems).get("reason", exc.message)
+        return _roles_page({assignment_id: reason}, {assignment_id: message}, 422)
+    except ConflictError:
+        flash(_("การแต่งตั้งนี้สิ้นสุดไปแล้ว"))
+        return redirect(url_for("admin.roles"))
+    flash(_("สิ้นสุดบทบาท “%(role)s” ของ %(name)s แล้ว", role=role_name(ended.role), name=ended.full_name))
+    return redirect(url_for("admin.roles"))
 
 
 @bp.route("/groups", methods=["GET", "POST"])
@@ -125,7 +211,7 @@ def groups() -> tuple[str, int] | Response:
         values = {k: (request.form.get(k) or "").strip() for k in values}
         group_id = request.form.get("group_id")
         try:
-            admin.save_group(
+            people.save_group(
                 ctx(),
                 caller().actor,
                 group_id=whole(group_id, low=1),
@@ -136,9 +222,11 @@ def groups() -> tuple[str, int] | Response:
             flash(_("บันทึกกลุ่มแล้ว"))
             return redirect(url_for("admin.groups"))
         except ValidationError as exc:
-            errors = {p.field: p.message for p in exc.problems}
+            errors = field_errors(exc.problems)
             status = 422
-    html = render_template("admin/groups.html", groups=admin.list_groups(ctx()), values=values, errors=errors)
+    html = render_template(
+        "admin/groups.html", groups=people.list_groups(ctx()), values=values, errors=errors
+    )
     return html, status
 
 
@@ -163,7 +251,7 @@ def closures() -> tuple[str, int] | Response:
                 flash(_("เพิ่มวันปิดทำการ %(d)s แล้ว", d=format_date(day)))
                 return redirect(url_for("admin.closures"))
             except ValidationError as exc:
-                errors = {p.field: p.message for p in exc.problems}
+                errors = field_errors(exc.problems)
             except ConflictError:
                 errors["day"] = _("วันนี้เป็นวันปิดทำการอยู่แล้ว")
         status = 422

@@ -12,23 +12,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import jsontext
 from ..errors import FieldProblem, NotFoundError, UnsupportedMediaTypeError, ValidationError
-from ..services import (
-    accounts,
-    catalogue,
-    definitions,
-    files,
-    heartbeat,
-    instances,
-    issued_memo,
-    monitoring,
-    published_items,
-    publishing,
-    semiannual_report,
-    sessions,
-    steering,
-    tasks,
-    verification,
-)
+from ..services.catalogue import categories, ita_years
+from ..services.files import storage
+from ..services.office import accounts, sessions
+from ..services.operations import heartbeat
+from ..services.portal import published_items, publishing
+from ..services.procedures import definitions
+from ..services.records import issued_memo, semiannual_report, verification
+from ..services.requests import holding, inbox, instances, interventions, statistics, tasks
 from . import openapi
 from .auth import SESSION_KEY, caller, check_api_csrf, ctx
 from .downloads import send_document
@@ -126,7 +117,7 @@ def _user(user: Any) -> dict[str, Any]:
         "username": user.username,
         "full_name": user.full_name,
         "group": user.group.code if user.group else None,
-        "roles": sorted(user.role_codes),
+        "roles": sorted(user.role_codes_at(ctx().now())),
     }
 
 
@@ -146,10 +137,10 @@ def deploy_process() -> Response:
     if not upload.filename.lower().endswith(".bpmn"):
         raise UnsupportedMediaTypeError("only .bpmn files can be deployed")
     extra_forms: dict[str, Any] = {}
-    for key, storage in request.files.items(multi=True):
-        if key != "file" and storage.filename and storage.filename.endswith(".json"):
+    for key, part in request.files.items(multi=True):
+        if key != "file" and part.filename and part.filename.endswith(".json"):
             try:
-                extra_forms[storage.filename.rsplit("/", 1)[-1][:-5]] = jsontext.loads(storage.read())
+                extra_forms[part.filename.rsplit("/", 1)[-1][:-5]] = jsontext.loads(part.read())
             except ValidationError as exc:
                 raise ValidationError("a form file is not JSON", exc.problems) from exc
     result = definitions.deploy_upload(ctx(), upload.read(), upload.filename, extra_forms, actor=user.actor)
@@ -183,15 +174,15 @@ def worker_health() -> Response:
     return _json(heartbeat.worker_health(ctx(), caller().actor))
 
 
-# -- admins steer requests (services/steering.py); each needs {"reason": "..."} -----------------------
+# -- admins steer requests (services/requests/interventions.py); each needs {"reason": "..."} ----------------
 
 
 @bp.post("/instances/<int(max=2147483647):instance_id>/<any(suspend, resume, terminate):action>")
 def steer_instance(instance_id: int, action: str) -> Response:
     service = {
-        "suspend": steering.suspend_instance,
-        "resume": steering.resume_instance,
-        "terminate": steering.terminate_instance,
+        "suspend": interventions.suspend_instance,
+        "resume": interventions.resume_instance,
+        "terminate": interventions.terminate_instance,
     }[action]
     return _json(service(ctx(), instance_id, caller().actor, _string(_body(), "reason")))
 
@@ -200,7 +191,9 @@ def steer_instance(instance_id: int, action: str) -> Response:
 def rewind_instance(instance_id: int) -> Response:
     body, actor = _body(), caller().actor
     return _json(
-        steering.rewind_instance(ctx(), instance_id, _string(body, "target"), actor, _string(body, "reason"))
+        interventions.rewind_instance(
+            ctx(), instance_id, _string(body, "target"), actor, _string(body, "reason")
+        )
     )
 
 
@@ -214,16 +207,18 @@ def migrate_instance(instance_id: int) -> Response:
     if not 1 <= version <= MAX_ID:
         raise NotFoundError(f"there is no version {version}")
     if body.get("dry_run"):
-        return _json(steering.preview_migration(ctx(), instance_id, version, caller().actor))
+        return _json(interventions.preview_migration(ctx(), instance_id, version, caller().actor))
     reason = _string(body, "reason")
-    return _json(steering.migrate_instance(ctx(), instance_id, version, caller().actor, reason))
+    return _json(interventions.migrate_instance(ctx(), instance_id, version, caller().actor, reason))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/reassign")
 def reassign_task(task_id: int) -> Response:
     body = _body()
     return _json(
-        steering.reassign_task(ctx(), task_id, _string(body, "user"), caller().actor, _string(body, "reason"))
+        interventions.reassign_task(
+            ctx(), task_id, _string(body, "user"), caller().actor, _string(body, "reason")
+        )
     )
 
 
@@ -237,7 +232,7 @@ def process_stats(process_id: str) -> Response:
             raise ValidationError(f"{name} must be YYYY-MM-DD", [FieldProblem(name, "วันที่ไม่ถูกต้อง")]) from exc
 
     return _json(
-        monitoring.process_stats(
+        statistics.process_stats(
             ctx(),
             caller().actor,
             process_id,
@@ -251,13 +246,13 @@ def process_stats(process_id: str) -> Response:
 @bp.get("/tasks")
 def list_tasks() -> Response:
     view, sort = request.args.get("view") or None, request.args.get("sort") or None
-    if view not in (None, *tasks.VIEWS) or sort not in (None, *tasks.SORTS):
+    if view not in (None, *inbox.VIEWS) or sort not in (None, *inbox.SORTS):
         raise ValidationError(
             "unknown view or sort",
-            [FieldProblem("view" if view not in (None, *tasks.VIEWS) else "sort", "ไม่รู้จัก")],
+            [FieldProblem("view" if view not in (None, *inbox.VIEWS) else "sort", "ไม่รู้จัก")],
         )
     return _json(
-        tasks.list_tasks(
+        inbox.list_tasks(
             ctx(),
             caller().actor,
             limit=_int_arg("limit", 50, low=1, high=200),
@@ -273,7 +268,7 @@ def list_tasks() -> Response:
 def hand_over_task(task_id: int) -> Response:
     body = _body()
     to = _whole(body, "to")
-    return _json(tasks.hand_over_task(ctx(), task_id, to or 0, caller().actor, _string(body, "reason")))
+    return _json(holding.hand_over_task(ctx(), task_id, to or 0, caller().actor, _string(body, "reason")))
 
 
 @bp.get("/tasks/<int(max=2147483647):task_id>")
@@ -283,12 +278,12 @@ def get_task(task_id: int) -> Response:
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/claim")
 def claim_task(task_id: int) -> Response:
-    return _json(tasks.claim_task(ctx(), task_id, caller().actor))
+    return _json(holding.claim_task(ctx(), task_id, caller().actor))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/release")
 def release_task(task_id: int) -> Response:
-    return _json(tasks.release_task(ctx(), task_id, caller().actor))
+    return _json(holding.release_task(ctx(), task_id, caller().actor))
 
 
 @bp.post("/tasks/<int(max=2147483647):task_id>/complete")
@@ -304,7 +299,7 @@ def upload_file() -> Response:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationError("send the file as multipart field 'file'", [FieldProblem("file", "required")])
-    info = files.upload_file(ctx(), upload.stream, upload.filename, actor_id=user.id)
+    info = storage.upload_file(ctx(), upload.stream, upload.filename, actor_id=user.id)
     return _json(info, 201)
 
 
@@ -340,7 +335,7 @@ def republish_item(item_id: int) -> Response:
 @bp.get("/catalogue/categories")
 def catalogue_categories() -> Response:
     caller()
-    return _json(catalogue.list_categories(ctx()))
+    return _json(categories.list_categories(ctx()))
 
 
 @bp.put("/catalogue/categories/<code>")
@@ -351,7 +346,7 @@ def put_category(code: str) -> Response:
         raise ValidationError(
             "active must be true or false", [FieldProblem("active", "ต้องเป็น true หรือ false")]
         )
-    values = catalogue.CategoryInput(
+    values = categories.CategoryInput(
         name=_string(body, "name"),
         name_en=_string(body, "name_en"),
         description=_string(body, "description"),
@@ -359,20 +354,20 @@ def put_category(code: str) -> Response:
         sort_order=_whole(body, "sort_order"),
         active=active,
     )
-    row, created = catalogue.save_category(ctx(), caller().actor, code, values)
+    row, created = categories.save_category(ctx(), caller().actor, code, values)
     return _json(row, 201 if created else 200)
 
 
 @bp.get("/catalogue/ita")
 def catalogue_years() -> Response:
     caller()
-    return _json(catalogue.list_fiscal_years(ctx()))
+    return _json(ita_years.list_fiscal_years(ctx()))
 
 
 @bp.get("/catalogue/ita/<int(min=1, max=9999):fy>")
 def catalogue_year(fy: int) -> Response:
     caller()
-    listing = catalogue.get_fiscal_year(ctx(), fy)
+    listing = ita_years.get_fiscal_year(ctx(), fy)
     return _json({**_plain(listing.year), "items": listing.items})
 
 
@@ -381,10 +376,10 @@ def clone_catalogue_year(fy: int) -> Response:
     target = _whole(_body(), "to")
     if target is None:
         raise ValidationError("to is required", [FieldProblem("to", "กรุณาระบุปีงบประมาณปลายทาง (พ.ศ.)")])
-    return _json(catalogue.clone_fiscal_year(ctx(), caller().actor, fy, target), 201)
+    return _json(ita_years.clone_fiscal_year(ctx(), caller().actor, fy, target), 201)
 
 
-# -- the memo (บันทึกข้อความ) of a request as PDF (services/memo.py) ------------------------------------
+# -- the memo (บันทึกข้อความ) of a request as PDF (services/records/memo.py) ---------------------------------
 
 
 @bp.get("/instances/<int(max=2147483647):instance_id>/memo.pdf")
@@ -398,7 +393,7 @@ def instance_memo(instance_id: int) -> WerkzeugResponse:
     return send_document(document.content, document.filename)
 
 
-# -- the six-monthly report of a request (services/semiannual_report.py) ---------------------------------
+# -- the six-monthly report of a request (services/records/semiannual_report.py) -----------------------------
 
 
 @bp.get("/instances/<int(max=2147483647):instance_id>/report.<any(pdf, csv, xlsx):kind>")
@@ -408,7 +403,7 @@ def instance_report(instance_id: int, kind: str) -> WerkzeugResponse:
     return send_document(made.content, made.filename, made.content_type)
 
 
-# -- the public verification of an issued memo (services/verification.py), no auth -----------------------
+# -- the public verification of an issued memo (services/records/verification.py), no auth -------------------
 
 
 @bp.get("/public/verify/<code>")

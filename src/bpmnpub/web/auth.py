@@ -5,19 +5,19 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
-from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
+from flask import Blueprint, Flask, abort, current_app, g, request, session
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user, login_required
 
 from ..errors import AuthenticationError, PermissionDeniedError
 from ..permissions import Actor
-from ..services import accounts, sessions
-from ..services.context import ServiceContext
+from ..services.kernel.context import ServiceContext
+from ..services.office import accounts, sessions
 
 login_manager = LoginManager()
 login_manager.login_view = "account.login"
 
 CSRF_HEADER = "X-CSRF-Token"
-SESSION_KEY = "sid"  # the browser session's id in the signed cookie (services/sessions.py)
+SESSION_KEY = "sid"  # the browser session's id in the signed cookie (services/office/sessions.py)
 
 
 class SignedInUser(UserMixin):  # type: ignore[misc]
@@ -30,7 +30,7 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
         self.position = user.position
         self.group_code = user.group.code if user.group else None
         self.group_name = user.group.name if user.group else None
-        self.actor: Actor = actor or accounts.actor_of(user)
+        self.actor: Actor = actor or accounts.actor_of(user, ctx().now())
         self.acting_for = [p.username for p in self.actor.acting_for]
 
     def get_id(self) -> str:
@@ -90,3 +90,14 @@ def check_api_csrf() -> None:
         validate_csrf(sent)
     except TokenError as exc:
         raise PermissionDeniedError("missing or wrong CSRF token") from exc
+
+
+def admins_only(blueprint: Blueprint) -> None:
+    """Every page of `blueprint` is for administrators: others are asked to sign in, or get 403. The
+    services check again (`permissions.require_admin`)."""
+
+    @blueprint.before_request
+    @login_required  # type: ignore[untyped-decorator]
+    def _admins_only() -> None:
+        if not caller().actor.is_admin:
+            abort(403)

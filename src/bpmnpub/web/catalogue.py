@@ -15,9 +15,14 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, FieldProblem, NotFoundError, ValidationError
 from ..permissions import may_own_processes
-from ..services import admin, audit, catalogue
+from ..services.catalogue import categories as catalogue
+from ..services.catalogue import ita_years, presets
+from ..services.kernel import audit
+from ..services.office import people
+from ..services.procedures import duty_periods, duty_topics
 from ..thaidate import fiscal_year
 from .auth import caller, ctx
+from .i18n import field_errors
 from .queryargs import whole
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
@@ -40,7 +45,7 @@ def _posted() -> None:
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
-    return {p.field or "_form": p.message for p in exc.problems}
+    return field_errors(exc.problems, blank="_form")
 
 
 def _history(**narrowed: Any) -> list[audit.AdminEventRow] | None:
@@ -70,7 +75,8 @@ def categories() -> str:
     return render_template(
         "admin/catalogue/categories.html",
         categories=catalogue.list_categories(ctx()),
-        presets=catalogue.list_presets("categories"),
+        procedure_names=dict(catalogue.publication_procedures(ctx())),
+        presets=presets.list_presets("categories"),
         history=_history(actions=catalogue.CATEGORY_ACTIONS),
     )
 
@@ -95,12 +101,14 @@ def category(code: str | None) -> Page:
         except NotFoundError:
             abort(404)
         values = {**vars(found), "group": found.group_code or "", "sort_order": str(found.sort_order)}
+        values["procedures"] = list(found.procedures)
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         _posted()
         values = {k: (request.form.get(k) or "").strip() for k in CATEGORY_FIELDS}
         values["active"] = request.form.get("active") == "true"
+        values["procedures"] = request.form.getlist("procedures")
         values["code"] = code or values["code"]
         try:
             entered = catalogue.CategoryInput(
@@ -110,6 +118,7 @@ def category(code: str | None) -> Page:
                 group_code=values["group"],
                 sort_order=_sort_order(values["sort_order"]),
                 active=values["active"],
+                procedures=tuple(values["procedures"]),
             )
             catalogue.save_category(ctx(), caller().actor, values["code"], entered, create=code is None)
             flash(_("บันทึกหมวดหมู่ %(code)s แล้ว", code=values["code"]))
@@ -121,7 +130,8 @@ def category(code: str | None) -> Page:
         values=values,
         errors=errors,
         code=code,
-        groups=admin.list_groups(ctx()),
+        groups=people.list_groups(ctx()),
+        procedures=catalogue.publication_procedures(ctx()),
     )
     return html, status
 
@@ -150,8 +160,8 @@ def load_preset() -> Response:
 def _years_page(values: dict[str, Any], errors: dict[str, str], status: int) -> tuple[str, int]:
     html = render_template(
         "admin/catalogue/years.html",
-        years=catalogue.list_fiscal_years(ctx()),
-        presets=catalogue.list_presets("ita"),
+        years=ita_years.list_fiscal_years(ctx()),
+        presets=presets.list_presets("ita"),
         values=values,
         errors=errors,
     )
@@ -168,7 +178,7 @@ def _year_arg(raw: str, field: str) -> int:
 
 @bp.route("/ita", methods=["GET", "POST"])
 def years() -> Page:
-    taken = {y.fiscal_year for y in catalogue.list_fiscal_years(ctx())}
+    taken = {y.fiscal_year for y in ita_years.list_fiscal_years(ctx())}
     suggested = next(y for y in range(fiscal_year(ctx().now()), 9999) if y not in taken)
     values: dict[str, Any] = {"fiscal_year": str(suggested), "preset": ""}
     if request.method == "GET":
@@ -177,7 +187,7 @@ def years() -> Page:
     values = {"fiscal_year": request.form.get("fiscal_year", ""), "preset": request.form.get("preset", "")}
     try:
         year = _year_arg(values["fiscal_year"], "fiscal_year")
-        catalogue.create_fiscal_year(ctx(), caller().actor, year, values["preset"])
+        ita_years.create_fiscal_year(ctx(), caller().actor, year, values["preset"])
     except ValidationError as exc:
         return _years_page(values, _errors(exc), 422)
     except ConflictError:
@@ -190,7 +200,7 @@ def years() -> Page:
 def _year_page(fy: int, clone_to: str, errors: dict[str, str], status: int) -> tuple[str, int]:
     html = render_template(
         "admin/catalogue/year.html",
-        listing=catalogue.get_fiscal_year(ctx(), fy),
+        listing=ita_years.get_fiscal_year(ctx(), fy),
         category_names=catalogue.category_names(ctx()),
         periods=period_labels(),
         clone_to=clone_to,
@@ -211,7 +221,7 @@ def clone(fy: int) -> Page:
     raw = request.form.get("to", "")
     try:
         target = _year_arg(raw, "to")
-        catalogue.clone_fiscal_year(ctx(), caller().actor, fy, target)
+        ita_years.clone_fiscal_year(ctx(), caller().actor, fy, target)
     except ValidationError as exc:
         return _year_page(fy, raw, _errors(exc), 422)
     except ConflictError:
@@ -224,14 +234,14 @@ def clone(fy: int) -> Page:
 def verified(fy: int) -> Response:
     _posted()
     checked = request.form.get("verified") == "true"
-    catalogue.set_verified(ctx(), caller().actor, fy, checked)
+    ita_years.set_verified(ctx(), caller().actor, fy, checked)
     flash(_("บันทึกว่าตรวจสอบกับคู่มือแล้ว") if checked else _("บันทึกว่ายังไม่ได้ตรวจสอบ"))
     return redirect(url_for("catalogue.year", fy=fy))
 
 
 @bp.route("/ita/<int(min=1, max=9999):fy>/items/<code>", methods=["GET", "POST"])
 def item(fy: int, code: str) -> Page:
-    found = next((i for i in catalogue.get_fiscal_year(ctx(), fy).items if i.code == code), None)
+    found = next((i for i in ita_years.get_fiscal_year(ctx(), fy).items if i.code == code), None)
     if found is None:
         abort(404)
     values: dict[str, Any] = {
@@ -246,14 +256,14 @@ def item(fy: int, code: str) -> Page:
         values = {k: (request.form.get(k) or "").strip() for k in ITEM_FIELDS}
         values["categories"] = request.form.getlist("categories")
         try:
-            entered = catalogue.ItaItemInput(
+            entered = ita_years.ItaItemInput(
                 title=values["title"],
                 guidance=values["guidance"],
                 group_code=values["group"],
                 period_rule=values["period_rule"],
                 categories=tuple(values["categories"]),
             )
-            catalogue.update_ita_item(ctx(), caller().actor, fy, code, entered)
+            ita_years.update_ita_item(ctx(), caller().actor, fy, code, entered)
             flash(_("บันทึกข้อ %(code)s แล้ว", code=code))
             return redirect(url_for("catalogue.year", fy=fy) + f"#item-{code}")
         except ValidationError as exc:
@@ -264,8 +274,87 @@ def item(fy: int, code: str) -> Page:
         code=code,
         values=values,
         errors=errors,
-        groups=admin.list_groups(ctx()),
+        groups=people.list_groups(ctx()),
         categories=catalogue.list_categories(ctx()),
         periods=period_labels(),
+    )
+    return html, status
+
+
+# --- recurring topics (their duties come each period) --------------------------------------------
+
+
+TOPIC_FIELDS = ("title", "category", "group", "ita_item", "frequency", "due_workdays")
+
+
+def frequency_labels() -> dict[str, str]:
+    return {
+        "monthly": _("ทุกเดือน"),
+        "quarterly": _("ทุกไตรมาส"),
+        "semiannual": _("ทุก 6 เดือน"),
+        "yearly": _("ปีละครั้ง"),
+    }
+
+
+@bp.get("/topics")
+def topics() -> str:
+    return render_template(
+        "admin/catalogue/topics.html",
+        topics=duty_topics.list_topics(ctx()),
+        frequencies=frequency_labels(),
+        category_names=catalogue.category_names(ctx()),
+        history=_history(actions=duty_topics.TOPIC_ACTIONS),
+    )
+
+
+def _workdays(raw: str) -> int | None:
+    if not raw:
+        return None
+    value = whole(raw)
+    if value is None:
+        raise ValidationError("not a number", [FieldProblem("due_workdays", "ต้องเป็นตัวเลขจำนวนวันทำการ")])
+    return value
+
+
+@bp.route("/topics/new", methods=["GET", "POST"], defaults={"topic_id": None})
+@bp.route("/topics/<int(max=2147483647):topic_id>", methods=["GET", "POST"])
+def topic(topic_id: int | None) -> Page:
+    values: dict[str, Any] = {"active": True, "frequency": "monthly"}
+    if topic_id is not None:
+        found = next((t for t in duty_topics.list_topics(ctx()) if t.id == topic_id), None)
+        if found is None:
+            abort(404)
+        values = {**vars(found), "group": found.group_code, "due_workdays": str(found.due_workdays)}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        _posted()
+        values = {k: (request.form.get(k) or "").strip() for k in TOPIC_FIELDS}
+        values["active"] = request.form.get("active") == "true"
+        try:
+            entered = duty_topics.TopicInput(
+                title=values["title"],
+                category=values["category"],
+                group_code=values["group"],
+                frequency=values["frequency"],
+                due_workdays=_workdays(values["due_workdays"]),
+                ita_item=values["ita_item"],
+                active=values["active"],
+            )
+            duty_topics.save_topic(ctx(), caller().actor, topic_id, entered)
+            flash(_("บันทึกเรื่องที่ต้องเผยแพร่ตามรอบแล้ว"))
+            return redirect(url_for("catalogue.topics"))
+        except ValidationError as exc:
+            errors, status = _errors(exc), 422
+    html = render_template(
+        "admin/catalogue/topic.html",
+        values=values,
+        errors=errors,
+        topic_id=topic_id,
+        groups=people.list_groups(ctx()),
+        categories=catalogue.category_choices(ctx()),
+        frequencies=frequency_labels(),
+        defaults=duty_periods.DEFAULT_DUE_WORKDAYS,
+        most=duty_periods.MAX_DUE_WORKDAYS,
     )
     return html, status

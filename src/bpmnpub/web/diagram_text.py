@@ -66,6 +66,36 @@ WORDS: dict[str, Callable[[dict[str, str]], str]] = {
         if p["end"] == "source"
         else _("เส้นทาง '%(f)s' ไปยัง '%(r)s' ซึ่งไม่มีในกระบวนงานนี้", f=p["flow"], r=p["ref"])
     ),
+    # the checker's own findings (engine/specs.py), the list an imported diagram opens with
+    "no_process": lambda p: _("ไฟล์นี้ไม่มีกระบวนงาน (bpmn:process)"),
+    "not_bpmn": lambda p: _("ไฟล์นี้ไม่ใช่แผนภาพ BPMN 2.0"),
+    "bad_process_id": lambda p: _("ระบุรหัสกระบวนงาน: a-z, 0-9 และ _ ขึ้นต้นด้วยตัวอักษร"),
+    "id_taken": lambda p: _("รหัสนี้ใช้กับองค์ประกอบอื่นในไฟล์แล้ว: ใช้รหัสอื่น"),
+    "not_executable": lambda p: _(
+        "กระบวนงานยังไม่ได้ตั้งให้ใช้งานได้ (isExecutable ไม่ใช่ true): ทำเครื่องหมาย “ใช้งานได้” ในคุณสมบัติของกระบวนงาน"
+    ),
+    "other_process": lambda p: _(
+        "มีกระบวนงานที่สอง “%(name)s”: ระบบใช้ได้ไฟล์ละหนึ่งกระบวนงาน ย้ายขั้นตอนเข้าช่องทำงานของกระบวนงานหลัก หรือลบออก",
+        name=p["name"],
+    ),
+    "no_lanes": lambda p: _(
+        "กระบวนงานไม่มีช่องทำงาน (lane): สร้าง pool แล้วแบ่งช่องทำงาน ตั้งแต่ละช่องเป็นบทบาทที่ทำงานนั้น"
+    ),
+    "not_in_lane": lambda p: _("ไม่อยู่ในช่องทำงานใด: วางไว้ในช่องของบทบาทที่ทำ"),
+    "lane_not_role": lambda p: _(
+        "ช่องทำงาน “%(lane)s” ไม่ใช่บทบาทที่รู้จัก: เลือกบทบาทของช่องนี้ในคุณสมบัติ", lane=p["lane"]
+    ),
+    "no_form": lambda p: _("งานของผู้ใช้ยังไม่มีแบบฟอร์ม: เลือกหรือสร้างแบบฟอร์มในคุณสมบัติ"),
+    "unknown_form": lambda p: _("ไม่มีแบบฟอร์ม %(form)s", form=p["form"]),
+    "unsupported_task": lambda p: _(
+        "งานทั่วไป (task) หยุดกระบวนงานโดยไม่มีแบบฟอร์ม: เปลี่ยนเป็นงานของผู้ใช้ (user task) หรืองานบริการ"
+    ),
+    "unsupported_manualTask": lambda p: _(
+        "งานทำด้วยมือ (manual task) ไม่มีแบบฟอร์ม: เปลี่ยนเป็นงานของผู้ใช้ (user task)"
+    ),
+    "unsupported_subProcess": lambda p: _("ยังไม่รองรับกระบวนงานย่อย (sub-process)"),
+    "unsupported_callActivity": lambda p: _("ยังไม่รองรับการเรียกกระบวนงานอื่น (call activity)"),
+    "unsupported_businessRuleTask": lambda p: _("ไม่รองรับงานกฎทางธุรกิจ (DMN)"),
     "engine_refused": lambda p: _("ระบบสร้างกระบวนงานจากองค์ประกอบนี้ไม่ได้"),
     "engine_said": lambda p: _("ระบบไม่รับแผนภาพนี้: %(d)s", d=p["detail"]),
 }
@@ -83,6 +113,6 @@ def say(problem: DiagramProblem) -> str:
 
 
 def as_dicts(problems: Iterable[DiagramProblem]) -> list[dict[str, Any]]:
-    """Problems as the API's `{file, element_id, line, message}` (DESIGN §4), the message in the reader's
+    """Problems as the API's `{file, element_id, line, message}` (docs/api.md), the message in the reader's
     language."""
     return [{"file": p.file, "element_id": p.element_id, "line": p.line, "message": say(p)} for p in problems]

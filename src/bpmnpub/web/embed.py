@@ -12,14 +12,15 @@ from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request, url_for
 
-from ..services import office, portal
+from ..services.kernel import office_settings
+from ..services.portal import feeds
 from ..thaidate import format_date
 from .auth import ctx
 from .headers import allow_any_framing
 
 bp = Blueprint("embed", __name__)
 MAX_AGE = 300  # seconds another site's visitors may reuse a list
-LIMIT_DEFAULT, LIMIT_MAX = 10, portal.FEED_SIZE
+LIMIT_DEFAULT, LIMIT_MAX = 10, feeds.FEED_SIZE
 
 
 def _limit() -> int:
@@ -33,7 +34,7 @@ def _absolute(endpoint: str, **values: Any) -> str:
 
 
 def _list(code: str) -> dict[str, Any]:
-    feed = portal.category_feed(ctx(), code)  # NotFoundError -> 404 for an unknown category
+    feed = feeds.category_feed(ctx(), code)  # NotFoundError -> 404 for an unknown category
     entries = [
         {
             "title": e.item.title,
@@ -46,7 +47,7 @@ def _list(code: str) -> dict[str, Any]:
         "category": feed.category,
         "entries": entries,
         "more": _absolute("public.category", code=code),
-        "office": office.get_settings(ctx()),
+        "office": office_settings.get_settings(ctx()),
     }
 
 
@@ -76,8 +77,8 @@ def snippet(code: str) -> Response:
 @bp.get("/public/categories/<code>/feed.json")
 def feed(code: str) -> Response:
     """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) of the category's newest items."""
-    found = portal.category_feed(ctx(), code)
-    name = office.get_settings(ctx()).name
+    found = feeds.category_feed(ctx(), code)
+    name = office_settings.get_settings(ctx()).name
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": f"{found.category.name} · {name}",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
+from ..db import is_transient
 from ..errors import (
     AuthenticationError,
     BpmnpubError,
@@ -69,7 +72,7 @@ def _details(error: BpmnpubError) -> Any:
     if isinstance(error, DiagramError):
         return diagram_text.as_dicts(error.problems)
     if isinstance(error, ValidationError):
-        return [dataclasses.asdict(p) for p in error.problems]
+        return [{"field": p.field, "message": p.message} for p in error.problems]
     return error.details
 
 
@@ -105,19 +108,14 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     return response
 
 
-def _task_form_too_large() -> Response | tuple[str, int]:
-    """A task form over the size limit comes back as the task page stating the limit, not a bare 413."""
-    from flask_login import current_user
+# Pages that answer a body over the size limit themselves (the task page: its form again, stating the
+# limit, not a bare 413), by endpoint; their blueprints register them (`answer_too_large`).
+_TOO_LARGE_PAGES: dict[str, Callable[[], BaseResponse | tuple[str, int]]] = {}
 
-    from .task_pages import render_too_large  # the task page's own module; imported late (a cycle)
 
-    task_id = (request.view_args or {}).get("task_id")
-    if not current_user.is_authenticated or not isinstance(task_id, int):
-        return error_response(413, "too_large", "the upload is too large")
-    try:
-        return render_too_large(task_id)
-    except BpmnpubError:  # the task is gone or not theirs: the plain answer
-        return error_response(413, "too_large", "the upload is too large")
+def answer_too_large(endpoints: tuple[str, ...], page: Callable[[], BaseResponse | tuple[str, int]]) -> None:
+    for endpoint in endpoints:
+        _TOO_LARGE_PAGES[endpoint] = page
 
 
 _QUERY_NUL = re.compile(r"%00|\x00", re.IGNORECASE)
@@ -159,13 +157,54 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response | tuple[str, int]:
+    def _http(error: HTTPException) -> BaseResponse | tuple[str, int]:
         status = error.code or 500
-        if status == 413 and not _wants_json() and request.endpoint in ("tasks.submit", "tasks.comment"):
-            return _task_form_too_large()
+        page = _TOO_LARGE_PAGES.get(request.endpoint or "") if status == 413 and not _wants_json() else None
+        if page is not None:
+            return page()
         return error_response(status, HTTP_CODES.get(status, "error"), error.description or error.name)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if is_transient(error):  # the database restarting, locked or out of connections: try again soon
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+            return unavailable()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
+
+
+RETRY_AFTER_SECONDS = 3
+
+
+def _retry_target() -> str:
+    """Where "try again" leads: the same address for a page, the page the form was on for a form sent."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc == request.host and came_from.path.startswith("/"):
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return "/"
+
+
+def unavailable() -> Response:
+    """503 with Retry-After: nothing was saved, the same request may be sent again. The page needs no
+    database (not even to know who is signed in)."""
+    if _wants_json():
+        response = jsonify(
+            {
+                "error": {
+                    "code": "database_unavailable",
+                    "message": "the database is not reachable for a moment; send the same request again "
+                    "(a step already done answers 409)",
+                    "details": {"retry_after": RETRY_AFTER_SECONDS},
+                }
+            }
+        )
+    else:
+        response = Response(
+            render_template("errors/unavailable.html", retry=_retry_target()), mimetype="text/html"
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response

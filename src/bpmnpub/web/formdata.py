@@ -30,13 +30,21 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from ..errors import FieldProblem, QuotaExceededError, UnsupportedMediaTypeError, UploadTooLargeError
+from ..errors import (
+    N_,
+    FieldProblem,
+    QuotaExceededError,
+    UnsupportedMediaTypeError,
+    UploadTooLargeError,
+    problem,
+)
 from ..forms import enum_values as _enum_values
 from ..forms import field_kind as _kind
-from ..thaidate import BE_OFFSET, MONTHS_LONG, MONTHS_SHORT
+from ..thaidate import MONTHS_LONG, MONTHS_SHORT, be_year, ce_year
 from .errors import quota_message
+from .i18n import say
 
-__all__ = ["MAX_ROWS", "ParsedSubmission", "display_date", "parse_date", "parse_submission"]
+__all__ = ["MAX_ROWS", "ParsedSubmission", "Unreadable", "parse_date", "parse_submission"]
 
 MAX_ROWS = 500  # rows of one array of objects; also the largest index accepted (+ slack below)
 MAX_INDEX = 9999
@@ -55,8 +63,6 @@ _MONTHS = {
     **{name.replace(".", ""): i for i, name in enumerate(MONTHS_SHORT, 1)},
     **{name: i for i, name in enumerate(MONTHS_LONG, 1)},
 }
-
-DATE_FORMAT_HINT = "วว/ดด/ปปปป (พ.ศ.) เช่น 15/01/2569"
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,11 @@ class ParsedSubmission:
 
     @property
     def errors(self) -> dict[str, str]:
-        """{field path: message}, first problem per field, as the form macro takes them."""
+        """{field path: message in the reader's language}, first problem per field, as the form macro
+        takes them."""
         out: dict[str, str] = {}
-        for problem in self.problems:
-            out.setdefault(problem.field, problem.message)
+        for found in self.problems:
+            out.setdefault(found.field, say(found))
         return out
 
 
@@ -98,8 +105,17 @@ def _put(values: Any, parts: list[str], text: str) -> None:
         _put(values[int(head)], rest, text)
 
 
-class _Bad(Exception):
-    """A value the user typed that cannot be converted; the message is for the user (Thai)."""
+class Unreadable(ValueError):
+    """A value the user typed that cannot be converted. `str()` says it in Thai (logs); a page says it
+    in its reader's language from `problem(field)` (web/i18n.say), like every other field message."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
+
+    def problem(self, field: str) -> FieldProblem:
+        return problem(field, self.template, **self.params)
 
 
 class _Missing:
@@ -119,21 +135,15 @@ def _year(text: str) -> int:
     if len(text) == 2:
         year += 2500
     if year >= 2400:
-        year -= BE_OFFSET
+        year = ce_year(year)
     if not 1900 <= year <= 2300:
-        raise _Bad(f"ปีไม่ถูกต้อง กรุณากรอกปี พ.ศ. เช่น 2569 ({DATE_FORMAT_HINT})")
+        raise Unreadable(N_("ปีไม่ถูกต้อง กรุณากรอกปี พ.ศ. เช่น 2569 (วว/ดด/ปปปป (พ.ศ.) เช่น 15/01/2569)"))
     return year
 
 
 def parse_date(text: str) -> str:
-    """A date typed by a user -> ISO `yyyy-mm-dd` (C.E.). Raises ValueError with a Thai message."""
-    try:
-        return _parse_date(text)
-    except _Bad as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _parse_date(text: str) -> str:
+    """A date typed by a user -> ISO `yyyy-mm-dd` (C.E.). Raises Unreadable (a ValueError whose
+    `problem(field)` the page says in its reader's language)."""
     raw = _SPACES.sub(" ", text.translate(_ARABIC)).strip()
     compact = raw.replace(" ", "")
     if match := _ISO.fullmatch(compact):
@@ -143,31 +153,13 @@ def _parse_date(text: str) -> str:
     elif (match := _THAI_MONTH.fullmatch(raw)) and match.group(2).replace(".", "") in _MONTHS:
         day, month, year_text = int(match.group(1)), _MONTHS[match.group(2).replace(".", "")], match.group(3)
     else:
-        raise _Bad(f"วันที่ไม่ถูกต้อง กรุณากรอกเป็น {DATE_FORMAT_HINT}")
+        raise Unreadable(N_("วันที่ไม่ถูกต้อง กรุณากรอกเป็น วว/ดด/ปปปป (พ.ศ.) เช่น 15/01/2569"))
     year = _year(year_text)
     try:
         return date(year, month, day).isoformat()
     except ValueError:
-        shown = f"{day:02d}/{month:02d}/{year + BE_OFFSET}"
-        raise _Bad(f"ไม่มีวันที่ {shown} ในปฏิทิน กรุณาตรวจสอบวัน เดือน และปี พ.ศ.") from None
-
-
-def display_date(iso: Any) -> str:
-    """`2026-01-15` -> `15/01/2569` (B.E.), to fill a date input. Anything else is returned as text, so a
-    value the user typed wrongly is shown back as typed."""
-    if iso is None:
-        return ""
-    if isinstance(iso, date):
-        return f"{iso.day:02d}/{iso.month:02d}/{iso.year + BE_OFFSET}"
-    text = str(iso)
-    match = _ISO.fullmatch(text)
-    if not match:
-        return text
-    try:
-        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return text
-    return display_date(day)
+        shown = f"{day:02d}/{month:02d}/{be_year(year)}"
+        raise Unreadable(N_("ไม่มีวันที่ %(shown)s ในปฏิทิน กรุณาตรวจสอบวัน เดือน และปี พ.ศ."), shown=shown) from None
 
 
 # --- schema helpers -----------------------------------------------------------------------------------
@@ -208,7 +200,7 @@ class _Parser:
         self.names = [str(k) for k in list(form.keys()) + list(files.keys())]
 
     # problems ----------------------------------------------------------------------------------------
-    def problem(self, path: str, message: str) -> None:
+    def refuse(self, path: str, message: str) -> None:
         self.problems.append(FieldProblem(path, message))
 
     def store(self, storage: FileStorage, rejected: list[str]) -> str | None:
@@ -267,25 +259,25 @@ class _Parser:
             return MISSING
         try:
             return self.convert(kind, text)
-        except _Bad as exc:
+        except Unreadable as exc:
             self.entered[report] = text
-            self.problem(report, str(exc))
+            self.problems.append(exc.problem(report))
             return MISSING
 
     def convert(self, kind: str, text: str) -> Any:
         if kind == "integer":
             number = _SPACES.sub("", text.translate(_ARABIC)).replace(",", "")
             if not _INTEGER.fullmatch(number):
-                raise _Bad("กรุณากรอกเป็นตัวเลขจำนวนเต็ม เช่น 12")
+                raise Unreadable(N_("กรุณากรอกเป็นตัวเลขจำนวนเต็ม เช่น 12"))
             return int(number)
         if kind == "number":
             number = _SPACES.sub("", text.translate(_ARABIC)).replace(",", "")
             if not _NUMBER.fullmatch(number):
-                raise _Bad("กรุณากรอกเป็นตัวเลข เช่น 12 หรือ 12.5")
+                raise Unreadable(N_("กรุณากรอกเป็นตัวเลข เช่น 12 หรือ 12.5"))
             value = float(number)
             return int(value) if value.is_integer() and "." not in number else value
         if kind == "date":
-            return _parse_date(text)
+            return parse_date(text)
         return text
 
     def scalar_list(self, prop: dict[str, Any], read: str, report: str) -> Any:
@@ -309,8 +301,8 @@ class _Parser:
                 continue
             try:
                 out.append(self.convert(kind, text))
-            except _Bad as exc:
-                self.problem(report, str(exc))
+            except Unreadable as exc:
+                self.problems.append(exc.problem(report))
         if not out and texts:
             self.entered[report] = ""
         return out if out else MISSING
@@ -332,7 +324,7 @@ class _Parser:
             if file_id is not None and file_id not in ids:
                 ids.append(file_id)
         if rejected:
-            self.problem(report, " · ".join(rejected))
+            self.refuse(report, " · ".join(rejected))
         return ids if ids else MISSING
 
     def file(self, read: str, report: str) -> Any:
@@ -340,7 +332,7 @@ class _Parser:
         rejected: list[str] = []
         new = [self.store(s, rejected) for s in self.uploads(read)[:1]]
         if rejected:
-            self.problem(report, " · ".join(rejected))
+            self.refuse(report, " · ".join(rejected))
         chosen = [i for i in new if i is not None] or kept
         return chosen[0] if chosen else MISSING
 
@@ -360,9 +352,11 @@ class _Parser:
                 continue
             indexes.add(int(segment))
         if hostile:
-            self.problem(report, "ข้อมูลรายการไม่ถูกต้อง (ลำดับรายการเกินกำหนด) กรุณาตรวจสอบแล้วบันทึกอีกครั้ง")
+            self.problems.append(
+                problem(report, "ข้อมูลรายการไม่ถูกต้อง (ลำดับรายการเกินกำหนด) กรุณาตรวจสอบแล้วบันทึกอีกครั้ง")
+            )
         if len(indexes) > MAX_ROWS:
-            self.problem(report, f"มีได้ไม่เกิน {MAX_ROWS} รายการ")
+            self.problems.append(problem(report, "มีได้ไม่เกิน %(n)s รายการ", n=MAX_ROWS))
         rows: list[dict[str, Any]] = []
         for old in sorted(indexes)[:MAX_ROWS]:
             new = len(rows)
@@ -394,7 +388,7 @@ class _Parser:
             if file_id is not None:
                 rows.append({file_field: file_id, **copy.deepcopy(defaults)})
         if rejected:
-            self.problem(report, " · ".join(rejected))
+            self.refuse(report, " · ".join(rejected))
         return rows
 
 

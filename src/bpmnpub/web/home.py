@@ -6,7 +6,8 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, url_f
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..services import definitions, publishing
+from ..services.portal import publishing
+from ..services.procedures import definitions
 from .auth import ctx
 
 bp = Blueprint("home", __name__)

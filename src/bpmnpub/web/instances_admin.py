@@ -15,11 +15,13 @@ from werkzeug.wrappers import Response
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..permissions import may_own_processes
-from ..services import consistency, file_access, instances, monitoring, steering
-from ..services.monitoring import InstanceFilters
+from ..services.files import file_access
+from ..services.requests import admin_page, consistency, instances, interventions, monitoring, statistics
+from ..services.requests.monitoring import InstanceFilters
 from .auth import caller, ctx
 from .downloads import send_stored_file
 from .formdata import parse_date
+from .i18n import field_errors
 from .queryargs import page_number, whole
 
 bp = Blueprint("instances_admin", __name__, url_prefix="/admin/instances")
@@ -70,7 +72,7 @@ def index() -> str:
 
 
 def _show(instance_id: int, errors: dict[str, str] | None = None, form: str = "", status: int = 200) -> Page:
-    page = monitoring.get_instance_page(ctx(), instance_id, caller().actor)
+    page = admin_page.get_instance_page(ctx(), instance_id, caller().actor)
     files = {
         i: {**info, "url": url_for("instances_admin.file", instance_id=instance_id, file_id=i)}
         for i, info in page.files.items()
@@ -117,9 +119,9 @@ def file(instance_id: int, file_id: str) -> Response:
 
 
 ACTIONS: dict[str, Any] = {
-    "suspend": steering.suspend_instance,
-    "resume": steering.resume_instance,
-    "terminate": steering.terminate_instance,
+    "suspend": interventions.suspend_instance,
+    "resume": interventions.resume_instance,
+    "terminate": interventions.terminate_instance,
 }
 MESSAGES = {
     "suspend": lambda: _("พักคำขอไว้แล้ว"),
@@ -141,7 +143,7 @@ def _act(instance_id: int, form: str, run: Any) -> Page:
     try:
         run()
     except ValidationError as exc:
-        return _show(instance_id, {p.field: p.message for p in exc.problems}, form, 422)
+        return _show(instance_id, field_errors(exc.problems), form, 422)
     except ConflictError as exc:
         flash(_("ทำไม่ได้: %(why)s", why=exc.message))
         return redirect(url_for("instances_admin.show", instance_id=instance_id))
@@ -172,7 +174,7 @@ def rewind(instance_id: int) -> Page:
     return _act(
         instance_id,
         "rewind",
-        lambda: steering.rewind_instance(ctx(), instance_id, target, caller().actor, _reason()),
+        lambda: interventions.rewind_instance(ctx(), instance_id, target, caller().actor, _reason()),
     )
 
 
@@ -182,7 +184,7 @@ def correct(instance_id: int) -> Page:
     return _act(
         instance_id,
         "correct",
-        lambda: steering.correct_value(ctx(), instance_id, key, value, caller().actor, _reason()),
+        lambda: interventions.correct_value(ctx(), instance_id, key, value, caller().actor, _reason()),
     )
 
 
@@ -192,7 +194,7 @@ def reassign(instance_id: int, task_id: int) -> Page:
     return _act(
         instance_id,
         f"reassign-{task_id}",
-        lambda: steering.reassign_task(ctx(), task_id, user, caller().actor, _reason()),
+        lambda: interventions.reassign_task(ctx(), task_id, user, caller().actor, _reason()),
     )
 
 
@@ -207,20 +209,20 @@ def migrate(instance_id: int) -> Page:
         if not FlaskForm().validate_on_submit():
             abort(400)
         try:
-            steering.migrate_instance(ctx(), instance_id, version, caller().actor, _reason())
+            interventions.migrate_instance(ctx(), instance_id, version, caller().actor, _reason())
             flash(MESSAGES["migrate"]())
             return redirect(url_for("instances_admin.show", instance_id=instance_id))
         except ValidationError as exc:
-            errors = {p.field: p.message for p in exc.problems}
+            errors = field_errors(exc.problems)
             status = 422
         except ConflictError as exc:
             errors = {"": exc.message}
             status = 409
     try:
-        preview = steering.preview_migration(ctx(), instance_id, version, caller().actor)
+        preview = interventions.preview_migration(ctx(), instance_id, version, caller().actor)
     except (ValidationError, NotFoundError):
         abort(404)
-    page = monitoring.get_instance_page(ctx(), instance_id, caller().actor)
+    page = admin_page.get_instance_page(ctx(), instance_id, caller().actor)
     html = render_template(
         "admin/instances/migrate.html", preview=preview, page=page, errors=errors, reason=_reason()
     )
@@ -229,7 +231,7 @@ def migrate(instance_id: int) -> Page:
 
 @bp.get("/stats/<process_id>")
 def stats(process_id: str) -> str:
-    result = monitoring.process_stats(
+    result = statistics.process_stats(
         ctx(),
         caller().actor,
         process_id,

@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import thaidate
 from ..errors import NotFoundError
-from ..services import ita_index
-from ..services.ita_index import OItemStatus, YearIndex
+from ..services.portal import ita_index
+from ..services.portal.ita_values import OItemStatus, YearIndex
 from ..spreadsheet import to_csv as csv_text
 from .auth import ctx
 

@@ -12,7 +12,7 @@ from flask import Response, jsonify, request
 from .. import jsontext
 from ..errors import FieldProblem, UnsupportedMediaTypeError, UploadTooLargeError, ValidationError
 
-# A modeler draft (a diagram of up to 2 MiB, library.MAX_DIAGRAM_BYTES, and its forms) is the largest body.
+# A modeler draft (a diagram of up to 2 MiB, modeler.MAX_DIAGRAM_BYTES, and its forms) is the largest body.
 MAX_JSON_BYTES = 4 * 1024 * 1024
 
 

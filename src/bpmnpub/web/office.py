@@ -7,29 +7,28 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
-from ..services import audit, file_access, office, website_settings
-from .auth import caller, ctx
+from ..services.files import file_access
+from ..services.kernel import audit, office_settings
+from ..services.office import settings_editor
+from ..services.portal import website_settings
+from .auth import admins_only, caller, ctx
 from .downloads import send_stored_file
+from .i18n import field_errors
 
 bp = Blueprint("office", __name__, url_prefix="/admin/office")
 TEXT_FIELDS = ("name", "short_name", "name_en", "address", "phone", "email", "memo_prefix")
 
 
-@bp.before_request
-@login_required  # type: ignore[untyped-decorator]
-def _admins_only() -> None:
-    if not caller().actor.is_admin:
-        abort(403)
+admins_only(bp)
 
 
 @bp.route("", methods=["GET", "POST"])
 def settings() -> tuple[str, int] | Response:
-    current = office.get_settings(ctx())
+    current = office_settings.get_settings(ctx())
     values: dict[str, Any] = {name: getattr(current, name) for name in (*TEXT_FIELDS, "thai_digits")}
     errors: dict[str, str] = {}
     status = 200
@@ -42,20 +41,22 @@ def settings() -> tuple[str, int] | Response:
         if request.form.get("remove_emblem") == "true":
             changes["emblem_file_id"] = None
         upload = request.files.get("emblem")
-        emblem = office.Emblem(upload.stream, upload.filename) if upload and upload.filename else None
+        emblem = (
+            settings_editor.Emblem(upload.stream, upload.filename) if upload and upload.filename else None
+        )
         try:
-            office.update_settings(ctx(), caller().actor, changes, emblem=emblem)
+            settings_editor.update_settings(ctx(), caller().actor, changes, emblem=emblem)
             flash(_("บันทึกการตั้งค่าสำนักงานแล้ว"))
             return redirect(url_for("office.settings"))
         except ValidationError as exc:
-            errors = {p.field: p.message for p in exc.problems}
+            errors = field_errors(exc.problems)
             status = 422
     html = render_template(
         "office/settings.html",
         values=values,
         errors=errors,
         emblem_id=current.emblem_file_id,
-        limit_mb=office.EMBLEM_MAX_BYTES // (1024 * 1024),
+        limit_mb=settings_editor.EMBLEM_MAX_BYTES // (1024 * 1024),
         history=audit.history(ctx(), caller().actor, "office"),
     )
     return html, status
@@ -64,7 +65,7 @@ def settings() -> tuple[str, int] | Response:
 @bp.get("/emblem/<file_id>")
 def emblem(file_id: str) -> Response:
     """The emblem in place (its id in the address, so a new one is never an old cached picture)."""
-    if file_id != office.get_settings(ctx()).emblem_file_id:
+    if file_id != office_settings.get_settings(ctx()).emblem_file_id:
         abort(404)  # an earlier emblem's address: no longer this one
     return send_stored_file(file_access.open_file(ctx(), file_id))
 
@@ -99,7 +100,7 @@ def website() -> tuple[str, int] | Response:
             flash(_("บันทึกการเชื่อมต่อเว็บไซต์แล้ว"))
             return redirect(url_for("office.website"))
         except ValidationError as exc:
-            errors = {p.field: p.message for p in exc.problems}
+            errors = field_errors(exc.problems)
             status = 422
     html = render_template(
         "office/website.html",

@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..services import file_access, portal, portal_text
+from ..services.files import file_access
+from ..services.portal import feeds, portal_text, public_pages
+from ..services.portal import search as portal_search
 from .auth import ctx
 from .downloads import send_stored_file
 from .queryargs import page_number
@@ -54,37 +56,37 @@ def _respond(
 
 @bp.get("/public/")
 def home() -> Response:
-    return _respond(render_template("public/home.html", home=portal.home(ctx())))
+    return _respond(render_template("public/home.html", home=public_pages.home(ctx())))
 
 
 @bp.get("/public/search")
 def search() -> Response:
-    results = portal.search(ctx(), request.args.get("q", "")[:500], page_number())
+    results = portal_search.search(ctx(), request.args.get("q", "")[:500], page_number())
     return _respond(render_template("public/search.html", results=results))
 
 
 @bp.get("/public/categories/<code>")
 def category(code: str) -> Response:
-    page = portal.category_page(ctx(), code, page_number())
+    page = public_pages.category_page(ctx(), code, page_number())
     return _respond(render_template("public/category.html", page=page))
 
 
 @bp.get("/public/categories/<code>/feed.atom")
 def feed(code: str) -> Response:
-    atom = render_template("public/feed.xml", feed=portal.category_feed(ctx(), code))
+    atom = render_template("public/feed.xml", feed=feeds.category_feed(ctx(), code))
     return _respond(atom, mimetype=ATOM)
 
 
 @bp.get("/public/items/<int(max=2147483647):item_id>-<path:slug>")
 @bp.get("/public/items/<int(max=2147483647):item_id>")
 def item(item_id: int, slug: str | None = None) -> BaseResponse:
-    page = portal.get_item(ctx(), item_id)
+    page = public_pages.get_item(ctx(), item_id)
     if slug != page.slug:  # an updated title changes the slug, never the address: redirect to it
         return redirect(url_for("public.item", item_id=page.id, slug=page.slug), code=301)
     if page.withdrawn:
         return _respond(render_template("public/withdrawn.html", item=page), status=410, max_age=None)
     if request.method == "GET" and not portal_text.looks_like_robot(request.user_agent.string):
-        portal.record_view(ctx(), page.id)
+        public_pages.record_view(ctx(), page.id)
     return _respond(render_template("public/item.html", item=page), max_age=None)
 
 
@@ -95,20 +97,20 @@ def download(file_id: str, filename: str) -> BaseResponse:
 
 @bp.get("/sitemap.xml")
 def sitemap_index() -> Response:
-    chunks = range(1, portal.sitemap_chunks(ctx()) + 1)
+    chunks = range(1, feeds.sitemap_chunks(ctx()) + 1)
     xml = render_template("public/sitemap_index.xml", chunks=chunks)
     return _respond(xml, mimetype=XML)
 
 
 @bp.get("/sitemaps/pages.xml")
 def sitemap_pages() -> Response:
-    xml = render_template("public/sitemap_pages.xml", categories=portal.list_categories(ctx()))
+    xml = render_template("public/sitemap_pages.xml", categories=public_pages.list_categories(ctx()))
     return _respond(xml, mimetype=XML)
 
 
 @bp.get("/sitemaps/items-<int(min=1, max=1000000):chunk>.xml")
 def sitemap_items(chunk: int) -> Response:
-    xml = render_template("public/sitemap_items.xml", items=portal.sitemap_items(ctx(), chunk))
+    xml = render_template("public/sitemap_items.xml", items=feeds.sitemap_items(ctx(), chunk))
     return _respond(xml, mimetype=XML)
 
 

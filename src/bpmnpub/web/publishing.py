@@ -13,12 +13,14 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..errors import ConflictError, ValidationError
+from ..errors import ConflictError, NotFoundError, ValidationError
 from ..permissions import Actor
-from ..services import published_items, website, website_settings
-from ..services.context import ServiceContext
+from ..services.kernel.context import ServiceContext
+from ..services.pages import item_page
+from ..services.portal import channels, published_items, website, website_settings
 from .account import local_target
 from .auth import caller, ctx
+from .i18n import field_errors
 from .queryargs import page_number
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
@@ -48,9 +50,15 @@ def items() -> str:
 
 @bp.get("/items/<int(max=2147483647):item_id>")
 def item(item_id: int) -> str:
-    history = published_items.get_item_history(ctx(), caller().actor, item_id)
+    return _item_page(item_id)
+
+
+def _item_page(item_id: int, **page: object) -> str:
+    """The item's page (one service call); `page` overrides what a form sent back with errors shows."""
+    shown = item_page.get_item_page(ctx(), caller().actor, item_id)
+    values: dict[str, object] = {"reason": "", "errors": {}, "channel_values": {}, "channel_errors": {}}
     return render_template(
-        "publishing/item.html", history=history, reason="", errors={}, website_on=_website_on()
+        "publishing/item.html", page=shown, history=shown.history, may=shown.may, **{**values, **page}
     )
 
 
@@ -75,9 +83,7 @@ def set_o_items(item_id: int) -> Response | tuple[str, int]:
             ctx(), caller().actor, item_id, codes, request.form.get("ita_reason", "")
         )
     except ValidationError as exc:
-        history = published_items.get_item_history(ctx(), caller().actor, item_id)
-        errors = {p.field: p.message for p in exc.problems}
-        return render_template("publishing/item.html", history=history, reason="", errors=errors), 422
+        return _item_page(item_id, errors=field_errors(exc.problems)), 422
     flash(_("บันทึกข้อการประเมิน ITA/OIT ของรายการแล้ว"))
     return redirect(url_for("publishing.item", item_id=item_id))
 
@@ -100,14 +106,47 @@ def _change(item_id: int, action: Action, done: str) -> Response | tuple[str, in
     try:
         action(ctx(), caller().actor, item_id, reason)
     except ValidationError as exc:
-        history = published_items.get_item_history(ctx(), caller().actor, item_id)
-        errors = {p.field: p.message for p in exc.problems}
-        page = render_template(
-            "publishing/item.html", history=history, reason=reason, errors=errors, website_on=_website_on()
-        )
-        return page, 422
+        return _item_page(item_id, reason=reason, errors=field_errors(exc.problems)), 422
     except ConflictError:
         flash(_("รายการนี้มีผู้เปลี่ยนสถานะไปแล้ว กรุณาตรวจสอบอีกครั้ง"))
         return redirect(url_for("publishing.item", item_id=item_id))
     flash(done)
     return redirect(back)
+
+
+@bp.post("/items/<int(max=2147483647):item_id>/channels")
+def add_channel(item_id: int) -> Response | tuple[str, int]:
+    """PR records another channel the item went out on, with a link or a photo as evidence; errors
+    come back on the item's page with what was typed (a chosen photo must be chosen again)."""
+    values = {k: (request.form.get(k) or "")[:2100] for k in ("kind", "url", "note")}
+    upload = request.files.get("photo")
+    photo = channels.Evidence(upload.stream, upload.filename) if upload and upload.filename else None
+    try:
+        channels.record_channel(
+            ctx(),
+            caller().actor,
+            item_id,
+            kind=values["kind"],
+            url=values["url"],
+            note=values["note"],
+            photo=photo,
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc.problems)
+        return _item_page(item_id, channel_values=values, channel_errors=errors), 422
+    except ConflictError:
+        flash(_("ช่องทางนี้บันทึกไว้แล้ว หรือรายการถูกถอนออกแล้ว กรุณาตรวจสอบอีกครั้ง"))
+        return redirect(url_for("publishing.item", item_id=item_id, _anchor="channels"))
+    flash(_("บันทึกช่องทางการเผยแพร่แล้ว"))
+    return redirect(url_for("publishing.item", item_id=item_id, _anchor="channels"))
+
+
+@bp.post("/items/<int(max=2147483647):item_id>/channels/<int(max=2147483647):channel_id>/remove")
+def remove_channel(item_id: int, channel_id: int) -> Response:
+    try:
+        channels.remove_channel(ctx(), caller().actor, item_id, channel_id)
+    except NotFoundError:
+        flash(_("บันทึกนี้ถูกลบไปแล้ว"))
+        return redirect(url_for("publishing.item", item_id=item_id, _anchor="channels"))
+    flash(_("ลบบันทึกช่องทางแล้ว"))
+    return redirect(url_for("publishing.item", item_id=item_id, _anchor="channels"))

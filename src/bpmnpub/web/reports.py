@@ -14,7 +14,9 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..errors import NotFoundError
-from ..services import ita_index, semiannual_report
+from ..services.portal import ita_index
+from ..services.procedures import duty_views
+from ..services.records import report_document, semiannual_report
 from .auth import caller, ctx
 from .downloads import send_document
 
@@ -33,7 +35,13 @@ def ita(fiscal_year: int | None) -> str | tuple[str, int]:
         return render_template(
             "reports/ita.html", board=None, fiscal_year=year, years=ita_index.list_years(ctx())
         ), 404
-    return render_template("reports/ita.html", board=board, fiscal_year=year, years=board.years)
+    return render_template(
+        "reports/ita.html",
+        board=board,
+        fiscal_year=year,
+        years=board.years,
+        duty_rows=duty_views.o_item_duties(ctx(), actor, year),
+    )
 
 
 @bp.get("/semiannual/<int(max=2147483647):instance_id>")
@@ -53,7 +61,7 @@ def semiannual_file(instance_id: int, kind: str) -> Response:
 
 
 def report_context(
-    report: semiannual_report.ReportView, file_url: Callable[[str], str] | None = None
+    report: report_document.ReportView, file_url: Callable[[str], str] | None = None
 ) -> dict[str, Any]:
     """What templates/reports/_semiannual.html needs: the report and where its PDF, CSV and XLSX are
     (the filed copies once the compile step made them, else the current figures)."""
@@ -62,6 +70,6 @@ def report_context(
     else:
         links = {
             kind: url_for("reports.semiannual_file", instance_id=report.instance_id, kind=kind)
-            for kind in semiannual_report.FORMATS
+            for kind in report_document.FORMATS
         }
     return {"report": report, "report_links": links, "report_filed": bool(report.filed and file_url)}

@@ -10,21 +10,17 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..errors import ConflictError, ValidationError
-from ..services import (
-    comments,
-    definitions,
-    file_access,
-    instances,
-    issued_memo,
-    memo,
-    request_page,
-    semiannual_report,
-)
+from ..errors import Conflict, ConflictError, ValidationError
+from ..services.files import file_access
+from ..services.pages import request_page
+from ..services.procedures import definitions
+from ..services.records import issued_memo
+from ..services.requests import comments, instances
 from .account import local_target
 from .auth import caller, ctx
 from .downloads import send_document, send_stored_file
 from .reports import report_context
+from .templating import role_name
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -44,20 +40,19 @@ def show(instance_id: int) -> str:
         i: {**info, "url": url_for("requests.file", instance_id=instance_id, file_id=i)}
         for i, info in page.files.items()
     }
-    thread = comments.list_comments(ctx(), instance_id, user.actor)
-    has_memo = memo.has_memo(page.process_id)
-    memo_url = url_for("requests.memo_pdf", instance_id=instance_id) if has_memo else None
     report: dict[str, Any] = {}
-    if semiannual_report.is_report(page.process_id):  # shown as the report, not as its raw data
-        view = semiannual_report.get_report(ctx(), instance_id, user.actor)
-        report = report_context(view, lambda i: url_for("requests.file", instance_id=instance_id, file_id=i))
+    if page.report is not None:  # shown as the report, not as its raw data
+        report = report_context(
+            page.report, lambda i: url_for("requests.file", instance_id=instance_id, file_id=i)
+        )
     return render_template(
         "requests/show.html",
         page=page,
         files=files,
-        comments=thread,
-        memo_url=memo_url,
-        extra_hidden=semiannual_report.hidden_keys(page.process_id),
+        comments=page.comments,
+        memo_url=url_for("requests.memo_pdf", instance_id=instance_id) if page.has_memo else None,
+        extra_hidden=page.hidden_keys,
+        lane_names={i: role_name(code) for i, code in (page.progress.lanes if page.progress else {}).items()},
         **report,
     )
 
@@ -93,6 +88,21 @@ def withdraw(instance_id: int) -> Response:
     return redirect(url_for("requests.mine"))
 
 
+@bp.post("/<int(max=2147483647):instance_id>/discard")
+@login_required  # type: ignore[untyped-decorator]
+def discard(instance_id: int) -> Response:
+    """Delete a draft its requester never sent."""
+    try:
+        instances.discard_draft(ctx(), instance_id, caller().actor)
+        flash(_("ลบร่างคำขอแล้ว"))
+    except ConflictError as exc:
+        if exc.reason == Conflict.NOT_DRAFT:
+            flash(_("ลบไม่ได้: คำขอนี้ส่งแล้ว ใช้ “ถอนคำขอ” แทน"))
+        else:
+            flash(_("ลบไม่ได้: ร่างนี้ถูกลบไปแล้ว"))
+    return redirect(url_for("requests.mine"))
+
+
 @bp.post("/<int(max=2147483647):instance_id>/comments")
 @login_required  # type: ignore[untyped-decorator]
 def comment(instance_id: int) -> Response:
@@ -122,7 +132,12 @@ def new() -> str:
 @bp.post("/new/<process_id>")
 @login_required  # type: ignore[untyped-decorator]
 def start(process_id: str) -> Response:
+    """ "เริ่ม": the first form of a new draft (nobody else sees it until it is sent); an untouched draft of
+    the same procedure opens again instead of piling up another."""
     user = caller()
+    again = instances.untouched_draft(ctx(), process_id, user.actor)
+    if again is not None:
+        return redirect(url_for("tasks.show", task_id=again))
     started = instances.start_instance(ctx(), process_id, None, user.actor)
     first = instances.first_task_for(ctx(), started.id, user.actor)
     if first is not None:

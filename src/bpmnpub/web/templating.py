@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import thaidate
-from ..permissions import Actor, may_manage_items, may_own_processes, may_view_ita_dashboard
-from ..services import consistency, heartbeat, notify, office, tasks
-from ..services.request_data import Check, Field, FileRef, Items, Text, Value, When
+from ..permissions import (
+    ROLES,
+    SYSTEM_ROLES,
+    Actor,
+    may_manage_items,
+    may_own_processes,
+    may_view_ita_dashboard,
+)
+from ..services.kernel import office_settings
+from ..services.operations import heartbeat
+from ..services.requests import consistency, inbox, notify
+from ..services.requests.request_data import Check, Field, FileRef, Items, Text, Value, When
 from . import diagram_text
 from .auth import ctx
-from .formdata import display_date
+from .i18n import current_language
 
 
 def file_size(size: int) -> str:
-    """1 ไบต์ / 12.3 KB / 4.5 MB."""
+    """1 ไบต์ (1 bytes on an English page) / 12.3 KB / 4.5 MB."""
     if size < 1024:
-        return f"{size} ไบต์"
+        return f"{size} bytes" if current_language() == "en" else f"{size} ไบต์"
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
@@ -82,7 +91,7 @@ def value_text(value: Value) -> str:
         return value.text
     if isinstance(value, When):
         at = value.at
-        return thaidate.format_datetime(at) if isinstance(at, datetime) else thaidate.format_date(at)
+        return page_datetime(at) if isinstance(at, datetime) else page_date(at)
     if isinstance(value, Check):
         return "☑ " + str(_("ใช่")) if value.checked else "☐ " + str(_("ไม่ใช่"))
     if isinstance(value, FileRef):
@@ -92,16 +101,60 @@ def value_text(value: Value) -> str:
     return ""
 
 
+def duty_period(frequency: str, start: date) -> str:
+    """A duty's period as people say it (services/procedures/duty_periods.label, in the page's language)."""
+    fiscal = start.year + thaidate.BE_OFFSET + (1 if start.month >= 10 else 0)
+    if frequency == "monthly":
+        return page_date(start, long=True).split(" ", 1)[1]  # "ธันวาคม 2569" / "December 2569"
+    if frequency == "quarterly":
+        return str(_("ไตรมาส %(n)s ปีงบประมาณ %(fy)s", n=(start.month - 10) % 12 // 3 + 1, fy=fiscal))
+    if frequency == "semiannual":
+        if start.month == 10:
+            return str(_("ครึ่งปีแรก ปีงบประมาณ %(fy)s", fy=fiscal))
+        return str(_("ครึ่งปีหลัง ปีงบประมาณ %(fy)s", fy=fiscal))
+    return str(_("ปีงบประมาณ %(fy)s", fy=fiscal))
+
+
+def role_name(code: str | None) -> str:
+    """A role's name in the page's language (permissions.ROLES / SYSTEM_ROLES); an unknown code as is."""
+    names = {**ROLES, **SYSTEM_ROLES}.get(code or "")
+    if names is None:
+        return code or ""
+    return names[1] if current_language() == "en" else names[0]
+
+
+def iso_date(value: object) -> str:
+    """An ISO date kept in data or an event's details ("2026-10-05") as a Buddhist-era date."""
+    try:
+        return page_date(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value or "")
+
+
+def page_date(value: datetime | date | None, *, long: bool = False, digits: str = "arabic") -> str:
+    """A Buddhist-era date in the page's language: 8 ธ.ค. 2569 / 8 Dec 2569 (thaidate.format_date)."""
+    return thaidate.format_date(value, long=long, digits=digits, english=current_language() == "en")
+
+
+def page_datetime(value: datetime | None, *, digits: str = "arabic") -> str:
+    """A moment in office time in the page's language: 8 ธ.ค. 2569 02:43 น. / 8 Dec 2569 02:43."""
+    return thaidate.format_datetime(value, digits=digits, english=current_language() == "en")
+
+
 def init(app: Flask) -> None:
-    app.jinja_env.filters["thai_date"] = thaidate.format_date
-    app.jinja_env.filters["thai_datetime"] = thaidate.format_datetime
+    app.jinja_env.filters["thai_date"] = page_date
+    app.jinja_env.filters["thai_iso_date"] = iso_date
+    app.jinja_env.globals["role_name"] = role_name
+    app.jinja_env.filters["thai_datetime"] = page_datetime
     app.jinja_env.filters["fiscal_year"] = thaidate.fiscal_year
     app.jinja_env.filters["thai_digits"] = thaidate.thai_digits
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["diagram_problem"] = diagram_text.say
-    app.jinja_env.filters["be_date_input"] = display_date  # a date input's value: 16/11/2569
+    app.jinja_env.filters["be_date_input"] = thaidate.input_date  # a date input's value: 16/11/2569
+    app.jinja_env.filters["be_year"] = thaidate.be_year  # 2026 -> 2569
     app.jinja_env.globals["data_label"] = data_label
     app.jinja_env.globals["data_label_of"] = data_label_of
+    app.jinja_env.globals["duty_period"] = duty_period
 
     @app.context_processor
     def _office() -> dict[str, object]:
@@ -113,7 +166,7 @@ def init(app: Flask) -> None:
         if getattr(current_user, "is_authenticated", False):
             actor = current_user.actor
             known = g.get("inbox_count")  # the inbox page has just counted: do not count twice
-            count = known if known is not None else tasks.count_tasks(ctx(), actor)
+            count = known if known is not None else inbox.count_tasks(ctx(), actor)
             return {"inbox_count": count, "unread_count": notify.unread_count(ctx(), actor)}
         return {}
 
@@ -157,5 +210,5 @@ class _LazyOffice:
     def __getattr__(self, name: str) -> object:
         settings = g.get("office_settings")
         if settings is None:
-            settings = g.office_settings = office.get_settings(ctx())
+            settings = g.office_settings = office_settings.get_settings(ctx())
         return getattr(settings, name)

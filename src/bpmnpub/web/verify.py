@@ -7,7 +7,7 @@ from flask import Blueprint, Response, make_response, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import UploadTooLargeError, ValidationError
-from ..services import verification
+from ..services.records import verification
 from .auth import ctx
 
 bp = Blueprint("verify", __name__)
