@@ -150,3 +150,40 @@ def test_a_page_the_size_of_a_field_is_drawn_within_the_canvas_bound(
         "() => { const c = document.querySelector('.pdf-preview canvas'); return c.width * c.height; }"
     )
     assert 0 < pixels <= 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_form_below_a_pdf_stays_put_when_the_page_appears(
+    live_server: str, open_page: Any, ctx: ServiceContext, actor: Any, size: tuple[int, int]
+) -> None:
+    """The preview keeps the page's place while the PDF loads: the form under it does not jump when the
+    page is drawn (it did by up to 80 % of the window, under a reader who had started on the form)."""
+    owner = actor("owner1")
+    started = instances.start_instance(ctx, "general_publication", None, owner)
+    attachment = upload_pdf(ctx, owner, two_page_pdf(), "คำสั่งแต่งตั้ง.pdf")
+    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(attachment), owner)
+    page = open_page(*size)
+    sign_in(page, live_server, "gdir_plan")
+    held: list[Any] = []  # the preview's fetch of the file, let through when the test says
+
+    def hold(route: Any) -> None:
+        if route.request.resource_type == "fetch":
+            held.append(route)
+        else:
+            route.fallback()
+
+    page.route("**/*", hold)
+    page.goto(f"{live_server}/tasks/{task_id(ctx, actor('gdir_plan'), started.id)}")
+    form_top = "() => document.getElementById('task-form').getBoundingClientRect().top + window.scrollY"
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'loading'")
+    page.wait_for_timeout(200)
+    while not held:
+        page.wait_for_timeout(50)
+    assert page.locator(".pdf-preview").get_attribute("data-state") == "loading"
+    before = page.evaluate(form_top)
+    for route in held:
+        route.fallback()
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'ready'", timeout=15)
+    after = page.evaluate(form_top)
+    # An A4 page at the box's width: the same height it kept (a pixel or two of rounding)
+    assert abs(after - before) <= 4, (before, after)

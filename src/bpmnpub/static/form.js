@@ -166,7 +166,19 @@
       summary.focus();
       // ... and the first field in error in sight too (above a phone's decision bar: scroll-padding-bottom)
       var first = document.querySelector(".f-field.f-has-error");
-      if (first && !first.closest(".task-actions")) { showAboveBar(first); }
+      if (first && !first.closest(".task-actions")) {
+        showAboveBar(first);
+        // ... and again when what is above it changed height (fonts, pictures, a PDF preview that opened
+        // or failed), until the reader moves on their own
+        var moved = false;
+        ["wheel", "touchmove", "keydown", "pointerdown"].forEach(function (kind) {
+          window.addEventListener(kind, function () { moved = true; }, { once: true, passive: true });
+        });
+        var again = function () { if (!moved) { showAboveBar(first); } };
+        if (document.fonts && document.fonts.ready) { document.fonts.ready.then(again); }
+        window.addEventListener("load", again, { once: true });
+        document.addEventListener("pdfpreview:settled", again);
+      }
     }
   }
 

@@ -32,6 +32,13 @@ function within(promise, ms, onTimeout) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+// The box's state, said to the page too: the layout around it changed (form.js keeps a field in error in
+// sight when it did).
+function settle(box, state) {
+  box.dataset.state = state;
+  box.dispatchEvent(new CustomEvent('pdfpreview:settled', { bubbles: true, detail: { state } }));
+}
+
 function say(box, text) {
   const status = box.querySelector('.pdf-status');
   status.textContent = text;
@@ -42,7 +49,7 @@ async function open(box) {
   const text = box.dataset;
   const size = Number(text.size || 0);
   if (size > MAX_BYTES) {
-    box.dataset.state = 'too-big';
+    settle(box, 'too-big');
     say(box, text.tooBig);
     return;
   }
@@ -50,7 +57,7 @@ async function open(box) {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (bytes.length > MAX_BYTES) {
-    box.dataset.state = 'too-big';
+    settle(box, 'too-big');
     say(box, text.tooBig);
     return;
   }
@@ -68,7 +75,7 @@ async function open(box) {
   const doc = await within(task.promise, OPEN_MS, () => task.destroy());
   if (!(doc.numPages >= 1)) {
     // an empty or broken file pdf.js still opens: say so, never "page 1 of 0" (the download link stays)
-    box.dataset.state = 'empty';
+    settle(box, 'empty');
     box.querySelector('.pdf-canvas').hidden = true;
     say(box, text.empty);
     task.destroy();
@@ -107,7 +114,7 @@ async function open(box) {
       page.cleanup();
     }
     canvas.setAttribute('aria-label', counter.textContent);
-    box.dataset.state = 'ready';
+    settle(box, 'ready');
     box.dataset.page = String(number);
   }
 
@@ -120,7 +127,7 @@ async function open(box) {
 
 function fail(box, error) {
   if (error && error.name === 'RenderingCancelledException') return;
-  box.dataset.state = 'failed';
+  settle(box, 'failed');
   box.querySelector('.pdf-tools').hidden = true;
   box.querySelector('.pdf-canvas').hidden = true;
   say(box, box.dataset.failed);
@@ -128,6 +135,6 @@ function fail(box, error) {
 }
 
 for (const box of document.querySelectorAll('.pdf-preview[data-src]')) {
-  box.dataset.state = 'loading';
+  box.dataset.state = 'loading'; // as the page says from the start (its place kept: app.css)
   open(box).catch((error) => fail(box, error));
 }
