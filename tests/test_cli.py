@@ -45,7 +45,7 @@ def test_init_demo_twice_keeps_data_and_token_and_worker_work(tmp_path: Path) ->
     assert first.returncode == 0, first.stderr
     assert "general_publication v1 (deployed)" in first.stdout
     assert "owner1" in first.stdout and "demo1234" in first.stdout
-    assert "Demo requests filed: 10" in first.stdout
+    assert "Demo requests filed: 11" in first.stdout
     second = run("init", "--demo", data_dir=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "general_publication v1 (unchanged)" in second.stdout and "already there" in second.stdout
@@ -54,9 +54,9 @@ def test_init_demo_twice_keeps_data_and_token_and_worker_work(tmp_path: Path) ->
         published = db.execute("SELECT category, status FROM published_item ORDER BY id").fetchall()
         running = db.execute("SELECT COUNT(*) FROM process_instance WHERE status = 'running'").fetchone()
     assert published == [("1.6", "published"), ("1.9", "published")]  # on the portal from the first visit
-    # every demo request is running: eight wait for someone (operations/demo_requests.py), the two
+    # every demo request is running: nine wait for someone (operations/demo_requests.py), the two
     # published through 3.3 for their evaluation
-    assert running == (10,)
+    assert running == (11,)
     token = run("token", "create", "owner1", data_dir=tmp_path)
     assert token.returncode == 0 and token.stdout.strip().startswith("bp_")
     assert run("token", "create", "nobody", data_dir=tmp_path).returncode == 1

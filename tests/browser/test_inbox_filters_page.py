@@ -74,7 +74,7 @@ def test_admins_see_the_office_at_a_glance(
     page.goto(f"{live_server}/admin/instances")
     overview = page.locator(".office-overview")
     assert "มีขั้นตอนเกินกำหนด" in overview.inner_text()
-    assert overview.locator(".overview-processes tbody tr").count() == 2  # 3.1 and 3.3
+    assert overview.locator(".overview-processes tbody tr").count() == 3  # 3.1, the memo chain and 3.3
     no_horizontal_overflow(page)
     # The overdue filter's label is seen beside its box (the text inputs' width used to hide it).
     overdue = page.locator("label.check", has=page.locator("input[name=overdue]"))

@@ -25,6 +25,7 @@ EXPECTED = {
     "pr1": {("Task_CheckAndPublish", "กิจกรรมแลกเปลี่ยนเรียนรู้ ชุมชนการเรียนรู้ทางวิชาชีพ (PLC) ครั้งที่ 2")},
     "clerk_hr": {("Task_CheckAndPublish", "ผลการทดสอบระดับชาติ (O-NET) ของนักเรียนในสังกัด ปีการศึกษา 2568")},
     "owner2": {("Task_ReviseForGroupDirector", "สารสนเทศอัตรากำลังครูและบุคลากรทางการศึกษา ปีการศึกษา 2569")},
+    "deputy1": {("Task_DeputyOpinion", "นวัตกรรมการจัดการเรียนรู้ เพื่อพัฒนาทักษะการอ่านของนักเรียน")},
 }
 
 
@@ -50,7 +51,7 @@ def test_every_demo_role_has_something_to_do(ctx: ServiceContext, actor: Any) ->
     assert reasons == ["ขอให้แนบตารางสรุปแยกตามอำเภอ และตรวจตัวเลขรวมให้ตรงกับข้อมูล 10 มิถุนายน"]
     assert published == [r.title for r in demo_requests.DEMO_REQUESTS[:2]]
     report = consistency.check_all(ctx)
-    assert report.checked == 10 and not report.findings
+    assert report.checked == len(demo_requests.DEMO_REQUESTS) and not report.findings
     assert _seed(ctx) == 0  # once
 
 

@@ -1,8 +1,8 @@
 """The demo office's requests (`bpmnpub init --demo`, once): real requests filed and moved through the real
 procedures by the real services, never written as rows, so the portal, the ITA index and every demo
 role's inbox have something on the first visit: two items published, and requests waiting for each
-group director, the director, the legal officer, the publishers of the Plan and PR units and the HR
-group's clerk; one sent back to its requester for revision, one waiting past its due time (filed
+group director, the deputy director (a memo, บันทึกข้อความ, certified by the publisher), the director, the
+legal officer, the publishers of the Plan and PR units and the HR group's clerk; one sent back to its requester for revision, one waiting past its due time (filed
 OVERDUE_DAYS ago on the services' clock). The same requests in the same order on every run."""
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class DemoRequest:
     deciders: tuple[str | Decision, ...]  # in order (a name approves); then the request waits
     legal: bool = False  # personal data: the legal officer gives an opinion first
     days_ago: int = 0  # filed this many days before now
+    process: str | None = None  # another procedure the category allows than its first
 
 
 def _revise(username: str, comment: str) -> Decision:
@@ -124,6 +125,14 @@ DEMO_REQUESTS = (
         "สรุปผลการทดสอบระดับชาติ จำแนกตามกลุ่มสาระและสถานศึกษา",
         ("gdir_hr", "director1"),  # a category of no unit: waits for the HR group's clerk
     ),
+    DemoRequest(
+        "owner1",
+        "นวัตกรรมการจัดการเรียนรู้ เพื่อพัฒนาทักษะการอ่านของนักเรียน",
+        "1.15",
+        "ผลงานนวัตกรรมของครูในสังกัดที่ผ่านการคัดเลือก พร้อมแนวทางการนำไปใช้",
+        ("legal1", "gdir_plan", "publisher1"),  # the memo chain: legal opinion, endorsed, certified; the deputy
+        process="memo_publication",
+    ),
 )
 
 
@@ -176,7 +185,7 @@ def _file(ctx: ServiceContext, demo: DemoRequest) -> None:
     attachment = storage.upload_file(
         ctx, io.BytesIO(demo_pdf(demo.title)), f"{demo.title[:60]}.pdf", actor_id=requester.id
     )
-    process = _procedure_of(ctx, demo.category)
+    process = demo.process or _procedure_of(ctx, demo.category)
     view = instances.start_instance(ctx, process, None, requester)
     forms = _demo_forms(demo, attachment.id, local_date(ctx.now()))
     pending, sent_back = list(demo.deciders), False
@@ -240,6 +249,23 @@ def _demo_forms(demo: DemoRequest, attachment: str, today: date) -> dict[str, di
             "personal_data": False,
             "legal_review": False,
         },
+        "memo_request_form": {
+            "office_unit": "สพป.พิษณุโลก เขต 2 กลุ่มนโยบายและแผน",
+            "memo_date": today.isoformat(),
+            "title": "ขออนุญาตเผยแพร่ข้อมูลบนเว็บไซต์ของสำนักงาน",
+            "requester_name": "นางสาวสมใจ ใจดี",
+            "requester_position": "นักวิเคราะห์นโยบายและแผน",
+            "requester_group": "plan",
+            "topic": demo.title,
+            "category": demo.category,
+            "description": demo.description,
+            "purpose": purpose,
+            "file_formats": ["pdf"],
+            "delivery_channel": "email",
+            "delivery_email": "owner1@example.go.th",
+            "attachments": [attachment],
+        },
+        "certify_form": {"decision": "approve", "certified": True, "ita_items": []},
         "review_form": {"decision": "approve"},
         "supervisor_review_form": {"decision": "approve"},
         "legal_opinion_form": {"decision": "approve"},
