@@ -2,8 +2,9 @@
 procedures by the real services, never written as rows, so the portal, the ITA index and every demo
 role's inbox have something on the first visit: two items published, and requests waiting for each
 group director, the deputy director (a memo, บันทึกข้อความ, certified by the publisher), the director, the
-legal officer, the publishers of the Plan and PR units and the HR group's clerk; one sent back to its requester for revision, one waiting past its due time (filed
-OVERDUE_DAYS ago on the services' clock). The same requests in the same order on every run."""
+legal officer, the publishers of the Plan and PR units and the HR group's clerk; one sent back to its
+requester for revision, one waiting past its due time (filed OVERDUE_DAYS ago on the services' clock).
+The same requests in the same order on every run."""
 
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ DEMO_REQUESTS = (
         "นวัตกรรมการจัดการเรียนรู้ เพื่อพัฒนาทักษะการอ่านของนักเรียน",
         "1.15",
         "ผลงานนวัตกรรมของครูในสังกัดที่ผ่านการคัดเลือก พร้อมแนวทางการนำไปใช้",
-        ("legal1", "gdir_plan", "publisher1"),  # the memo chain: legal opinion, endorsed, certified; the deputy
+        ("legal1", "gdir_plan", "publisher1"),  # the memo chain: opinion, endorsed, certified; the deputy
         process="memo_publication",
     ),
 )
