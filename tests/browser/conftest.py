@@ -100,9 +100,10 @@ def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         _unavailable(f"Chromium not found at {CHROMIUM}")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError as exc:
         _unavailable(f"the playwright package is not installed: {exc}")
+    expect.set_options(timeout=15_000)  # as the contexts' waits (open_page): the machine may be loaded
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
@@ -174,10 +175,12 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
     assert not csp_refusals, f"refused by the Content-Security-Policy: {csp_refusals}"
 
 
-def wait_until(page: Any, expression: str, timeout: float = 5.0) -> None:
-    """Poll a JavaScript expression until it is truthy. Playwright's wait_for_function compiles its
-    predicate with `new Function` inside the page, which our Content-Security-Policy (no eval) refuses;
-    page.evaluate goes through the DevTools protocol and is not subject to it."""
+def wait_until(page: Any, expression: str, timeout: float = 20.0) -> None:
+    """Poll a JavaScript expression until it is truthy, at most `timeout` seconds (generous, as the page
+    waits are here: 5 s gave up on a diagram being drawn while the machine was loaded). Playwright's
+    wait_for_function compiles its predicate with `new Function` inside the page, which our
+    Content-Security-Policy (no eval) refuses; page.evaluate goes through the DevTools protocol and is
+    not subject to it."""
     deadline = time.monotonic() + timeout
     while not page.evaluate(f"() => Boolean({expression})"):
         if time.monotonic() > deadline:

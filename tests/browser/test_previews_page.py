@@ -97,7 +97,7 @@ def test_a_reviewer_reads_the_requests_pdf_on_the_page(
     page.goto(f"{live_server}/tasks/{review}")
     preview = page.locator(".pdf-preview")
     assert preview.count() == 1 and "คำสั่งแต่งตั้ง.pdf" in preview.inner_text()
-    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'ready'", timeout=15)
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'ready'")
     assert preview.get_attribute("data-pages") == "2"
     assert page.locator(".pdf-page").inner_text() == "หน้า 1 จาก 2"
     first = page.evaluate(INK)
@@ -106,12 +106,12 @@ def test_a_reviewer_reads_the_requests_pdf_on_the_page(
     box = page.locator(".pdf-preview canvas").bounding_box()
     assert box is not None and box["width"] > size[0] * 0.6  # as wide as the box, readable
     page.get_by_role("button", name="หน้าถัดไป").click()
-    wait_until(page, "document.querySelector('.pdf-preview').dataset.page === '2'", timeout=10)
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.page === '2'")
     second = page.evaluate(INK)
     assert second["row"] > 0.6, second  # page 2's bar is near the bottom
     assert page.get_by_role("button", name="หน้าถัดไป").is_disabled()
     page.get_by_role("button", name="หน้าก่อน").click()
-    wait_until(page, "document.querySelector('.pdf-preview').dataset.page === '1'", timeout=10)
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.page === '1'")
     download = preview.get_by_role("link", name="ดาวน์โหลด")
     assert download.get_attribute("download") == "คำสั่งแต่งตั้ง.pdf"
     response = page.request.get(f"{live_server}{download.get_attribute('href')}")
@@ -130,7 +130,7 @@ def test_a_pdf_that_is_not_one_says_so_and_keeps_the_download(
     page = open_page(390, 844)
     sign_in(page, live_server, "gdir_plan")
     page.goto(f"{live_server}/tasks/{review}")
-    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'failed'", timeout=15)
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'failed'")
     assert "แสดงตัวอย่างไฟล์นี้ไม่ได้" in page.locator(".pdf-status").inner_text()
     assert page.locator(".pdf-preview").get_by_role("link", name="ดาวน์โหลด").is_visible()
 
@@ -145,7 +145,7 @@ def test_a_page_the_size_of_a_field_is_drawn_within_the_canvas_bound(
     page = open_page(1280, 800)
     sign_in(page, live_server, "gdir_plan")
     page.goto(f"{live_server}/tasks/{task_id(ctx, actor('gdir_plan'), started.id)}")
-    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'ready'", timeout=15)
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'ready'")
     pixels = page.evaluate(
         "() => { const c = document.querySelector('.pdf-preview canvas'); return c.width * c.height; }"
     )
@@ -183,7 +183,7 @@ def test_the_form_below_a_pdf_stays_put_when_the_page_appears(
     before = page.evaluate(form_top)
     for route in held:
         route.fallback()
-    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'ready'", timeout=15)
+    wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'ready'")
     after = page.evaluate(form_top)
     # An A4 page at the box's width: the same height it kept (a pixel or two of rounding)
     assert abs(after - before) <= 4, (before, after)

@@ -43,7 +43,7 @@ def test_the_requester_sees_where_the_request_is_and_what_comes_next(
     assert "ผอ.สพป. พิจารณา อนุญาต" in progress.locator("[aria-current=step]").inner_text()
     assert "อนุมัติ" in steps.nth(1).inner_text()
     assert "ตรวจสอบ และรับรองข้อมูล ก่อนเผยแพร่" in steps.nth(3).inner_text()
-    wait_until(page, "document.getElementById('progress-diagram').dataset.state === 'ready'", timeout=10)
+    wait_until(page, "document.getElementById('progress-diagram').dataset.state === 'ready'")
     lanes = "#progress-diagram .djs-element[data-element-id^=Lane] text"
     labels = page.evaluate(
         f"() => Array.from(document.querySelectorAll('{lanes}')).map(t => t.textContent).join('|')"

@@ -49,7 +49,7 @@ def test_the_decision_bar_is_one_row_and_never_covers_the_field_in_error(
     sign_in(page, live_server, "gdir_plan")
     page.goto(f"{live_server}/tasks/{step}")
     settled = "document.querySelector('.pdf-preview').dataset.state !== 'loading'"
-    wait_until(page, settled, 15)  # the request's PDF preview (this one fails: it is not a PDF) is done
+    wait_until(page, settled)  # the request's PDF preview (this one fails: it is not a PDF) is done
     bar = page.locator(".task-actions")
     if size[0] < 800:
         box = bar.bounding_box()
@@ -60,12 +60,13 @@ def test_the_decision_bar_is_one_row_and_never_covers_the_field_in_error(
     else:  # on a desk: the name and hint above one row of decisions with "บันทึกร่าง" (it was 230 px)
         box = bar.bounding_box()
         assert box["height"] <= 140, f"the decision bar is {box['height']} px tall"
+        assert box["y"] + box["height"] == pytest.approx(size[1], abs=1)  # at the bottom, PDF or not
         buttons = [b.bounding_box() for b in bar.locator("button").all()]
         assert len({round(b["y"] + b["height"]) for b in buttons}) == 1, buttons  # one row, "บันทึกร่าง" in it
     # "ส่งกลับแก้ไข" without a reason: 422, and the reason's box is in sight above the bar
     page.locator("#task-form").get_by_role("button", name="ส่งกลับแก้ไข", exact=True).click()
     page.wait_for_selector("#f-error-summary")
-    wait_until(page, settled, 15)  # the page again: the field stays in sight when the preview gives up
+    wait_until(page, settled)  # the page again: the field stays in sight when the preview gives up
     page.wait_for_timeout(100)
     field = page.locator(".f-field.f-has-error").first.bounding_box()
     top_of_bar = bar.bounding_box()["y"]  # sticky on a desk, fixed on a phone: never over the field
@@ -114,7 +115,7 @@ def test_a_pdf_without_pages_says_so_and_keeps_the_download(
     page = open_page(*size)
     sign_in(page, live_server, "gdir_plan")
     page.goto(f"{live_server}/tasks/{task_id(ctx, actor('gdir_plan'), started.id)}")
-    wait_until(page, "['empty', 'failed'].includes(document.querySelector('.pdf-preview').dataset.state)", 15)
+    wait_until(page, "['empty', 'failed'].includes(document.querySelector('.pdf-preview').dataset.state)")
     preview = page.locator(".pdf-preview")
     assert preview.get_attribute("data-state") == "empty"
     assert "ไม่มีหน้าที่แสดงได้" in page.locator(".pdf-status").inner_text()
