@@ -182,10 +182,26 @@ def wait_until(page: Any, expression: str, timeout: float = 20.0) -> None:
     Content-Security-Policy (no eval) refuses; page.evaluate goes through the DevTools protocol and is
     not subject to it."""
     deadline = time.monotonic() + timeout
-    while not page.evaluate(f"() => Boolean({expression})"):
+    while not _truthy(page, expression):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for: {expression}")
         page.wait_for_timeout(50)
+
+
+def _truthy(page: Any, expression: str) -> bool:
+    """The expression's value now; false while it cannot be read yet: a page still navigating has no
+    body (`document.body.dataset` threw on the diff page right after the click), or its context is replaced
+    under the evaluation."""
+    try:
+        return bool(
+            page.evaluate(
+                f"() => {{ try {{ return Boolean({expression}); }} catch (e) {{ return false; }} }}"
+            )
+        )
+    except Exception as exc:  # playwright's Error: the page navigated during the evaluation
+        if "context was destroyed" in str(exc) or "navigat" in str(exc):
+            return False
+        raise
 
 
 def screenshot(page: Any, name: str) -> Path:

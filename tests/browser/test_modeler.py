@@ -282,6 +282,7 @@ def test_library_and_diff_pages(ctx: ServiceContext, actor: Any, live_server: st
         no_horizontal_overflow(page)
         screenshot(page, "process-library")
         page.click("a[href='/processes/general_publication/diff?old=1&new=2']")
+        page.wait_for_url("**/diff?old=1&new=2")
         wait_until(page, "document.body.dataset.diffReady === 'true'")
         no_horizontal_overflow(page)
         screenshot(page, "process-diff")
