@@ -74,6 +74,15 @@ def two_page_pdf(box: bytes = b"0 0 595 842") -> bytes:
     return pdf_of(objects)
 
 
+def pdf_for_review(ctx: ServiceContext, actor: Any, pdf: bytes, filename: str) -> int:
+    """A general request filed by owner1 with this PDF: the id of its review step, gdir_plan's."""
+    owner = actor("owner1")
+    started = instances.start_instance(ctx, "general_publication", None, owner)
+    attachment = upload_pdf(ctx, owner, pdf, filename)
+    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(attachment), owner)
+    return task_id(ctx, actor("gdir_plan"), started.id)
+
+
 # Of the canvas: how many pixels are dark, and the mean row of the dark ones (where the bar is).
 INK = """() => { const c = document.querySelector('.pdf-preview canvas');
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -87,11 +96,7 @@ INK = """() => { const c = document.querySelector('.pdf-preview canvas');
 def test_a_reviewer_reads_the_requests_pdf_on_the_page(
     live_server: str, open_page: Any, ctx: ServiceContext, actor: Any, size: tuple[int, int]
 ) -> None:
-    owner = actor("owner1")
-    started = instances.start_instance(ctx, "general_publication", None, owner)
-    attachment = upload_pdf(ctx, owner, two_page_pdf(), "คำสั่งแต่งตั้ง.pdf")
-    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(attachment), owner)
-    review = task_id(ctx, actor("gdir_plan"), started.id)
+    review = pdf_for_review(ctx, actor, two_page_pdf(), "คำสั่งแต่งตั้ง.pdf")
     page = open_page(*size)
     sign_in(page, live_server, "gdir_plan")
     page.goto(f"{live_server}/tasks/{review}")
@@ -158,10 +163,7 @@ def test_the_form_below_a_pdf_stays_put_when_the_page_appears(
 ) -> None:
     """The preview keeps the page's place while the PDF loads: the form under it does not jump when the
     page is drawn (it did by up to 80 % of the window, under a reader who had started on the form)."""
-    owner = actor("owner1")
-    started = instances.start_instance(ctx, "general_publication", None, owner)
-    attachment = upload_pdf(ctx, owner, two_page_pdf(), "คำสั่งแต่งตั้ง.pdf")
-    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(attachment), owner)
+    review = pdf_for_review(ctx, actor, two_page_pdf(), "คำสั่งแต่งตั้ง.pdf")
     page = open_page(*size)
     sign_in(page, live_server, "gdir_plan")
     held: list[Any] = []  # the preview's fetch of the file, let through when the test says
@@ -173,7 +175,7 @@ def test_the_form_below_a_pdf_stays_put_when_the_page_appears(
             route.fallback()
 
     page.route("**/*", hold)
-    page.goto(f"{live_server}/tasks/{task_id(ctx, actor('gdir_plan'), started.id)}")
+    page.goto(f"{live_server}/tasks/{review}")
     form_top = "() => document.getElementById('task-form').getBoundingClientRect().top + window.scrollY"
     wait_until(page, "document.querySelector('.pdf-preview').dataset.state === 'loading'")
     page.wait_for_timeout(200)

@@ -10,11 +10,12 @@ import pytest
 
 from bpmnpub.services.kernel.context import ServiceContext
 from bpmnpub.services.operations.demo_requests import pdf_of
-from bpmnpub.services.requests import holding, instances, tasks
+from bpmnpub.services.requests import holding
 
 from ..scenarios.paths import to_pdpa_check
-from ..services.conftest import file_request, request_data, task_id, upload_pdf
+from ..services.conftest import file_request, task_id
 from .conftest import SCREENSHOTS, no_horizontal_overflow, screenshot, sign_in, wait_until
+from .test_previews_page import pdf_for_review
 
 pytestmark = pytest.mark.browser
 
@@ -108,13 +109,10 @@ def zero_page_pdf() -> bytes:
 def test_a_pdf_without_pages_says_so_and_keeps_the_download(
     live_server: str, open_page: Any, ctx: ServiceContext, actor: Any, size: tuple[int, int]
 ) -> None:
-    owner = actor("owner1")
-    started = instances.start_instance(ctx, "general_publication", None, owner)
-    empty = upload_pdf(ctx, owner, zero_page_pdf(), "ประกาศว่าง.pdf")
-    tasks.complete_task(ctx, task_id(ctx, owner, started.id), request_data(empty), owner)
+    review = pdf_for_review(ctx, actor, zero_page_pdf(), "ประกาศว่าง.pdf")
     page = open_page(*size)
     sign_in(page, live_server, "gdir_plan")
-    page.goto(f"{live_server}/tasks/{task_id(ctx, actor('gdir_plan'), started.id)}")
+    page.goto(f"{live_server}/tasks/{review}")
     wait_until(page, "['empty', 'failed'].includes(document.querySelector('.pdf-preview').dataset.state)")
     preview = page.locator(".pdf-preview")
     assert preview.get_attribute("data-state") == "empty"
