@@ -134,7 +134,7 @@ function fail(box, error) {
   console.warn('PDF preview:', error);
 }
 
+// Each box says "loading" from the server (its place kept: app.css) until it settles.
 for (const box of document.querySelectorAll('.pdf-preview[data-src]')) {
-  box.dataset.state = 'loading'; // as the page says from the start (its place kept: app.css)
   open(box).catch((error) => fail(box, error));
 }

@@ -23,6 +23,7 @@ from ..files import storage
 from ..kernel.context import ServiceContext
 from ..office.accounts import actor_of, find_user
 from ..requests import instances, tasks
+from .demo import DEMO_OFFICE, GROUPS, USERS
 
 OVERDUE_DAYS = 14  # a three-working-day step filed this long ago is late whatever the holidays
 TARGET_DAYS = 30  # 3.3's "publish by" date, this long after filing: its publisher's step is not late at once
@@ -225,6 +226,7 @@ def _demo_forms(demo: DemoRequest, attachment: str, today: date) -> dict[str, di
     day's: a target date fixed in the code passed and made the publisher's step late the moment it
     arrived ("waiting since 8 Dec, overdue since 30 Nov")."""
     purpose = "เพื่อเผยแพร่ต่อสาธารณะตามมาตรการการเผยแพร่ข้อมูลข่าวสาร"
+    name, position, group = next((n, p, g or "") for u, n, p, _, g in USERS if u == demo.requester)
     return {
         "general_request_form": {
             "title": demo.title,
@@ -251,19 +253,19 @@ def _demo_forms(demo: DemoRequest, attachment: str, today: date) -> dict[str, di
             "legal_review": False,
         },
         "memo_request_form": {
-            "office_unit": "สพป.พิษณุโลก เขต 2 กลุ่มนโยบายและแผน",
+            "office_unit": f"{DEMO_OFFICE['short_name']} {GROUPS[group][0]}",
             "memo_date": today.isoformat(),
             "title": "ขออนุญาตเผยแพร่ข้อมูลบนเว็บไซต์ของสำนักงาน",
-            "requester_name": "นางสาวสมใจ ใจดี",
-            "requester_position": "นักวิเคราะห์นโยบายและแผน",
-            "requester_group": "plan",
+            "requester_name": name,
+            "requester_position": position,
+            "requester_group": group,
             "topic": demo.title,
             "category": demo.category,
             "description": demo.description,
             "purpose": purpose,
             "file_formats": ["pdf"],
             "delivery_channel": "email",
-            "delivery_email": "owner1@example.go.th",
+            "delivery_email": f"{demo.requester}@example.go.th",
             "attachments": [attachment],
         },
         "certify_form": {"decision": "approve", "certified": True, "ita_items": []},
