@@ -209,12 +209,16 @@ def screenshot(page: Any, name: str) -> Path:
     size = page.viewport_size or {"width": 0, "height": 0}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png"
+    page.wait_for_load_state("load")  # styled, as a person sees it (see no_horizontal_overflow)
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
 def no_horizontal_overflow(page: Any) -> None:
-    """Assert the page does not scroll sideways; name the elements that stick out when it does."""
+    """Assert the page does not scroll sideways; name the elements that stick out when it does. Measured
+    once the page has loaded: a page just navigated to (a 422 after a click) could be measured before its
+    stylesheets applied, a select as wide as its longest option (938 px on a phone, once in a full run)."""
+    page.wait_for_load_state("load")
     result = page.evaluate(
         """() => {
             const width = window.innerWidth;
